@@ -1,0 +1,488 @@
+//! UART configuration: what the user asks for, checked, and turned into the constants the
+//! hardware blocks are built from.
+//!
+//! Configuration flows one way: `UartConfig` (serde, TOML, CLI flags) → `validate()` →
+//! `Timing` (every derived constant) → `new()` of the blocks. The blocks never recompute.
+//!
+//! Baud timing is a phase accumulator, not an integer divider: an integer divider at
+//! 100 MHz is 4.17 % off at 1 Mbaud × 16 (6.25 clocks per sample), which eats nearly the
+//! whole ±4.6 % budget of an oversampling receiver. The accumulator is 31 fraction bits
+//! wide in the RTL, but the increment is rounded to only as many fraction bits as are
+//! needed to hit `TARGET_PPM`; the unused low bits then stay constant zero and yosys
+//! removes them, so slow rates do not pay for precision they don't need.
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::path::Path;
+
+/// Baud accuracy the accumulator is sized for. Crystal oscillators are ±50 ppm; staying
+/// well inside that keeps the timing error of the core invisible next to the board's.
+pub const TARGET_PPM: f64 = 20.0;
+/// Beyond this the asked-for baud is refused: 0.1 % is 1/40 of the receiver's tolerance.
+pub const MAX_BAUD_ERROR_PPM: f64 = 1000.0;
+/// Fraction bits of the phase accumulator register (bit 31 is the overflow that ticks).
+pub const PHASE_FRACTION_BITS: u32 = 31;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Parity {
+    None,
+    Even,
+    Odd,
+    /// Parity bit always 1.
+    Mark,
+    /// Parity bit always 0.
+    Space,
+}
+
+impl Parity {
+    pub const ALL: [Parity; 5] = [
+        Parity::None,
+        Parity::Even,
+        Parity::Odd,
+        Parity::Mark,
+        Parity::Space,
+    ];
+
+    pub fn letter(self) -> char {
+        match self {
+            Parity::None => 'N',
+            Parity::Even => 'E',
+            Parity::Odd => 'O',
+            Parity::Mark => 'M',
+            Parity::Space => 'S',
+        }
+    }
+}
+
+impl std::str::FromStr for Parity {
+    type Err = anyhow::Error;
+    fn from_str(word: &str) -> Result<Self> {
+        match word.to_ascii_lowercase().as_str() {
+            "none" | "n" => Ok(Parity::None),
+            "even" | "e" => Ok(Parity::Even),
+            "odd" | "o" => Ok(Parity::Odd),
+            "mark" | "m" => Ok(Parity::Mark),
+            "space" | "s" => Ok(Parity::Space),
+            _ => bail!("parity: unknown value '{word}'; use one of none, even, odd, mark, space"),
+        }
+    }
+}
+
+impl fmt::Display for Parity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let word = match self {
+            Parity::None => "none",
+            Parity::Even => "even",
+            Parity::Odd => "odd",
+            Parity::Mark => "mark",
+            Parity::Space => "space",
+        };
+        f.write_str(word)
+    }
+}
+
+/// What the user asks for. Field names are the TOML keys and the CLI flags.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UartConfig {
+    /// Frequency of the clock the core runs on.
+    pub clock_hz: u64,
+    pub baud: u64,
+    /// 5 to 9.
+    pub data_bits: u32,
+    pub parity: Parity,
+    /// 1 or 2.
+    pub stop_bits: u32,
+    /// Receiver samples per bit: 16, 8 or 4. Fewer allows higher baud for a given clock.
+    pub oversample: u32,
+}
+
+impl Default for UartConfig {
+    fn default() -> Self {
+        Self {
+            clock_hz: 100_000_000,
+            baud: 115_200,
+            data_bits: 8,
+            parity: Parity::None,
+            stop_bits: 1,
+            oversample: 16,
+        }
+    }
+}
+
+/// A phase-accumulator rate: ticks at `clock_hz * increment / 2^31` per second.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct PhaseRate {
+    /// Added to the 31-bit phase every clock; the overflow is the tick.
+    pub increment: u32,
+    /// Fraction bits actually used; the low `31 - fraction_bits` bits of `increment` are 0.
+    pub fraction_bits: u32,
+    /// Rate actually produced, in Hz.
+    pub real_hz: f64,
+    /// (real - asked) / asked, in ppm.
+    pub error_ppm: f64,
+}
+
+impl PhaseRate {
+    /// The narrowest accumulator that produces `rate_hz` from `clock_hz` within TARGET_PPM
+    /// (or the full width, if even that does not).
+    fn for_rate(clock_hz: u64, rate_hz: f64) -> PhaseRate {
+        let ratio = rate_hz / clock_hz as f64;
+        let mut best = None;
+        for fraction_bits in 1..=PHASE_FRACTION_BITS {
+            let scaled = (ratio * (1u64 << fraction_bits) as f64).round() as u64;
+            if scaled == 0 {
+                continue;
+            }
+            let increment = scaled << (PHASE_FRACTION_BITS - fraction_bits);
+            if increment > 1u64 << PHASE_FRACTION_BITS {
+                continue;
+            }
+            let real_hz = clock_hz as f64 * increment as f64 / (1u64 << PHASE_FRACTION_BITS) as f64;
+            let error_ppm = (real_hz - rate_hz) / rate_hz * 1e6;
+            let rate = PhaseRate {
+                increment: increment as u32,
+                fraction_bits,
+                real_hz,
+                error_ppm,
+            };
+            best = Some(rate);
+            if error_ppm.abs() <= TARGET_PPM {
+                break;
+            }
+        }
+        best.unwrap_or(PhaseRate {
+            increment: 0,
+            fraction_bits: PHASE_FRACTION_BITS,
+            real_hz: 0.0,
+            error_ppm: -1e6,
+        })
+    }
+}
+
+/// Every constant the blocks need, derived once from a validated configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Timing {
+    pub config: UartConfig,
+    /// Receiver sample tick (baud × oversample).
+    pub sample: PhaseRate,
+    /// Transmitter bit tick (baud).
+    pub bit: PhaseRate,
+    pub clocks_per_sample: f64,
+    pub clocks_per_bit: f64,
+    /// Real baud of the receiver's sampling and of the transmitter, and their errors.
+    pub rx_baud: f64,
+    pub rx_error_ppm: f64,
+    pub tx_baud: f64,
+    pub tx_error_ppm: f64,
+    /// Phase loaded into the receiver's accumulator when it sees a start edge: it makes up
+    /// for the clocks the edge spent in the synchroniser and edge detector, so the samples
+    /// sit where the sender's bits really are (this matters at a few clocks per sample).
+    pub rx_restart_phase: u32,
+}
+
+/// Clocks between the line falling and the receiver restarting its phase, plus the
+/// clocks a sample takes to reach the vote: 2 synchroniser stages, the edge register, and
+/// on average half a clock for where the edge fell between clock edges. See rx.rs.
+pub const RX_EDGE_LATENCY_CLOCKS: f64 = 1.5;
+
+impl UartConfig {
+    pub fn from_toml_str(text: &str, origin: &str) -> Result<UartConfig> {
+        toml::from_str(text).map_err(|err| {
+            anyhow::anyhow!(
+                "{origin}: {}\n  valid keys: clock_hz, baud, data_bits, parity, stop_bits, oversample",
+                err.to_string().trim_end()
+            )
+        })
+    }
+
+    pub fn from_toml_file(path: &Path) -> Result<UartConfig> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read config file {}", path.display()))?;
+        Self::from_toml_str(&text, &path.display().to_string())
+    }
+
+    /// Checks every field; the error names the field, the bad value and what would work.
+    pub fn validate(&self) -> Result<Timing> {
+        if !(5..=9).contains(&self.data_bits) {
+            bail!(
+                "data_bits = {}: a UART frame carries 5 to 9 data bits; use a value from 5 to 9",
+                self.data_bits
+            );
+        }
+        if self.stop_bits != 1 && self.stop_bits != 2 {
+            bail!("stop_bits = {}: use 1 or 2", self.stop_bits);
+        }
+        if ![4, 8, 16].contains(&self.oversample) {
+            bail!(
+                "oversample = {}: the receiver samples 4, 8 or 16 times per bit; use one of those",
+                self.oversample
+            );
+        }
+        if self.clock_hz == 0 {
+            bail!("clock_hz = 0: give the frequency of the clock the core runs on, e.g. 100000000");
+        }
+        if self.baud == 0 {
+            bail!("baud = 0: give a baud rate, e.g. 115200");
+        }
+        let sample_hz = self.baud as f64 * self.oversample as f64;
+        if sample_hz > self.clock_hz as f64 {
+            let max_baud = self.clock_hz / self.oversample as u64;
+            let mut fix = format!("use baud <= {max_baud}");
+            if self.oversample > 4 {
+                fix.push_str(&format!(
+                    ", or a lower oversample (oversample = {} allows baud <= {})",
+                    self.oversample / 2,
+                    self.clock_hz / (self.oversample as u64 / 2)
+                ));
+            }
+            bail!(
+                "baud = {} with oversample = {} needs a {:.0} Hz sample tick, above clock_hz = {}: {fix}",
+                self.baud,
+                self.oversample,
+                sample_hz,
+                self.clock_hz
+            );
+        }
+        let sample = PhaseRate::for_rate(self.clock_hz, sample_hz);
+        let bit = PhaseRate::for_rate(self.clock_hz, self.baud as f64);
+        for (what, rate) in [
+            ("receiver sample tick", sample),
+            ("transmitter bit tick", bit),
+        ] {
+            if rate.error_ppm.abs() > MAX_BAUD_ERROR_PPM {
+                bail!(
+                    "baud = {}: the {what} can only reach {:.3} Hz from clock_hz = {} \
+                     ({:+.0} ppm, more than the 0.1 % allowed); use a higher baud or a slower clock",
+                    self.baud,
+                    rate.real_hz,
+                    self.clock_hz,
+                    rate.error_ppm
+                );
+            }
+        }
+        let clocks_per_sample = self.clock_hz as f64 / sample.real_hz;
+        let restart = (RX_EDGE_LATENCY_CLOCKS * sample.increment as f64)
+            .min(((1u64 << PHASE_FRACTION_BITS) - 1) as f64) as u64;
+        // Keep the restart phase on the same grid as the increment so the trimmed low bits
+        // of the accumulator really stay zero.
+        let grid = 1u64 << (PHASE_FRACTION_BITS - sample.fraction_bits);
+        let rx_restart_phase = (restart / grid * grid) as u32;
+        Ok(Timing {
+            config: *self,
+            sample,
+            bit,
+            clocks_per_sample,
+            clocks_per_bit: self.clock_hz as f64 / bit.real_hz,
+            rx_baud: sample.real_hz / self.oversample as f64,
+            rx_error_ppm: sample.error_ppm,
+            tx_baud: bit.real_hz,
+            tx_error_ppm: bit.error_ppm,
+            rx_restart_phase,
+        })
+    }
+
+    /// "115200 8N1, 16x" style short name.
+    pub fn short_name(&self) -> String {
+        format!(
+            "{} {}{}{}, {}x",
+            self.baud,
+            self.data_bits,
+            self.parity.letter(),
+            self.stop_bits,
+            self.oversample
+        )
+    }
+
+    /// Frame length in bits: start + data + parity + stop.
+    pub fn frame_bits(&self) -> u32 {
+        1 + self.data_bits + u32::from(self.parity != Parity::None) + self.stop_bits
+    }
+}
+
+impl fmt::Display for Timing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = &self.config;
+        writeln!(f, "UART {}", c.short_name())?;
+        writeln!(f, "  clock            {} Hz", c.clock_hz)?;
+        writeln!(
+            f,
+            "  frame            1 start, {} data, parity {}, {} stop ({} bits)",
+            c.data_bits,
+            c.parity,
+            c.stop_bits,
+            c.frame_bits()
+        )?;
+        writeln!(
+            f,
+            "  transmitter      {:.3} baud ({:+.2} ppm), {:.4} clocks per bit, {}-bit phase",
+            self.tx_baud, self.tx_error_ppm, self.clocks_per_bit, self.bit.fraction_bits
+        )?;
+        writeln!(
+            f,
+            "  receiver         {:.3} baud ({:+.2} ppm), {} samples per bit, {:.4} clocks per sample, {}-bit phase",
+            self.rx_baud,
+            self.rx_error_ppm,
+            c.oversample,
+            self.clocks_per_sample,
+            self.sample.fraction_bits
+        )?;
+        let window = tolerance_window(c.data_bits + u32::from(c.parity != Parity::None));
+        write!(
+            f,
+            "  rx tolerance     sender may be {:+.1} % / {:+.1} % off (centre sampling, theory)",
+            window.0 * 100.0,
+            window.1 * 100.0
+        )
+    }
+}
+
+/// Theoretical clock-mismatch window of the receiver for `bits_before_stop` data+parity
+/// bits: the stop bit's centre sample must still fall inside the stop bit. The start
+/// edge is found to within a clock (the phase restarts on it), so edge uncertainty is ~0.
+/// Returns (most fast, most slow) as fractions, positive = sender fast.
+pub fn tolerance_window(bits_before_stop: u32) -> (f64, f64) {
+    let centre = 0.5;
+    let span = bits_before_stop as f64 + 1.0 + centre;
+    (centre / span, -centre / span)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(clock_hz: u64, baud: u64, oversample: u32) -> UartConfig {
+        UartConfig {
+            clock_hz,
+            baud,
+            oversample,
+            ..UartConfig::default()
+        }
+    }
+
+    #[test]
+    fn every_standard_rate_within_100_ppm() {
+        let rates = [
+            9600u64, 19200, 38400, 57600, 115200, 230400, 460800, 921600, 1_000_000, 2_000_000,
+            3_000_000, 4_000_000, 6_000_000, 8_000_000, 12_000_000,
+        ];
+        let mut checked = 0;
+        for clock in [100_000_000u64, 12_000_000] {
+            for oversample in [4u32, 8, 16] {
+                for &baud in &rates {
+                    if baud * oversample as u64 > clock {
+                        continue;
+                    }
+                    let t = cfg(clock, baud, oversample).validate().unwrap();
+                    // Independent check of the real rates from the raw increments.
+                    let rx = clock as f64 * t.sample.increment as f64
+                        / 2f64.powi(31)
+                        / oversample as f64;
+                    let tx = clock as f64 * t.bit.increment as f64 / 2f64.powi(31);
+                    for real in [rx, tx] {
+                        let ppm = (real - baud as f64) / baud as f64 * 1e6;
+                        assert!(
+                            ppm.abs() <= 100.0,
+                            "{clock} {baud} {oversample}x: {ppm} ppm"
+                        );
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 50);
+    }
+
+    #[test]
+    fn integer_divider_would_fail_where_we_do_not() {
+        // 1 Mbaud x16 from 100 MHz: 6.25 clocks per sample.
+        let t = cfg(100_000_000, 1_000_000, 16).validate().unwrap();
+        assert!((t.clocks_per_sample - 6.25).abs() < 1e-3);
+        assert!(t.rx_error_ppm.abs() < 100.0);
+    }
+
+    #[test]
+    fn low_bits_of_increment_are_zero() {
+        let t = cfg(100_000_000, 115_200, 16).validate().unwrap();
+        let unused = PHASE_FRACTION_BITS - t.sample.fraction_bits;
+        assert!(unused > 0);
+        assert_eq!(t.sample.increment & ((1 << unused) - 1), 0);
+        assert_eq!(t.rx_restart_phase & ((1 << unused) - 1), 0);
+    }
+
+    #[test]
+    fn errors_name_field_value_and_fix() {
+        let bad = |c: UartConfig, words: &[&str]| {
+            let msg = c.validate().unwrap_err().to_string();
+            for w in words {
+                assert!(msg.contains(w), "'{msg}' lacks '{w}'");
+            }
+        };
+        let d = UartConfig::default();
+        bad(
+            UartConfig { data_bits: 10, ..d },
+            &["data_bits", "10", "5 to 9"],
+        );
+        bad(
+            UartConfig { stop_bits: 3, ..d },
+            &["stop_bits", "3", "1 or 2"],
+        );
+        bad(
+            UartConfig {
+                oversample: 12,
+                ..d
+            },
+            &["oversample", "12", "4, 8 or 16"],
+        );
+        bad(
+            UartConfig {
+                baud: 12_000_000,
+                ..d
+            },
+            &[
+                "baud",
+                "12000000",
+                "oversample = 16",
+                "baud <= 6250000",
+                "oversample = 8",
+            ],
+        );
+        bad(
+            UartConfig {
+                baud: 1,
+                oversample: 4,
+                ..d
+            },
+            &["baud = 1", "0.1 %"],
+        );
+        let msg = "parity"
+            .parse::<Parity>()
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("parity") && msg.contains("even"));
+        let msg = "bogus".parse::<Parity>().unwrap_err().to_string();
+        assert!(msg.contains("'bogus'") && msg.contains("none, even, odd, mark, space"));
+    }
+
+    #[test]
+    fn toml_loading_and_typos() {
+        let c = UartConfig::from_toml_str("baud = 1000000\nparity = \"odd\"\n", "t.toml").unwrap();
+        assert_eq!(c.baud, 1_000_000);
+        assert_eq!(c.parity, Parity::Odd);
+        assert_eq!(c.clock_hz, 100_000_000);
+        let e = UartConfig::from_toml_str("baud_rate = 9600\n", "t.toml").unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("baud_rate") && msg.contains("t.toml"), "{msg}");
+        let e = UartConfig::from_toml_str("parity = \"evn\"\n", "t.toml").unwrap_err();
+        assert!(e.to_string().contains("evn"), "{e}");
+    }
+
+    #[test]
+    fn tolerance_window_matches_notes() {
+        let (fast, slow) = tolerance_window(8);
+        assert!((fast - 0.0526).abs() < 1e-3 && (slow + 0.0526).abs() < 1e-3);
+    }
+}

@@ -1,0 +1,16 @@
+//! rust-hdl-uart: a UART soft core for FPGAs, written in rust-hdl.
+//!
+//! - [`config`]: what the user asks for, validated, and every constant derived from it.
+//! - [`baud`]: the fractional (phase-accumulator) tick.
+//! - [`rx`], [`tx`], [`uart`]: the cores.
+//! - [`export`]: the Verilog users take away.
+//! - [`sim`]: the testbench (line models, direct simulation loop); it lives in `sim/`.
+
+pub mod baud;
+pub mod config;
+pub mod export;
+pub mod rx;
+pub mod tx;
+pub mod uart;
+
+pub use config::{Parity, Timing, UartConfig};

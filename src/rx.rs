@@ -1,0 +1,292 @@
+//! UART receiver: oversampled, majority-voted, with start-bit validation and overrun
+//! reporting.
+//!
+//! Guarantees
+//! - The line passes a 2-flip-flop synchroniser before any logic looks at it.
+//! - A frame starts on a falling edge seen at clock resolution; the sample phase restarts
+//!   there (no ±1-sample edge uncertainty), so the clock-mismatch window is the
+//!   theoretical ±0.5 / (bits + 1.5) at every oversample rate.
+//! - Every bit, the start bit included, is decided by a majority of three samples centred
+//!   on the bit: samples `oversample/2 - 1`, `oversample/2`, `oversample/2 + 1`. A glitch
+//!   shorter than one sample period corrupts at most one of them and changes nothing; a
+//!   low pulse must cover the start bit's centre to start a frame, so one shorter than
+//!   half a bit never does.
+//! - The stop bit is checked at its centre and the receiver re-arms there, half a bit
+//!   before the stop bit ends, so a sender up to ~5 % fast loses no frame in a continuous
+//!   stream. Only the first stop bit is checked (a receiver needs no more).
+//! - A low stop bit is a framing error; if the whole frame was low it is a break, reported
+//!   once (`break_detected`, data 0). Either way the receiver then waits for the line to be
+//!   high (by majority) before it looks for a start bit again: no ghost frames.
+//! - `data` and the flags of one frame are held with `valid` high until a cycle with
+//!   `ready` high. A frame that completes while the previous one is still held is dropped
+//!   and sets `overrun`, which stays set until `reset`: bytes are never lost silently.
+//! - After power-up and `reset` the receiver arms only once the line has been high for a
+//!   whole frame: a line held low, noisy, or in the middle of a stream produces no byte.
+
+use crate::baud::BaudTick;
+use crate::config::{Parity, Timing};
+use rust_hdl::prelude::*;
+
+#[derive(Copy, Clone, PartialEq, Debug, LogicState)]
+enum RxState {
+    // First, so it is the power-up state.
+    Resync,
+    WaitIdle,
+    Idle,
+    Start,
+    Data,
+    Parity,
+    Stop,
+}
+
+#[derive(LogicBlock)]
+pub struct UartRx<const D: usize> {
+    pub clock: Signal<In, Clock>,
+    /// Synchronous: back to waiting for an idle line, drops the held byte, clears overrun.
+    pub reset: Signal<In, Bit>,
+    pub rx: Signal<In, Bit>,
+    pub data: Signal<Out, Bits<D>>,
+    pub valid: Signal<Out, Bit>,
+    pub ready: Signal<In, Bit>,
+    pub framing_error: Signal<Out, Bit>,
+    pub parity_error: Signal<Out, Bit>,
+    pub break_detected: Signal<Out, Bit>,
+    /// Sticky: a frame was dropped because the previous one had not been taken.
+    pub overrun: Signal<Out, Bit>,
+    // Metastability: `rx` is asynchronous; the second stage gives the first a clock to settle.
+    sync_first: DFF<Bit>,
+    sync_line: DFF<Bit>,
+    sampler: BaudTick,
+    state: DFF<RxState>,
+    sample_in_bit: DFF<Bits<4>>,
+    previous_sample: DFF<Bit>,
+    sample_before_that: DFF<Bit>,
+    bit_index: DFF<Bits<4>>,
+    shift: DFF<Bits<D>>,
+    parity_sum: DFF<Bit>,
+    all_low: DFF<Bit>,
+    held_data: DFF<Bits<D>>,
+    held_valid: DFF<Bit>,
+    held_framing: DFF<Bit>,
+    held_parity: DFF<Bit>,
+    held_break: DFF<Bit>,
+    overrun_flag: DFF<Bit>,
+    vote: Signal<Local, Bit>,
+    decide: Signal<Local, Bit>,
+    // The `sample_in_bit` value on the tick whose sample completes the centred window.
+    decide_sample: Constant<Bits<4>>,
+    samples_per_bit_mask: Constant<Bits<4>>,
+    frame_bits: Constant<Bits<4>>,
+    last_data_bit: Constant<Bits<4>>,
+    parity_enabled: Constant<Bit>,
+    // Even and odd parity sum the data bits; mark and space only look at the parity bit.
+    parity_covers_data: Constant<Bit>,
+    // Start value of the sum, chosen so a right frame ends with a sum of 0.
+    parity_seed: Constant<Bit>,
+}
+
+impl<const D: usize> UartRx<D> {
+    pub fn new(timing: &Timing) -> Self {
+        let config = timing.config;
+        assert_eq!(
+            config.data_bits as usize, D,
+            "data width must match data_bits"
+        );
+        let oversample = config.oversample;
+        Self {
+            clock: Default::default(),
+            reset: Default::default(),
+            rx: Default::default(),
+            data: Default::default(),
+            valid: Default::default(),
+            ready: Default::default(),
+            framing_error: Default::default(),
+            parity_error: Default::default(),
+            break_detected: Default::default(),
+            overrun: Default::default(),
+            sync_first: Default::default(),
+            sync_line: Default::default(),
+            sampler: BaudTick::new(timing.sample, timing.rx_restart_phase),
+            state: Default::default(),
+            sample_in_bit: Default::default(),
+            previous_sample: Default::default(),
+            sample_before_that: Default::default(),
+            bit_index: Default::default(),
+            shift: Default::default(),
+            parity_sum: Default::default(),
+            all_low: Default::default(),
+            held_data: Default::default(),
+            held_valid: Default::default(),
+            held_framing: Default::default(),
+            held_parity: Default::default(),
+            held_break: Default::default(),
+            overrun_flag: Default::default(),
+            vote: Default::default(),
+            decide: Default::default(),
+            // sample_in_bit counts ticks mod oversample and is 0 at the edge; on the tick
+            // where it reads oversample/2, that tick's sample is number oversample/2 + 1.
+            decide_sample: Constant::new((oversample as u64 / 2).to_bits()),
+            samples_per_bit_mask: Constant::new((oversample as u64 - 1).to_bits()),
+            frame_bits: Constant::new((config.frame_bits() as u64).to_bits()),
+            last_data_bit: Constant::new((D as u64 - 1).to_bits()),
+            parity_enabled: Constant::new(config.parity != Parity::None),
+            parity_covers_data: Constant::new(matches!(config.parity, Parity::Even | Parity::Odd)),
+            parity_seed: Constant::new(matches!(config.parity, Parity::Odd | Parity::Mark)),
+        }
+    }
+}
+
+impl<const D: usize> Logic for UartRx<D> {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self,
+            clock,
+            sync_first,
+            sync_line,
+            state,
+            sample_in_bit,
+            previous_sample,
+            sample_before_that,
+            bit_index,
+            shift,
+            parity_sum,
+            all_low,
+            held_data,
+            held_valid,
+            held_framing,
+            held_parity,
+            held_break,
+            overrun_flag
+        );
+        clock!(self, clock, sampler);
+        self.sync_first.d.next = self.rx.val();
+        self.sync_line.d.next = self.sync_first.q.val();
+        self.sampler.restart.next = false;
+
+        self.vote.next = (self.sync_line.q.val() & self.previous_sample.q.val())
+            | (self.sync_line.q.val() & self.sample_before_that.q.val())
+            | (self.previous_sample.q.val() & self.sample_before_that.q.val());
+        self.decide.next =
+            self.sampler.tick.val() & (self.sample_in_bit.q.val() == self.decide_sample.val());
+        if self.sampler.tick.val() {
+            self.previous_sample.d.next = self.sync_line.q.val();
+            self.sample_before_that.d.next = self.previous_sample.q.val();
+            self.sample_in_bit.d.next =
+                (self.sample_in_bit.q.val() + 1) & self.samples_per_bit_mask.val();
+        }
+        if self.ready.val() {
+            self.held_valid.d.next = false;
+        }
+
+        match self.state.q.val() {
+            RxState::Resync => {
+                // Count whole bits of high line; any low sample starts the count again.
+                // Between frames of a continuous stream the line is never high this long,
+                // so the first start edge after this is a real one.
+                if self.sampler.tick.val() {
+                    if !self.sync_line.q.val() {
+                        self.sample_in_bit.d.next = 0.into();
+                        self.bit_index.d.next = 0.into();
+                    } else if self.sample_in_bit.q.val() == self.samples_per_bit_mask.val() {
+                        self.bit_index.d.next = self.bit_index.q.val() + 1;
+                    }
+                }
+                if self.bit_index.q.val() == self.frame_bits.val() {
+                    self.state.d.next = RxState::Idle;
+                }
+            }
+            RxState::WaitIdle => {
+                if self.sampler.tick.val() & self.vote.val() {
+                    self.state.d.next = RxState::Idle;
+                }
+            }
+            RxState::Idle => {
+                // Phase and sample count wait, aligned, for the edge.
+                self.sampler.restart.next = true;
+                self.sample_in_bit.d.next = 0.into();
+                if !self.sync_line.q.val() {
+                    self.state.d.next = RxState::Start;
+                }
+            }
+            RxState::Start => {
+                if self.decide.val() {
+                    if self.vote.val() {
+                        // High at the start bit's centre: the low was noise.
+                        self.state.d.next = RxState::Idle;
+                    } else {
+                        self.state.d.next = RxState::Data;
+                        self.bit_index.d.next = 0.into();
+                        self.parity_sum.d.next = self.parity_seed.val();
+                        self.all_low.d.next = true;
+                    }
+                }
+            }
+            RxState::Data => {
+                if self.decide.val() {
+                    // LSB first: each bit enters at the top and ends up in place.
+                    self.shift.d.next = (self.shift.q.val() >> 1)
+                        .replace_bit(self.last_data_bit.val().index(), self.vote.val());
+                    self.parity_sum.d.next =
+                        self.parity_sum.q.val() ^ (self.vote.val() & self.parity_covers_data.val());
+                    self.all_low.d.next = self.all_low.q.val() & !self.vote.val();
+                    self.bit_index.d.next = self.bit_index.q.val() + 1;
+                    if self.bit_index.q.val() == self.last_data_bit.val() {
+                        if self.parity_enabled.val() {
+                            self.state.d.next = RxState::Parity;
+                        } else {
+                            self.state.d.next = RxState::Stop;
+                        }
+                    }
+                }
+            }
+            RxState::Parity => {
+                if self.decide.val() {
+                    self.parity_sum.d.next = self.parity_sum.q.val() ^ self.vote.val();
+                    self.all_low.d.next = self.all_low.q.val() & !self.vote.val();
+                    self.state.d.next = RxState::Stop;
+                }
+            }
+            RxState::Stop => {
+                if self.decide.val() {
+                    if self.held_valid.q.val() & !self.ready.val() {
+                        self.overrun_flag.d.next = true;
+                    } else {
+                        self.held_data.d.next = self.shift.q.val();
+                        self.held_valid.d.next = true;
+                        self.held_framing.d.next = !self.vote.val() & !self.all_low.q.val();
+                        self.held_break.d.next = !self.vote.val() & self.all_low.q.val();
+                        self.held_parity.d.next = self.parity_enabled.val()
+                            & self.parity_sum.q.val()
+                            & (self.vote.val() | !self.all_low.q.val());
+                    }
+                    if self.vote.val() {
+                        // Re-arm at the stop bit's centre, not its end: a fast sender's
+                        // next start edge may come before our idea of the stop bit's end.
+                        self.state.d.next = RxState::Idle;
+                    } else {
+                        self.state.d.next = RxState::WaitIdle;
+                    }
+                }
+            }
+            _ => {
+                self.state.d.next = RxState::Resync;
+            }
+        }
+
+        if self.reset.val() {
+            self.state.d.next = RxState::Resync;
+            self.sample_in_bit.d.next = 0.into();
+            self.bit_index.d.next = 0.into();
+            self.held_valid.d.next = false;
+            self.overrun_flag.d.next = false;
+        }
+
+        self.data.next = self.held_data.q.val();
+        self.valid.next = self.held_valid.q.val();
+        self.framing_error.next = self.held_framing.q.val();
+        self.parity_error.next = self.held_parity.q.val();
+        self.break_detected.next = self.held_break.q.val();
+        self.overrun.next = self.overrun_flag.q.val();
+    }
+}
