@@ -97,7 +97,10 @@ impl<const D: usize> RxBench<D> {
 pub enum ReadyPolicy {
     Always,
     /// Ready in a cycle with this probability (deterministic pseudo-random sequence).
-    Sometimes { percent: u32, seed: u64 },
+    Sometimes {
+        percent: u32,
+        seed: u64,
+    },
     Never,
 }
 
@@ -220,6 +223,16 @@ pub fn run_transmitter<const D: usize>(
     Ok(accepted)
 }
 
+#[derive(Clone, Copy, Debug, Default)]
+pub struct UartInputs {
+    pub rx: bool,
+    pub rx_ready: bool,
+    pub tx_data: u16,
+    pub tx_valid: bool,
+    pub tx_break_line: bool,
+    pub reset: bool,
+}
+
 pub struct UartBench<const D: usize> {
     pub dut: Uart<D>,
     pub cycle: u64,
@@ -232,27 +245,21 @@ impl<const D: usize> UartBench<D> {
         Self { dut, cycle: 0 }
     }
 
-    /// Inputs: (rx, rx_ready, tx_data, tx_valid, tx_break_line, reset).
-    /// Returns (receiver outputs, transmitter outputs) after the edge.
-    #[allow(clippy::too_many_arguments)]
-    pub fn step(
-        &mut self,
-        rx: bool,
-        rx_ready: bool,
-        tx_data: u16,
-        tx_valid: bool,
-        tx_break_line: bool,
-        reset: bool,
-    ) -> Result<(RxOutputs, TxOutputs)> {
+    /// Applies a cycle's inputs; returns `tx_ready`, which depends on them.
+    pub fn apply(&mut self, inputs: &UartInputs) -> Result<bool> {
         apply_inputs!(
             self,
-            rx = rx,
-            rx_ready = rx_ready,
-            tx_data = (tx_data as u64).to_bits(),
-            tx_valid = tx_valid,
-            tx_break_line = tx_break_line,
-            reset = reset,
+            rx = inputs.rx,
+            rx_ready = inputs.rx_ready,
+            tx_data = (inputs.tx_data as u64).to_bits(),
+            tx_valid = inputs.tx_valid,
+            tx_break_line = inputs.tx_break_line,
+            reset = inputs.reset,
         )?;
+        Ok(self.dut.tx_ready.val())
+    }
+
+    pub fn edge(&mut self) -> Result<(RxOutputs, TxOutputs)> {
         rising_edge!(self, |dut: &Uart<D>| (
             RxOutputs {
                 data: dut.rx_data.val().to_u16(),

@@ -162,6 +162,17 @@ impl PhaseRate {
     }
 }
 
+impl PhaseRate {
+    /// The phase this accumulator reaches after `clocks`, capped below the tick bit and
+    /// kept on the increment's grid, so the trimmed low bits really stay zero.
+    pub fn phase_after(&self, clocks: f64) -> u32 {
+        let top = (1u64 << PHASE_FRACTION_BITS) - 1;
+        let phase = (clocks * self.increment as f64).min(top as f64) as u64;
+        let grid = 1u64 << (PHASE_FRACTION_BITS - self.fraction_bits);
+        (phase / grid * grid) as u32
+    }
+}
+
 /// Every constant the blocks need, derived once from a validated configuration.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Timing {
@@ -181,21 +192,23 @@ pub struct Timing {
     /// for the clocks the edge spent in the synchroniser and edge detector, so the samples
     /// sit where the sender's bits really are (this matters at a few clocks per sample).
     pub rx_restart_phase: u32,
+    /// Phase loaded into the transmitter's accumulator when it starts from idle: centres
+    /// the rounding of each bit edge (the tick and the output register each add a clock).
+    pub tx_restart_phase: u32,
 }
 
 /// Clocks between the line falling and the receiver restarting its phase, plus the
 /// clocks a sample takes to reach the vote: 2 synchroniser stages, the edge register, and
 /// on average half a clock for where the edge fell between clock edges. See rx.rs.
 pub const RX_EDGE_LATENCY_CLOCKS: f64 = 1.5;
+/// The transmitter's tick is registered and so is its output: 2 clocks between a phase
+/// overflow and the line changing, less half a clock to centre the rounding.
+pub const TX_START_LATENCY_CLOCKS: f64 = 1.5;
 
 impl UartConfig {
     pub fn from_toml_str(text: &str, origin: &str) -> Result<UartConfig> {
-        toml::from_str(text).map_err(|err| {
-            anyhow::anyhow!(
-                "{origin}: {}\n  valid keys: clock_hz, baud, data_bits, parity, stop_bits, oversample",
-                err.to_string().trim_end()
-            )
-        })
+        toml::from_str(text)
+            .map_err(|err| anyhow::anyhow!("{origin}: {}", err.to_string().trim_end()))
     }
 
     pub fn from_toml_file(path: &Path) -> Result<UartConfig> {
@@ -264,12 +277,6 @@ impl UartConfig {
             }
         }
         let clocks_per_sample = self.clock_hz as f64 / sample.real_hz;
-        let restart = (RX_EDGE_LATENCY_CLOCKS * sample.increment as f64)
-            .min(((1u64 << PHASE_FRACTION_BITS) - 1) as f64) as u64;
-        // Keep the restart phase on the same grid as the increment so the trimmed low bits
-        // of the accumulator really stay zero.
-        let grid = 1u64 << (PHASE_FRACTION_BITS - sample.fraction_bits);
-        let rx_restart_phase = (restart / grid * grid) as u32;
         Ok(Timing {
             config: *self,
             sample,
@@ -280,7 +287,8 @@ impl UartConfig {
             rx_error_ppm: sample.error_ppm,
             tx_baud: bit.real_hz,
             tx_error_ppm: bit.error_ppm,
-            rx_restart_phase,
+            rx_restart_phase: sample.phase_after(RX_EDGE_LATENCY_CLOCKS),
+            tx_restart_phase: bit.phase_after(TX_START_LATENCY_CLOCKS),
         })
     }
 

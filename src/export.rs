@@ -131,7 +131,7 @@ fn header(timing: &Timing, design: Design, module: &str) -> String {
 pub fn write_verilog(config: &UartConfig, out_dir: &Path) -> Result<(Vec<PathBuf>, bool)> {
     std::fs::create_dir_all(out_dir)
         .with_context(|| format!("cannot create output folder {}", out_dir.display()))?;
-    let yosys = on_path("yosys");
+    let yosys = crate::flow::Toolchain::from_env().locate("yosys").is_ok();
     let mut written = Vec::new();
     for design in Design::ALL {
         let module = design.module_name();
@@ -172,11 +172,4 @@ pub fn yosys_check(path: &Path, top: &str) -> Result<()> {
         bail!("yosys inferred a latch in {}:\n{log}", path.display());
     }
     Ok(())
-}
-
-// TODO(flow): use flow::tools once it lands.
-fn on_path(tool: &str) -> bool {
-    std::env::var_os("PATH")
-        .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(tool).is_file()))
-        .unwrap_or(false)
 }

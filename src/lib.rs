@@ -9,8 +9,12 @@
 pub mod baud;
 pub mod config;
 pub mod export;
+pub mod flow;
 pub mod rx;
 pub mod tx;
 pub mod uart;
 
 pub use config::{Parity, Timing, UartConfig};
+
+#[path = "../sim/mod.rs"]
+pub mod sim;

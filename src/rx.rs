@@ -8,12 +8,15 @@
 //!   theoretical ±0.5 / (bits + 1.5) at every oversample rate.
 //! - Every bit, the start bit included, is decided by a majority of three samples centred
 //!   on the bit: samples `oversample/2 - 1`, `oversample/2`, `oversample/2 + 1`. A glitch
-//!   shorter than one sample period corrupts at most one of them and changes nothing; a
-//!   low pulse must cover the start bit's centre to start a frame, so one shorter than
-//!   half a bit never does.
+//!   shorter than one sample period corrupts at most one of them and changes nothing.
+//! - A start is confirmed by the majority vote at the start bit's centre: a low pulse
+//!   shorter than half a bit never starts a frame. A low glitch on the idle line re-arms the
+//!   edge detector by the first sample, so a real start edge just behind it is found to the
+//!   clock; a high glitch early in a real start bit keeps the first edge's phase.
 //! - The stop bit is checked at its centre and the receiver re-arms there, half a bit
 //!   before the stop bit ends, so a sender up to ~5 % fast loses no frame in a continuous
-//!   stream. Only the first stop bit is checked (a receiver needs no more).
+//!   stream: when the samples before and at the centre agree the vote is already decided,
+//!   so the receiver does not wait for the third. Only the first stop bit is checked.
 //! - A low stop bit is a framing error; if the whole frame was low it is a break, reported
 //!   once (`break_detected`, data 0). Either way the receiver then waits for the line to be
 //!   high (by majority) before it looks for a start bit again: no ghost frames.
@@ -34,6 +37,7 @@ enum RxState {
     WaitIdle,
     Idle,
     Start,
+    StartGlitch,
     Data,
     Parity,
     Stop,
@@ -72,8 +76,13 @@ pub struct UartRx<const D: usize> {
     held_break: DFF<Bit>,
     overrun_flag: DFF<Bit>,
     vote: Signal<Local, Bit>,
+    centre: Signal<Local, Bit>,
     decide: Signal<Local, Bit>,
-    // The `sample_in_bit` value on the tick whose sample completes the centred window.
+    frame_done: Signal<Local, Bit>,
+    stop_high: Signal<Local, Bit>,
+    // The `sample_in_bit` values on the ticks that take the centre sample and the one after
+    // it, which completes the three-sample window.
+    centre_sample: Constant<Bits<4>>,
     decide_sample: Constant<Bits<4>>,
     samples_per_bit_mask: Constant<Bits<4>>,
     frame_bits: Constant<Bits<4>>,
@@ -122,9 +131,13 @@ impl<const D: usize> UartRx<D> {
             held_break: Default::default(),
             overrun_flag: Default::default(),
             vote: Default::default(),
+            centre: Default::default(),
             decide: Default::default(),
+            frame_done: Default::default(),
+            stop_high: Default::default(),
             // sample_in_bit counts ticks mod oversample and is 0 at the edge; on the tick
             // where it reads oversample/2, that tick's sample is number oversample/2 + 1.
+            centre_sample: Constant::new((oversample as u64 / 2 - 1).to_bits()),
             decide_sample: Constant::new((oversample as u64 / 2).to_bits()),
             samples_per_bit_mask: Constant::new((oversample as u64 - 1).to_bits()),
             frame_bits: Constant::new((config.frame_bits() as u64).to_bits()),
@@ -167,8 +180,12 @@ impl<const D: usize> Logic for UartRx<D> {
         self.vote.next = (self.sync_line.q.val() & self.previous_sample.q.val())
             | (self.sync_line.q.val() & self.sample_before_that.q.val())
             | (self.previous_sample.q.val() & self.sample_before_that.q.val());
+        self.centre.next =
+            self.sampler.tick.val() & (self.sample_in_bit.q.val() == self.centre_sample.val());
         self.decide.next =
             self.sampler.tick.val() & (self.sample_in_bit.q.val() == self.decide_sample.val());
+        self.frame_done.next = false;
+        self.stop_high.next = false;
         if self.sampler.tick.val() {
             self.previous_sample.d.next = self.sync_line.q.val();
             self.sample_before_that.d.next = self.previous_sample.q.val();
@@ -210,9 +227,14 @@ impl<const D: usize> Logic for UartRx<D> {
                 }
             }
             RxState::Start => {
+                // High again before the first sample: either a low glitch on the idle line
+                // (the real edge may be just behind it) or a high glitch early in a real
+                // start bit. StartGlitch tells them apart.
+                if self.sync_line.q.val() & !self.sample_in_bit.q.val().any() {
+                    self.state.d.next = RxState::StartGlitch;
+                }
                 if self.decide.val() {
                     if self.vote.val() {
-                        // High at the start bit's centre: the low was noise.
                         self.state.d.next = RxState::Idle;
                     } else {
                         self.state.d.next = RxState::Data;
@@ -220,6 +242,17 @@ impl<const D: usize> Logic for UartRx<D> {
                         self.parity_sum.d.next = self.parity_seed.val();
                         self.all_low.d.next = true;
                     }
+                }
+            }
+            RxState::StartGlitch => {
+                // Low again before the first sample: keep the phase of the first edge (a
+                // high glitch in the start bit, or a low glitch at most one sample before
+                // the real edge). Still high at the first sample: it was noise; re-arm so
+                // the edge detector finds the real edge to the clock.
+                if self.sample_in_bit.q.val().any() {
+                    self.state.d.next = RxState::Idle;
+                } else if !self.sync_line.q.val() {
+                    self.state.d.next = RxState::Start;
                 }
             }
             RxState::Data => {
@@ -248,29 +281,39 @@ impl<const D: usize> Logic for UartRx<D> {
                 }
             }
             RxState::Stop => {
+                // When the two samples up to the centre agree, the majority is already
+                // known: decide there and re-arm at once. A fast sender's next start edge
+                // can come only a little after our stop bit's centre.
+                if self.centre.val() & (self.sync_line.q.val() == self.previous_sample.q.val()) {
+                    self.frame_done.next = true;
+                    self.stop_high.next = self.sync_line.q.val();
+                }
                 if self.decide.val() {
-                    if self.held_valid.q.val() & !self.ready.val() {
-                        self.overrun_flag.d.next = true;
-                    } else {
-                        self.held_data.d.next = self.shift.q.val();
-                        self.held_valid.d.next = true;
-                        self.held_framing.d.next = !self.vote.val() & !self.all_low.q.val();
-                        self.held_break.d.next = !self.vote.val() & self.all_low.q.val();
-                        self.held_parity.d.next = self.parity_enabled.val()
-                            & self.parity_sum.q.val()
-                            & (self.vote.val() | !self.all_low.q.val());
-                    }
-                    if self.vote.val() {
-                        // Re-arm at the stop bit's centre, not its end: a fast sender's
-                        // next start edge may come before our idea of the stop bit's end.
-                        self.state.d.next = RxState::Idle;
-                    } else {
-                        self.state.d.next = RxState::WaitIdle;
-                    }
+                    self.frame_done.next = true;
+                    self.stop_high.next = self.vote.val();
                 }
             }
             _ => {
                 self.state.d.next = RxState::Resync;
+            }
+        }
+
+        if self.frame_done.val() {
+            if self.held_valid.q.val() & !self.ready.val() {
+                self.overrun_flag.d.next = true;
+            } else {
+                self.held_data.d.next = self.shift.q.val();
+                self.held_valid.d.next = true;
+                self.held_framing.d.next = !self.stop_high.val() & !self.all_low.q.val();
+                self.held_break.d.next = !self.stop_high.val() & self.all_low.q.val();
+                self.held_parity.d.next = self.parity_enabled.val()
+                    & self.parity_sum.q.val()
+                    & (self.stop_high.val() | !self.all_low.q.val());
+            }
+            if self.stop_high.val() {
+                self.state.d.next = RxState::Idle;
+            } else {
+                self.state.d.next = RxState::WaitIdle;
             }
         }
 

@@ -71,8 +71,9 @@ impl<const D: usize> UartTx<D> {
             break_line: Default::default(),
             tx: Default::default(),
             busy: Default::default(),
-            // Restarting at 0 makes the first bit after idle a full bit long.
-            bit_timer: BaudTick::new(timing.bit, 0),
+            // Started ahead by the pipeline's latency, so the first bit after idle is as
+            // long as the others.
+            bit_timer: BaudTick::new(timing.bit, timing.tx_restart_phase),
             state: Default::default(),
             shift: Default::default(),
             bit_index: Default::default(),

@@ -1,0 +1,10 @@
+//! The cycle-accurate testbench. `cargo test` runs these with no external tool; the
+//! `external-tools` feature (turned on by `make test`) adds the tests that need yosys,
+//! Verilator, nextpnr or a solver.
+
+mod common;
+mod export;
+mod loopback;
+mod properties;
+mod receiver;
+mod transmitter;
