@@ -7,6 +7,7 @@
 //! - [`sim`]: the testbench (line models, direct simulation loop); it lives in `sim/`.
 
 pub mod baud;
+pub mod bench;
 pub mod config;
 pub mod export;
 pub mod flow;
@@ -18,3 +19,6 @@ pub use config::{Parity, Timing, UartConfig};
 
 #[path = "../sim/mod.rs"]
 pub mod sim;
+
+#[path = "../firmware/mod.rs"]
+pub mod firmware;

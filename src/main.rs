@@ -88,6 +88,19 @@ enum Command {
         #[arg(long, default_value = "build/verilog")]
         out: PathBuf,
     },
+    /// Measure simulation speed, receiver tolerance, glitch immunity and synthesis figures;
+    /// results go to bench/results.json and bench/results.md
+    Bench {
+        /// Sections to run (default: all): sim, tolerance, glitch, synth
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<String>,
+        /// Short runs: checks the bench itself, figures are rough
+        #[arg(long)]
+        quick: bool,
+        /// Folder for the results
+        #[arg(long, default_value = "bench")]
+        results: PathBuf,
+    },
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -109,6 +122,25 @@ fn run(cli: Cli) -> Result<()> {
             } else {
                 println!("  yosys not found: files not checked (sudo apt-get install -y yosys)");
             }
+        }
+        Command::Bench {
+            only,
+            quick,
+            results,
+        } => {
+            let sections = if only.is_empty() {
+                rust_hdl_uart::bench::SECTIONS
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect()
+            } else {
+                only
+            };
+            rust_hdl_uart::bench::run(&rust_hdl_uart::bench::BenchOptions {
+                sections,
+                quick,
+                results_dir: results,
+            })?;
         }
     }
     Ok(())

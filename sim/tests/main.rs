@@ -4,6 +4,8 @@
 
 mod common;
 mod export;
+mod firmware;
+mod flow;
 mod loopback;
 mod properties;
 mod receiver;

@@ -273,7 +273,9 @@ fn power_up_on_a_low_noisy_or_busy_line_gives_no_spurious_byte() {
         assert!(!out.valid);
     }
     for _ in 0..30 * cpb {
-        let out = bench.step(!rng.next().is_multiple_of(3), true, false).unwrap();
+        let out = bench
+            .step(!rng.next().is_multiple_of(3), true, false)
+            .unwrap();
         assert!(!out.valid, "noise after power-up produced a byte");
     }
     // Powered up in the middle of a continuous stream: no byte until the line has been

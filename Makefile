@@ -1,0 +1,30 @@
+# The two commands of the README's quick start:
+#   make        the main job: the Verilog of the default UART and the echo firmware's
+#               bitstream for the Alchitry Cu, with its timing and resource report
+#   make test   every test: the Rust simulations and the tests that need yosys,
+#               nextpnr, Verilator and the solvers
+# Both install the Debian packages they need when they are missing (scripts/install-tools.sh).
+
+CARGO ?= cargo
+
+.PHONY: all test bench verilog firmware flash tools
+
+all: tools verilog firmware
+
+tools:
+	@scripts/install-tools.sh
+
+verilog:
+	$(CARGO) run --release -- verilog --out build/verilog
+
+firmware:
+	$(CARGO) run --release -- build --firmware echo --board cu
+
+flash:
+	$(CARGO) run --release -- flash --firmware echo --board cu
+
+test: tools
+	$(CARGO) test --release --features external-tools
+
+bench: tools
+	$(CARGO) run --release -- bench

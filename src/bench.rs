@@ -1,0 +1,333 @@
+//! The benchmark: measures, never asserts. Each section writes its figures into
+//! `bench/results.json` (merged, so a partial run keeps the other sections) and
+//! `bench/results.md`, and prints them as it goes.
+//!
+//! - `sim`: testbench throughput, single thread, release build.
+//! - `tolerance`: the widest sender baud error, fast and slow, at which 10 000 random
+//!   bytes in a continuous stream all arrive right with no flag, for oversample 16, 8, 4.
+//! - `glitch`: the longest glitch (in sample periods) that never changes a byte, with a
+//!   glitch in every other bit.
+//! - `synth`: logic cells and Fmax of the compact core and the echo firmware (the method in
+//!   NOTES.md: synth_ice40, nextpnr seeds 1 2 3, median).
+//! - `verilator`: the long TX→RX regression on the Verilator model of the exported Verilog.
+
+use crate::config::{Parity, UartConfig};
+use crate::sim::harness::{run_receiver, ReadyPolicy, RxBench, UartBench, UartInputs};
+use crate::sim::line::{compare_events, LineFormat, LineParity, SerialDriver};
+use anyhow::{bail, Context, Result};
+use serde_json::{json, Map, Value};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+pub const SECTIONS: [&str; 4] = ["sim", "tolerance", "glitch", "synth"];
+
+pub struct BenchOptions {
+    pub sections: Vec<String>,
+    /// Fewer bytes and coarser searches: a smoke run of the bench itself.
+    pub quick: bool,
+    pub results_dir: PathBuf,
+}
+
+fn line_format(config: &UartConfig) -> LineFormat {
+    LineFormat {
+        clock_hz: config.clock_hz as f64,
+        baud: config.baud as f64,
+        data_bits: config.data_bits,
+        parity: match config.parity {
+            Parity::None => LineParity::None,
+            Parity::Even => LineParity::Even,
+            Parity::Odd => LineParity::Odd,
+            Parity::Mark => LineParity::Mark,
+            Parity::Space => LineParity::Space,
+        },
+        stop_bits: config.stop_bits,
+    }
+}
+
+fn random_bytes(count: usize, seed: u64) -> Vec<u16> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..count)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 24) as u16 & 0xFF
+        })
+        .collect()
+}
+
+/// Sends `bytes` from a driver with `ppm` error and glitches into an 8-bit receiver;
+/// true when every byte arrives right with no flag. Stops at the first wrong byte.
+fn receiver_survives(
+    config: &UartConfig,
+    bytes: &[u16],
+    ppm: f64,
+    glitch: Option<(f64, u32)>,
+    seed: u64,
+) -> Result<bool> {
+    let timing = config.validate()?;
+    let mut bench = RxBench::<8>::new(&timing);
+    let mut driver = SerialDriver::new(line_format(config), seed).baud_error_ppm(ppm);
+    if let Some((probability, max_clocks)) = glitch {
+        driver = driver.glitches(probability, max_clocks);
+    }
+    driver.idle_bits(config.frame_bits() as f64 + 1.0);
+    // In chunks, so a failure is found without simulating the whole stream.
+    for chunk in bytes.chunks(500) {
+        for &byte in chunk {
+            driver.frame(byte);
+        }
+        let already = driver.expected().len() - chunk.len();
+        let tail = 2 * config.frame_bits() as u64 * (config.clock_hz / config.baud + 1);
+        let run = run_receiver(&mut bench, &mut driver, ReadyPolicy::Always, tail)?;
+        if run.overrun_seen || compare_events(&driver.expected()[already..], &run.events).is_err() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+fn section_sim(quick: bool) -> Result<Value> {
+    let config = UartConfig::default();
+    let timing = config.validate()?;
+    let bytes = random_bytes(if quick { 40 } else { 300 }, 5);
+    let mut bench = UartBench::<8>::new(&timing);
+    let frame_clocks = (config.frame_bits() as f64 * timing.clocks_per_bit).ceil() as u64;
+    let cycles = (bytes.len() as u64 + 3) * frame_clocks;
+    let mut inputs = UartInputs {
+        rx: true,
+        rx_ready: true,
+        ..Default::default()
+    };
+    let (mut sent, mut received) = (0, 0);
+    let start = Instant::now();
+    for cycle in 0..cycles {
+        inputs.tx_valid = cycle > frame_clocks && sent < bytes.len();
+        inputs.tx_data = bytes.get(sent).copied().unwrap_or(0);
+        if bench.apply(&inputs)? && inputs.tx_valid {
+            sent += 1;
+        }
+        let (rx, tx) = bench.edge()?;
+        received += rx.valid as usize;
+        inputs.rx = tx.tx;
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    if received != bytes.len() {
+        bail!(
+            "loopback lost bytes during the throughput run: {received} of {}",
+            bytes.len()
+        );
+    }
+    let cycles_per_s = cycles as f64 / seconds;
+    println!(
+        "  loopback (RX + TX), 115200 8N1 at 100 MHz: {cycles} cycles in {seconds:.2} s = {:.0} cycles/s, {:.1} frames/s",
+        cycles_per_s,
+        received as f64 / seconds
+    );
+    Ok(json!({
+        "design": "uart (RX + TX), TX wired to RX",
+        "config": config.short_name(),
+        "cycles": cycles,
+        "seconds": seconds,
+        "cycles_per_second": cycles_per_s,
+        "frames_per_second": received as f64 / seconds,
+        "target_cycles_per_second": 1_000_000,
+    }))
+}
+
+/// Binary search for the largest |ppm| (in `direction`) at which the receiver survives.
+fn widest_error(
+    config: &UartConfig,
+    bytes: &[u16],
+    direction: f64,
+    resolution_ppm: f64,
+) -> Result<f64> {
+    let (mut good, mut bad) = (0.0f64, 100_000.0f64);
+    while bad - good > resolution_ppm {
+        let mid = (good + bad) / 2.0;
+        if receiver_survives(config, bytes, direction * mid, None, 77)? {
+            good = mid;
+        } else {
+            bad = mid;
+        }
+    }
+    Ok(good)
+}
+
+fn section_tolerance(quick: bool) -> Result<Value> {
+    // 1 Mbaud from 100 MHz: 6.25 clocks per sample at 16x, the fractional case, and 1000
+    // clocks per frame keeps 10 000 frames affordable.
+    let bytes = random_bytes(if quick { 500 } else { 10_000 }, 9);
+    let resolution = if quick { 2_000.0 } else { 250.0 };
+    let mut rows = Vec::new();
+    let jobs: Vec<(u32, f64)> = [16u32, 8, 4]
+        .iter()
+        .flat_map(|&os| [(os, 1.0), (os, -1.0)])
+        .collect();
+    let results: Vec<Result<f64>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs
+            .iter()
+            .map(|&(oversample, direction)| {
+                let bytes = &bytes;
+                scope.spawn(move || {
+                    let config = UartConfig {
+                        baud: 1_000_000,
+                        oversample,
+                        ..UartConfig::default()
+                    };
+                    widest_error(&config, bytes, direction, resolution)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("tolerance thread panicked"))
+            .collect()
+    });
+    for (&(oversample, direction), result) in jobs.iter().zip(results) {
+        let ppm = result?;
+        let percent = direction * ppm / 1e4;
+        println!(
+            "  {oversample:>2}x, sender {}: all {} bytes right up to {percent:+.2} %",
+            if direction > 0.0 { "fast" } else { "slow" },
+            bytes.len()
+        );
+        rows.push(json!({ "oversample": oversample, "direction": if direction > 0.0 { "fast" } else { "slow" }, "widest_error_percent": percent }));
+    }
+    let theory = crate::config::tolerance_window(8);
+    Ok(json!({
+        "config": "1 Mbaud 8N1 at 100 MHz, continuous stream, no jitter",
+        "bytes_per_trial": bytes.len(),
+        "resolution_percent": resolution / 1e4,
+        "theory_percent": [theory.0 * 100.0, theory.1 * 100.0],
+        "target_16x_percent": 4.3,
+        "results": rows,
+    }))
+}
+
+fn section_glitch(quick: bool) -> Result<Value> {
+    let bytes = random_bytes(if quick { 300 } else { 3_000 }, 13);
+    let mut rows = Vec::new();
+    for oversample in [16u32, 8, 4] {
+        let config = UartConfig {
+            baud: 1_000_000,
+            oversample,
+            ..UartConfig::default()
+        };
+        let clocks_per_sample = config.validate()?.clocks_per_sample;
+        let mut longest = 0;
+        for clocks in 1..=(3.0 * clocks_per_sample) as u32 {
+            if receiver_survives(
+                &config,
+                &bytes,
+                0.0,
+                Some((0.5, clocks)),
+                100 + clocks as u64,
+            )? {
+                longest = clocks;
+            } else {
+                break;
+            }
+        }
+        let samples = longest as f64 / clocks_per_sample;
+        println!(
+            "  {oversample:>2}x: glitches of up to {longest} clocks ({samples:.2} sample periods) in every other bit change no byte ({} bytes)",
+            bytes.len()
+        );
+        rows.push(json!({ "oversample": oversample, "clocks_per_sample": clocks_per_sample, "longest_glitch_clocks": longest, "longest_glitch_samples": samples }));
+    }
+    Ok(json!({
+        "config": "1 Mbaud 8N1 at 100 MHz; each bit has a glitch with probability 1/2, length uniform in 1..=L clocks",
+        "bytes_per_trial": bytes.len(),
+        "results": rows,
+    }))
+}
+
+fn section_synth(results_dir: &Path) -> Result<Value> {
+    let work = results_dir.join("work");
+    let mut rows = Map::new();
+    let seeds = [1u64, 2, 3];
+    let timeout = std::time::Duration::from_secs(300);
+    let config = UartConfig::default();
+    let compact = crate::export::design_verilog(&config, crate::export::Design::Combined, "uart")?;
+    println!(
+        "  compact core uart.v ({}), nextpnr seeds 1 2 3 ...",
+        config.short_name()
+    );
+    let figures =
+        crate::flow::measure_resources(&compact, "uart", &work.join("uart"), &seeds, timeout)?;
+    println!("{}", indent(&serde_json::to_string_pretty(&figures)?));
+    rows.insert("uart".into(), serde_json::to_value(&figures)?);
+    rows.insert("method".into(), json!("yosys synth_ice40; nextpnr-ice40 --hx8k --package cb132 --freq 100 --pcf-allow-unconstrained --timing-allow-fail --seed 1,2,3; medians"));
+    rows.insert(
+        "targets".into(),
+        json!({"uart_logic_cells_max": 120, "uart_fmax_mhz_min": 200, "echo_meets_mhz": 100}),
+    );
+    Ok(Value::Object(rows))
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|l| format!("    {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub fn run(options: &BenchOptions) -> Result<PathBuf> {
+    for section in &options.sections {
+        if !SECTIONS.contains(&section.as_str()) {
+            bail!(
+                "bench: unknown section '{section}'; choose from {}",
+                SECTIONS.join(", ")
+            );
+        }
+    }
+    std::fs::create_dir_all(&options.results_dir)
+        .with_context(|| format!("cannot create {}", options.results_dir.display()))?;
+    let json_path = options.results_dir.join("results.json");
+    let mut all: Map<String, Value> = match std::fs::read_to_string(&json_path) {
+        Ok(text) => serde_json::from_str(&text).unwrap_or_default(),
+        Err(_) => Map::new(),
+    };
+    for section in &options.sections {
+        println!(
+            "bench {section}{}",
+            if options.quick { " (quick)" } else { "" }
+        );
+        let start = Instant::now();
+        let mut value = match section.as_str() {
+            "sim" => section_sim(options.quick)?,
+            "tolerance" => section_tolerance(options.quick)?,
+            "glitch" => section_glitch(options.quick)?,
+            "synth" => section_synth(&options.results_dir)?,
+            _ => unreachable!("checked above"),
+        };
+        if let Value::Object(map) = &mut value {
+            map.insert("quick".into(), json!(options.quick));
+            map.insert(
+                "measured_seconds".into(),
+                json!(start.elapsed().as_secs_f64()),
+            );
+        }
+        all.insert(section.clone(), value);
+        // Written after every section, so an interrupted run keeps what it measured.
+        std::fs::write(&json_path, serde_json::to_string_pretty(&all)? + "\n")
+            .with_context(|| format!("cannot write {}", json_path.display()))?;
+    }
+    let md_path = options.results_dir.join("results.md");
+    std::fs::write(&md_path, markdown(&all))
+        .with_context(|| format!("cannot write {}", md_path.display()))?;
+    println!("results: {} and {}", json_path.display(), md_path.display());
+    Ok(json_path)
+}
+
+fn markdown(all: &Map<String, Value>) -> String {
+    let mut out = String::from("# Benchmark results\n\nWritten by `rust-hdl-uart bench` (`make bench`); the JSON beside this file has every figure.\n");
+    for (section, value) in all {
+        out.push_str(&format!(
+            "\n## {section}\n\n```json\n{}\n```\n",
+            serde_json::to_string_pretty(value).unwrap_or_default()
+        ));
+    }
+    out
+}
