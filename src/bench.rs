@@ -19,7 +19,7 @@ use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-pub const SECTIONS: [&str; 4] = ["sim", "tolerance", "glitch", "synth"];
+pub const SECTIONS: [&str; 5] = ["sim", "tolerance", "glitch", "synth", "verilator"];
 
 pub struct BenchOptions {
     pub sections: Vec<String>,
@@ -300,6 +300,10 @@ pub fn run(options: &BenchOptions) -> Result<PathBuf> {
             "tolerance" => section_tolerance(options.quick)?,
             "glitch" => section_glitch(options.quick)?,
             "synth" => section_synth(&options.results_dir)?,
+            "verilator" => crate::sim::regression::bench_section(
+                options.quick,
+                &options.results_dir.join("work"),
+            )?,
             _ => unreachable!("checked above"),
         };
         if let Value::Object(map) = &mut value {

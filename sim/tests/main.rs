@@ -10,3 +10,5 @@ mod loopback;
 mod properties;
 mod receiver;
 mod transmitter;
+#[cfg(feature = "external-tools")]
+mod verilog;
