@@ -6,6 +6,9 @@
 //! - [`export`]: the Verilog users take away.
 //! - [`sim`]: the testbench (line models, direct simulation loop); it lives in `sim/`.
 
+// Lets modules that are also built stand-alone (sim/, firmware/) name this crate by name.
+extern crate self as rust_hdl_uart;
+
 pub mod baud;
 pub mod bench;
 pub mod config;
