@@ -6,10 +6,14 @@
 //! Cycle semantics, the same everywhere in the testbench (and in the Verilator
 //! co-simulation): the inputs for cycle n are applied with the clock low, the rising edge
 //! is simulated, then the outputs are sampled, then the clock falls.
+//!
+//! Tracing: `bench.traced("test_name")` writes a VCD of the run when the environment
+//! variable `UART_VCD` is set (`1` for `target/vcd/`, or a folder), streamed to disk.
 
 use crate::config::Timing;
 use crate::rx::UartRx;
 use crate::sim::line::{LineMonitor, RxEvent, SerialDriver};
+use crate::sim::vcd::{vcd_requested, VcdStream};
 use crate::tx::UartTx;
 use crate::uart::Uart;
 use anyhow::{bail, Result};
@@ -32,7 +36,11 @@ macro_rules! apply_inputs {
     ($bench:expr, $($port:ident = $value:expr),+ $(,)?) => {{
         $bench.dut.clock.next = false.into();
         $($bench.dut.$port.next = $value;)+
-        settle(&mut $bench.dut, $bench.cycle)
+        settle(&mut $bench.dut, $bench.cycle)?;
+        if let Some(vcd) = &mut $bench.vcd {
+            vcd.sample(&$bench.dut, $bench.cycle * 10)?;
+        }
+        Ok::<(), anyhow::Error>(())
     }};
 }
 
@@ -40,9 +48,34 @@ macro_rules! rising_edge {
     ($bench:expr, $sample:expr) => {{
         $bench.dut.clock.next = true.into();
         settle(&mut $bench.dut, $bench.cycle)?;
+        if let Some(vcd) = &mut $bench.vcd {
+            vcd.sample(&$bench.dut, $bench.cycle * 10 + 5)?;
+        }
         $bench.cycle += 1;
         Ok($sample(&$bench.dut))
     }};
+}
+
+/// Tracing shared by the benches.
+macro_rules! tracing {
+    () => {
+        /// Writes a VCD of this bench's run to `path`, streamed as it goes.
+        pub fn trace_to(mut self, path: &std::path::Path) -> Result<Self> {
+            self.vcd = Some(VcdStream::create(path, &self.dut, "uut")?);
+            Ok(self)
+        }
+
+        /// Traces to `<UART_VCD folder>/<test_name>.vcd` when `UART_VCD` is set.
+        pub fn traced(self, test_name: &str) -> Result<Self> {
+            match vcd_requested(test_name) {
+                Some(path) => {
+                    eprintln!("VCD: {}", path.display());
+                    self.trace_to(&path)
+                }
+                None => Ok(self),
+            }
+        }
+    };
 }
 
 /// What the receiver shows in one cycle.
@@ -70,14 +103,21 @@ impl RxOutputs {
 pub struct RxBench<const D: usize> {
     pub dut: UartRx<D>,
     pub cycle: u64,
+    vcd: Option<VcdStream>,
 }
 
 impl<const D: usize> RxBench<D> {
     pub fn new(timing: &Timing) -> Self {
         let mut dut = UartRx::<D>::new(timing);
         dut.connect_all();
-        Self { dut, cycle: 0 }
+        Self {
+            dut,
+            cycle: 0,
+            vcd: None,
+        }
     }
+
+    tracing!();
 
     pub fn step(&mut self, rx: bool, ready: bool, reset: bool) -> Result<RxOutputs> {
         apply_inputs!(self, rx = rx, ready = ready, reset = reset)?;
@@ -165,14 +205,21 @@ pub struct TxOutputs {
 pub struct TxBench<const D: usize> {
     pub dut: UartTx<D>,
     pub cycle: u64,
+    vcd: Option<VcdStream>,
 }
 
 impl<const D: usize> TxBench<D> {
     pub fn new(timing: &Timing) -> Self {
         let mut dut = UartTx::<D>::new(timing);
         dut.connect_all();
-        Self { dut, cycle: 0 }
+        Self {
+            dut,
+            cycle: 0,
+            vcd: None,
+        }
     }
+
+    tracing!();
 
     /// Applies this cycle's inputs; returns `ready`, which depends on them (break_line),
     /// so the caller knows whether `valid` makes this cycle a transfer.
@@ -236,14 +283,21 @@ pub struct UartInputs {
 pub struct UartBench<const D: usize> {
     pub dut: Uart<D>,
     pub cycle: u64,
+    vcd: Option<VcdStream>,
 }
 
 impl<const D: usize> UartBench<D> {
     pub fn new(timing: &Timing) -> Self {
         let mut dut = Uart::<D>::new(timing);
         dut.connect_all();
-        Self { dut, cycle: 0 }
+        Self {
+            dut,
+            cycle: 0,
+            vcd: None,
+        }
     }
+
+    tracing!();
 
     /// Applies a cycle's inputs; returns `tx_ready`, which depends on them.
     pub fn apply(&mut self, inputs: &UartInputs) -> Result<bool> {

@@ -54,7 +54,8 @@ impl Rng {
 pub fn receive_random_stream(config: UartConfig, count: usize, ppm: f64, seed: u64) {
     let timing = config.validate().unwrap();
     with_data_bits!(config.data_bits, D => {
-        let mut bench = RxBench::<D>::new(&timing);
+        let name = trace_name(&format!("receive_stream_{ppm}ppm"), &config);
+        let mut bench = RxBench::<D>::new(&timing).traced(&name).unwrap();
         let mut driver = SerialDriver::new(line_format(&config), seed).baud_error_ppm(ppm);
         let mut rng = Rng::new(seed);
         let mask = (1u16 << config.data_bits) - 1;
@@ -68,4 +69,16 @@ pub fn receive_random_stream(config: UartConfig, count: usize, ppm: f64, seed: u
         }
         assert!(!run.overrun_seen);
     })
+}
+
+/// A VCD file name for a test run (used when `UART_VCD` is set).
+pub fn trace_name(what: &str, config: &UartConfig) -> String {
+    format!(
+        "{what}_{}_{}{}{}_{}x",
+        config.baud,
+        config.data_bits,
+        config.parity.letter(),
+        config.stop_bits,
+        config.oversample
+    )
 }

@@ -11,7 +11,7 @@ use rust_hdl_uart::{with_data_bits, Parity, UartConfig};
 fn errors_land_on_the_right_byte(config: UartConfig, seed: u64) {
     let timing = config.validate().unwrap();
     with_data_bits!(config.data_bits, D => {
-        let mut bench = RxBench::<D>::new(&timing);
+        let mut bench = RxBench::<D>::new(&timing).traced(&trace_name("rx_errors", &config)).unwrap();
         let mut driver = SerialDriver::new(line_format(&config), seed);
         let mut rng = Rng::new(seed);
         let mask = (1u16 << config.data_bits) - 1;
@@ -327,4 +327,31 @@ fn reset_mid_frame_gives_no_spurious_byte_and_recovers() {
     driver.frame(0x7E);
     rest = run_receiver(&mut bench, &mut driver, ReadyPolicy::Always, tail(&config)).unwrap();
     compare_events(driver.expected(), &rest.events).unwrap();
+}
+
+#[test]
+fn a_run_can_be_traced_to_a_vcd_streamed_to_disk() {
+    let config = fast_config();
+    let timing = config.validate().unwrap();
+    let path = std::env::temp_dir().join(format!("uart-trace-{}.vcd", std::process::id()));
+    let mut bench = RxBench::<8>::new(&timing).trace_to(&path).unwrap();
+    let mut driver = SerialDriver::new(line_format(&config), 5);
+    driver.idle_bits(12.0);
+    driver.frame(0x5A);
+    let run = run_receiver(&mut bench, &mut driver, ReadyPolicy::Always, tail(&config)).unwrap();
+    assert_eq!(run.events.len(), 1);
+    drop(bench);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("$enddefinitions"));
+    assert!(
+        text.contains("sync_line") && text.contains("held_valid"),
+        "internal signals traced"
+    );
+    let timestamps = text.lines().filter(|l| l.starts_with('#')).count() as u64;
+    assert!(
+        timestamps > run.cycles,
+        "{timestamps} timestamps for {} cycles",
+        run.cycles
+    );
+    std::fs::remove_file(&path).ok();
 }
