@@ -212,3 +212,49 @@ impl<const D: usize> CosimDut for UartDut<D> {
         Some(Self::new(&self.timing))
     }
 }
+
+/// The echo firmware's top, ports as on the board.
+pub struct EchoDut<const D: usize> {
+    pub uut: crate::firmware::EchoFirmware<D>,
+    timing: Timing,
+}
+
+impl<const D: usize> EchoDut<D> {
+    pub fn new(timing: &Timing) -> Self {
+        let mut uut = crate::firmware::EchoFirmware::<D>::new(timing);
+        uut.connect_all();
+        Self {
+            uut,
+            timing: *timing,
+        }
+    }
+}
+
+impl<const D: usize> CosimDut for EchoDut<D> {
+    type Uut = crate::firmware::EchoFirmware<D>;
+    fn uut(&self) -> &Self::Uut {
+        &self.uut
+    }
+    fn uut_mut(&mut self) -> &mut Self::Uut {
+        &mut self.uut
+    }
+    fn inputs(&self) -> Vec<Port> {
+        vec![Port::new("rst_n", 1), Port::new("usb_rx", 1)]
+    }
+    fn outputs(&self) -> Vec<Port> {
+        vec![Port::new("usb_tx", 1), Port::new("led", 8)]
+    }
+    fn set_inputs(&mut self, values: &[u64]) {
+        self.uut.rst_n.next = bit(values[0]);
+        self.uut.usb_rx.next = bit(values[1]);
+    }
+    fn outputs_now(&self) -> Vec<u64> {
+        vec![self.uut.usb_tx.val() as u64, self.uut.led.val().to_u64()]
+    }
+    fn set_clock(&mut self, high: bool) {
+        self.uut.clk.next = high.into();
+    }
+    fn replica(&self) -> Option<Self> {
+        Some(Self::new(&self.timing))
+    }
+}

@@ -4,6 +4,7 @@
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use rust_hdl_uart::config::{Parity, UartConfig};
+use rust_hdl_uart::firmware::{bitstream_path, build, build_dir, flash, Board, Firmware};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -88,6 +89,27 @@ enum Command {
         #[arg(long, default_value = "build/verilog")]
         out: PathBuf,
     },
+    /// Build a firmware's bitstream: Verilog, yosys, nextpnr-ice40 (timing checked at the
+    /// board clock), icepack; outputs and report.json in firmware/build/<firmware>-<board>/
+    Build {
+        /// Firmware to build: echo
+        #[arg(long, default_value = "echo")]
+        firmware: Firmware,
+        /// Board: cu or cu-v2
+        #[arg(long, default_value = "cu")]
+        board: Board,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+    /// Write a built firmware to the board's flash with iceprog
+    Flash {
+        /// Firmware to flash: echo
+        #[arg(long, default_value = "echo")]
+        firmware: Firmware,
+        /// Board: cu or cu-v2
+        #[arg(long, default_value = "cu")]
+        board: Board,
+    },
     /// Measure simulation speed, receiver tolerance, glitch immunity and synthesis figures;
     /// results go to bench/results.json and bench/results.md
     Bench {
@@ -122,6 +144,29 @@ fn run(cli: Cli) -> Result<()> {
             } else {
                 println!("  yosys not found: files not checked (sudo apt-get install -y yosys)");
             }
+        }
+        Command::Build {
+            firmware,
+            board,
+            config,
+        } => {
+            let config = config.resolve()?;
+            let root = std::env::current_dir().context("cannot read the current folder")?;
+            println!(
+                "building {firmware} for the {board} ({})",
+                config.short_name()
+            );
+            let report = build(firmware, board, &config, &root)?;
+            println!("{report}");
+            println!("outputs in {}", build_dir(firmware, board, &root).display());
+        }
+        Command::Flash { firmware, board } => {
+            let root = std::env::current_dir().context("cannot read the current folder")?;
+            flash(firmware, board, &root)?;
+            println!(
+                "flashed {}",
+                bitstream_path(firmware, board, &root).display()
+            );
         }
         Command::Bench {
             only,

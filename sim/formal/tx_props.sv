@@ -1,0 +1,230 @@
+// Formal properties of the exported transmitter (`uart_tx`).
+//
+// A reference model watches the transmitter's inputs and its `ready`/`busy` outputs and
+// checks the line `tx` on every clock:
+//   - after a handshake (`valid && ready`) in clock c the start bit is on the line from
+//     clock c+2 (one clock for the state register, one for the output register);
+//   - the frame is start 0, DATA_BITS data bits LSB first, the parity bit, STOP_BITS
+//     stop bits 1 (from the model's own parameters, not the design's);
+//   - every bit boundary k of a stream (bit edges are counted on from the first start bit
+//     after idle, also across back-to-back frames, because the transmitter's phase runs on)
+//     lies strictly within TOL/BD clocks of its ideal place k * CL/BD clocks: before the
+//     window the line shows the old bit, after it the new one, and inside it the line
+//     moves at most once (no glitch);
+//   - `ready` is high only while idle (and not breaking) or in the very clock whose tick
+//     ends the last stop bit, and that end lies in its window;
+//   - `busy` is high exactly while a frame, a break or the mark after a break is on;
+//   - `break_line` takes effect when the frame on the line has ended (or at once when idle):
+//     the line is low two clocks after `break_line` was high and high two clocks after it
+//     fell, then STOP_BITS bit times of mark follow before anything else;
+//   - `reset` puts the line high from the next clock on and returns to idle.
+// Also: the line is high whenever `busy` is low (stronger than "idle and no recent break").
+//
+// All inputs are free: the solver picks `reset`, `data`, `valid` and `break_line` on every
+// clock. Nothing is assumed.
+module tx_props #(
+    parameter DATA_BITS = 8,
+    // 0 none, 1 even, 2 odd, 3 mark, 4 space
+    parameter PARITY = 0,
+    parameter STOP_BITS = 1,
+    // Ideal clocks per bit = CL / BD; an edge may be off its ideal place by less than TOL / BD
+    // clocks (TOL = BD: less than one clock).
+    parameter CL = 16,
+    parameter BD = 1,
+    parameter TOL = 1
+) (
+    input clock,
+    input reset,
+    input [DATA_BITS-1:0] data,
+    input valid,
+    input break_line
+);
+    // Signed copies: chparam may hand the parameters over as unsigned constants.
+    localparam signed [31:0] SCL = CL;
+    localparam signed [31:0] SBD = BD;
+    localparam signed [31:0] STOL = TOL;
+    localparam PB = (PARITY != 0) ? 1 : 0;
+    localparam F = 1 + DATA_BITS + PB + STOP_BITS;  // bits per frame
+    localparam [1:0] M_IDLE = 2'd0, M_FRAME = 2'd1, M_BREAK = 2'd2;
+
+    wire ready, tx, busy;
+    uart_tx dut (
+        .clock(clock),
+        .reset(reset),
+        .data(data),
+        .valid(valid),
+        .ready(ready),
+        .break_line(break_line),
+        .tx(tx),
+        .busy(busy)
+    );
+
+    // The frame the model expects for `data`, bit 0 first.
+    function [F-1:0] frame_of(input [DATA_BITS-1:0] value);
+        reg p;
+        begin
+            case (PARITY)
+                1: p = ^value;
+                2: p = ~^value;
+                3: p = 1'b1;
+                default: p = 1'b0;
+            endcase
+            frame_of = {F{1'b1}};
+            frame_of[0] = 1'b0;
+            frame_of[DATA_BITS:1] = value;
+            if (PB) frame_of[DATA_BITS+1] = p;
+        end
+    endfunction
+
+    // What happened two and one clocks ago (the line shows it two clocks later).
+    reg rst1 = 0, rst2 = 0, rdy2 = 0, vld2 = 0, brk2 = 0, busy2 = 0;
+    reg rdy1 = 0, vld1 = 0, brk1 = 0, busy1 = 0;
+    reg [DATA_BITS-1:0] data1 = 0, data2 = 0;
+    always @(posedge clock) begin
+        rst1 <= reset;
+        rst2 <= rst1;
+        rdy1 <= ready;
+        rdy2 <= rdy1;
+        vld1 <= valid;
+        vld2 <= vld1;
+        brk1 <= break_line;
+        brk2 <= brk1;
+        busy1 <= busy;
+        busy2 <= busy1;
+        data1 <= data;
+        data2 <= data1;
+    end
+    wire hs2 = rdy2 && vld2;
+    // Clocks 0 and 1 have no "two clocks ago": the line just shows the power-up idle.
+    reg [1:0] age = 0;
+    always @(posedge clock) if (age != 2'd2) age <= age + 2'd1;
+    wire history = (age == 2'd2);
+
+    // Model state. `mode` describes the design two clocks ago. In a frame, `bits` holds
+    // the frame, `b` is the index of the next boundary (the boundary before bits[b]; b == F
+    // is the end of the frame) and `d` = BD * (clocks since the stream's first start bit
+    // - ideal place of that boundary).
+    reg [1:0] mode = M_IDLE;
+    reg [F-1:0] bits = {F{1'b1}};
+    reg [4:0] b = 0;
+    reg moved = 0;
+    reg signed [31:0] d = 0;
+
+    reg ok;
+    reg [1:0] n_mode;
+    reg [F-1:0] n_bits;
+    reg [4:0] n_b;
+    reg n_moved;
+    reg signed [31:0] n_d;
+    reg cur, nxt;
+    always @* begin
+        ok = 1'b1;
+        n_mode = mode;
+        n_bits = bits;
+        n_b = b;
+        n_moved = moved;
+        n_d = d + SBD;
+        cur = bits[b-1];
+        nxt = (b < F) ? bits[b] : 1'b1;
+        if (rst1 || rst2 || !history) begin
+            // Power-up, and reset: the line is high from the clock after reset.
+            ok = tx;
+        end else begin
+            case (mode)
+                M_IDLE: begin
+                    ok = !busy2 && (rdy2 == !brk2);
+                    if (hs2) begin
+                        ok = ok && !tx;
+                        n_mode = M_FRAME;
+                        n_bits = frame_of(data2);
+                        n_b = 1;
+                        n_moved = 0;
+                        n_d = SBD - SCL;
+                    end else if (brk2) begin
+                        ok = ok && !tx;
+                        n_mode = M_BREAK;
+                    end else begin
+                        ok = ok && tx;
+                    end
+                end
+                M_BREAK: begin
+                    ok = busy2 && !rdy2;
+                    if (brk2) begin
+                        ok = ok && !tx;
+                    end else begin
+                        // Mark after break: STOP_BITS bit times of stop, timed from now.
+                        ok = ok && tx;
+                        n_mode = M_FRAME;
+                        n_bits = {F{1'b1}};
+                        n_b = F - STOP_BITS + 1;
+                        n_moved = 0;
+                        n_d = SBD - SCL;
+                    end
+                end
+                M_FRAME: begin
+                    ok = busy2;
+                    if (b < F) begin
+                        ok = ok && !rdy2;
+                        if (d <= -STOL) begin
+                            ok = ok && (tx == cur);
+                        end else if (d < STOL) begin
+                            if (moved) begin
+                                ok = ok && (tx == nxt);
+                            end else begin
+                                ok = ok && (tx == cur || tx == nxt);
+                                if (tx == nxt) n_moved = 1;
+                            end
+                        end else begin
+                            // Past the window: the edge must have come inside it.
+                            ok = ok && (tx == nxt) && (moved || cur == nxt);
+                            n_b = b + 1;
+                            n_moved = 0;
+                            n_d = d + SBD - SCL;
+                        end
+                    end else begin
+                        // The end of the last stop bit: the design's tick is two clocks
+                        // before the edge; `ready` shows it (or, with break_line high,
+                        // the line going low).
+                        if (d <= -STOL) begin
+                            ok = ok && tx && !rdy2;
+                        end else if (d < STOL) begin
+                            if (rdy2) begin
+                                if (vld2) begin
+                                    ok = ok && !tx;
+                                    n_bits = frame_of(data2);
+                                    n_b = 1;
+                                    n_moved = 0;
+                                    n_d = d + SBD - SCL;
+                                end else begin
+                                    ok = ok && tx;
+                                    n_mode = M_IDLE;
+                                end
+                            end else if (!tx) begin
+                                ok = ok && brk2;
+                                n_mode = M_BREAK;
+                            end
+                        end else begin
+                            ok = 1'b0;
+                        end
+                    end
+                end
+                default: ok = 1'b0;
+            endcase
+        end
+        if (rst2) n_mode = M_IDLE;
+    end
+
+    always @(posedge clock) begin
+        mode <= n_mode;
+        bits <= n_bits;
+        b <= n_b;
+        moved <= n_moved;
+        d <= n_d;
+    end
+
+    always @* begin
+        assert (ok);
+        // Idle line is high.
+        if (!busy) assert (tx);
+    end
+endmodule
