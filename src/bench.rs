@@ -256,8 +256,16 @@ fn section_synth(results_dir: &Path) -> Result<Value> {
     );
     let figures =
         crate::flow::measure_resources(&compact, "uart", &work.join("uart"), &seeds, timeout)?;
-    println!("{}", indent(&serde_json::to_string_pretty(&figures)?));
+    println!("{}", summary(&figures));
     rows.insert("uart".into(), serde_json::to_value(&figures)?);
+    let (echo, top) = crate::firmware::firmware_verilog(crate::firmware::Firmware::Echo, &config)?;
+    println!(
+        "  echo firmware ({}), nextpnr seeds 1 2 3 ...",
+        config.short_name()
+    );
+    let figures = crate::flow::measure_resources(&echo, &top, &work.join("echo"), &seeds, timeout)?;
+    println!("{}", summary(&figures));
+    rows.insert("echo".into(), serde_json::to_value(&figures)?);
     rows.insert("method".into(), json!("yosys synth_ice40; nextpnr-ice40 --hx8k --package cb132 --freq 100 --pcf-allow-unconstrained --timing-allow-fail --seed 1,2,3; medians"));
     rows.insert(
         "targets".into(),
@@ -266,11 +274,30 @@ fn section_synth(results_dir: &Path) -> Result<Value> {
     Ok(Value::Object(rows))
 }
 
-fn indent(text: &str) -> String {
-    text.lines()
-        .map(|l| format!("    {l}"))
-        .collect::<Vec<_>>()
-        .join("\n")
+fn summary(figures: &crate::flow::ResourceFigures) -> String {
+    let value = serde_json::to_value(figures).unwrap_or_default();
+    let per_seed: Vec<String> = value["seeds"]
+        .as_array()
+        .map(|seeds| {
+            seeds
+                .iter()
+                .map(|s| match s["outcome"]["fmax_mhz"].as_f64() {
+                    Some(fmax) => format!("seed {} {:.1} MHz", s["seed"], fmax),
+                    None => format!("seed {} {}", s["seed"], s["outcome"]["result"]),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    format!(
+        "    {} logic cells (median), LUT4 {}, FF {}, carry {}, BRAM {}; Fmax median {} MHz ({})",
+        value["median_logic_cells"],
+        value["lut4"],
+        value["flip_flops"],
+        value["carry"],
+        value["block_rams"],
+        value["median_fmax_mhz"],
+        per_seed.join(", ")
+    )
 }
 
 pub fn run(options: &BenchOptions) -> Result<PathBuf> {

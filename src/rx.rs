@@ -63,6 +63,11 @@ pub struct UartRx<const D: usize> {
     sampler: BaudTick,
     state: DFF<RxState>,
     sample_in_bit: DFF<Bits<4>>,
+    next_sample: Signal<Local, Bits<4>>,
+    // `sample_in_bit` equals the centre / decide position: compared a clock ahead, so the
+    // comparison is not on the path from the tick to the state register.
+    at_centre: DFF<Bit>,
+    at_decide: DFF<Bit>,
     previous_sample: DFF<Bit>,
     sample_before_that: DFF<Bit>,
     bit_index: DFF<Bits<4>>,
@@ -118,6 +123,9 @@ impl<const D: usize> UartRx<D> {
             sampler: BaudTick::new(timing.sample, timing.rx_restart_phase),
             state: Default::default(),
             sample_in_bit: Default::default(),
+            next_sample: Default::default(),
+            at_centre: Default::default(),
+            at_decide: Default::default(),
             previous_sample: Default::default(),
             sample_before_that: Default::default(),
             bit_index: Default::default(),
@@ -159,6 +167,8 @@ impl<const D: usize> Logic for UartRx<D> {
             sync_line,
             state,
             sample_in_bit,
+            at_centre,
+            at_decide,
             previous_sample,
             sample_before_that,
             bit_index,
@@ -176,20 +186,19 @@ impl<const D: usize> Logic for UartRx<D> {
         self.sync_first.d.next = self.rx.val();
         self.sync_line.d.next = self.sync_first.q.val();
         self.sampler.restart.next = false;
+        self.next_sample.next = self.sample_in_bit.q.val();
 
         self.vote.next = (self.sync_line.q.val() & self.previous_sample.q.val())
             | (self.sync_line.q.val() & self.sample_before_that.q.val())
             | (self.previous_sample.q.val() & self.sample_before_that.q.val());
-        self.centre.next =
-            self.sampler.tick.val() & (self.sample_in_bit.q.val() == self.centre_sample.val());
-        self.decide.next =
-            self.sampler.tick.val() & (self.sample_in_bit.q.val() == self.decide_sample.val());
+        self.centre.next = self.sampler.tick.val() & self.at_centre.q.val();
+        self.decide.next = self.sampler.tick.val() & self.at_decide.q.val();
         self.frame_done.next = false;
         self.stop_high.next = false;
         if self.sampler.tick.val() {
             self.previous_sample.d.next = self.sync_line.q.val();
             self.sample_before_that.d.next = self.previous_sample.q.val();
-            self.sample_in_bit.d.next =
+            self.next_sample.next =
                 (self.sample_in_bit.q.val() + 1) & self.samples_per_bit_mask.val();
         }
         if self.ready.val() {
@@ -203,7 +212,7 @@ impl<const D: usize> Logic for UartRx<D> {
                 // so the first start edge after this is a real one.
                 if self.sampler.tick.val() {
                     if !self.sync_line.q.val() {
-                        self.sample_in_bit.d.next = 0.into();
+                        self.next_sample.next = 0.into();
                         self.bit_index.d.next = 0.into();
                     } else if self.sample_in_bit.q.val() == self.samples_per_bit_mask.val() {
                         self.bit_index.d.next = self.bit_index.q.val() + 1;
@@ -221,7 +230,7 @@ impl<const D: usize> Logic for UartRx<D> {
             RxState::Idle => {
                 // Phase and sample count wait, aligned, for the edge.
                 self.sampler.restart.next = true;
-                self.sample_in_bit.d.next = 0.into();
+                self.next_sample.next = 0.into();
                 if !self.sync_line.q.val() {
                     self.state.d.next = RxState::Start;
                 }
@@ -319,11 +328,15 @@ impl<const D: usize> Logic for UartRx<D> {
 
         if self.reset.val() {
             self.state.d.next = RxState::Resync;
-            self.sample_in_bit.d.next = 0.into();
+            self.next_sample.next = 0.into();
             self.bit_index.d.next = 0.into();
             self.held_valid.d.next = false;
             self.overrun_flag.d.next = false;
         }
+
+        self.sample_in_bit.d.next = self.next_sample.val();
+        self.at_centre.d.next = self.next_sample.val() == self.centre_sample.val();
+        self.at_decide.d.next = self.next_sample.val() == self.decide_sample.val();
 
         self.data.next = self.held_data.q.val();
         self.valid.next = self.held_valid.q.val();
