@@ -1880,31 +1880,6 @@ mod tests {
         assert!(format!("{err}").contains("is an output"), "{err}");
     }
 
-    /// Speed of both sides on a long, UART-like stimulus (inputs change every ~100 cycles).
-    /// `cargo test --release -- --ignored --nocapture cosim_speed`
-    #[test]
-    #[ignore]
-    fn cosim_speed() {
-        let cycles: u64 = std::env::var("COSIM_CYCLES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(5_000_000);
-        let mut dut = GoodCounter::new();
-        let model = build(&mut dut, "good_counter");
-        let mut stimulus = Stimulus::new(&dut.inputs());
-        let mut rng = Rng(5);
-        while stimulus.cycles() < cycles {
-            let values = [rng.chance(95) as u64, rng.chance(1) as u64, rng.next(), 0];
-            stimulus.hold(&values, 1 + rng.next() % 200);
-        }
-        let artefacts = test_dir("good_counter").join("artefacts");
-        let report = cosimulate(&mut dut, &model, &stimulus, &artefacts).unwrap();
-        eprintln!(
-            "cosim_speed: {report}; stimulus {} bytes",
-            stimulus.encoded_bytes()
-        );
-    }
-
     #[test]
     fn uart_vcd_traces_a_passing_run_on_both_sides() {
         let mut dut = GoodCounter::new();

@@ -21,6 +21,8 @@ pub struct BaudTick {
     /// Holds the phase at `restart_phase` (and the tick low) while high.
     pub restart: Signal<In, Bit>,
     pub tick: Signal<Out, Bit>,
+    /// The phase has passed half an interval since the last tick or restart.
+    pub past_half: Signal<Out, Bit>,
     phase: DFF<Bits<32>>,
     increment: Constant<Bits<32>>,
     restart_phase: Constant<Bits<32>>,
@@ -37,6 +39,7 @@ impl BaudTick {
             clock: Default::default(),
             restart: Default::default(),
             tick: Default::default(),
+            past_half: Default::default(),
             phase: Default::default(),
             increment: Constant::new((rate.increment as u64).to_bits()),
             restart_phase: Constant::new((restart_phase as u64).to_bits()),
@@ -54,5 +57,6 @@ impl Logic for BaudTick {
             self.phase.d.next = self.restart_phase.val();
         }
         self.tick.next = self.phase.q.val().get_bit(31);
+        self.past_half.next = self.phase.q.val().get_bit(30);
     }
 }

@@ -69,6 +69,8 @@ pub struct UartRx<const D: usize> {
     at_centre: DFF<Bit>,
     at_decide: DFF<Bit>,
     previous_sample: DFF<Bit>,
+    // The line went high again in StartGlitch more than half a sample after the edge.
+    rose_late: DFF<Bit>,
     sample_before_that: DFF<Bit>,
     bit_index: DFF<Bits<4>>,
     shift: DFF<Bits<D>>,
@@ -127,6 +129,7 @@ impl<const D: usize> UartRx<D> {
             at_centre: Default::default(),
             at_decide: Default::default(),
             previous_sample: Default::default(),
+            rose_late: Default::default(),
             sample_before_that: Default::default(),
             bit_index: Default::default(),
             shift: Default::default(),
@@ -170,6 +173,7 @@ impl<const D: usize> Logic for UartRx<D> {
             at_centre,
             at_decide,
             previous_sample,
+            rose_late,
             sample_before_that,
             bit_index,
             shift,
@@ -241,6 +245,7 @@ impl<const D: usize> Logic for UartRx<D> {
                 // start bit. StartGlitch tells them apart.
                 if self.sync_line.q.val() & !self.sample_in_bit.q.val().any() {
                     self.state.d.next = RxState::StartGlitch;
+                    self.rose_late.d.next = self.sampler.past_half.val();
                 }
                 if self.decide.val() {
                     if self.vote.val() {
@@ -254,14 +259,22 @@ impl<const D: usize> Logic for UartRx<D> {
                 }
             }
             RxState::StartGlitch => {
-                // Low again before the first sample: keep the phase of the first edge (a
-                // high glitch in the start bit, or a low glitch at most one sample before
-                // the real edge). Still high at the first sample: it was noise; re-arm so
-                // the edge detector finds the real edge to the clock.
-                if self.sample_in_bit.q.val().any() {
-                    self.state.d.next = RxState::Idle;
-                } else if !self.sync_line.q.val() {
+                // Low again before the first sample: a high glitch in the start bit, or a
+                // low glitch just before the real edge. Keep the first edge's phase if the
+                // line was low longer than it has been high (the high was the glitch);
+                // otherwise restart on this edge (the first low was the glitch). Half a
+                // sample is the yardstick. Still high after the first sample: it was noise;
+                // re-arm so the edge detector finds the real edge to the clock.
+                if !self.sync_line.q.val() {
                     self.state.d.next = RxState::Start;
+                    if !self.rose_late.q.val()
+                        & self.sampler.past_half.val()
+                        & !self.sample_in_bit.q.val().any()
+                    {
+                        self.sampler.restart.next = true;
+                    }
+                } else if self.sample_in_bit.q.val().any() {
+                    self.state.d.next = RxState::Idle;
                 }
             }
             RxState::Data => {

@@ -78,6 +78,21 @@ fn every_oversample_rate_at_real_clock_ratios() {
 }
 
 #[test]
+fn twelve_megabaud_from_a_sender_two_percent_off() {
+    // About one clock per sample at 8x: where the edge-latency compensation matters most.
+    for oversample in [8, 4] {
+        for ppm in [20_000.0, -20_000.0] {
+            let config = UartConfig {
+                baud: 12_000_000,
+                oversample,
+                ..UartConfig::default()
+            };
+            receive_random_stream(config, 500, ppm, 17);
+        }
+    }
+}
+
+#[test]
 fn long_back_to_back_stream_at_115200() {
     // The real ratio: 868 clocks per bit, 54.25 clocks per sample.
     receive_random_stream(UartConfig::default(), 400, 0.0, 11);

@@ -74,14 +74,14 @@ impl Controls {
     }
     fn ready(&mut self, clocks_per_frame: u64) -> bool {
         if self.ready_left == 0 {
-            self.ready = !self.ready || self.rng.next() % 4 == 0;
+            self.ready = !self.ready || self.rng.next().is_multiple_of(4);
             self.ready_left = 1 + self.rng.next() % (3 * clocks_per_frame);
         }
         self.ready_left -= 1;
         self.ready
     }
     fn reset(&mut self) -> bool {
-        self.rng.next() % 100_000 == 0
+        self.rng.next().is_multiple_of(100_000)
     }
 }
 
@@ -109,10 +109,10 @@ fn receiver_stimulus(
 fn transmitter_inputs(rng: &mut Rng, mask: u64, cycle: u64, breaking: &mut u64) -> (u64, u64, u64) {
     if *breaking > 0 {
         *breaking -= 1;
-    } else if rng.next() % 30_000 == 0 {
+    } else if rng.next().is_multiple_of(30_000) {
         *breaking = 200 + rng.next() % 2000;
     }
-    let valid = (cycle / 997) % 5 != 0 || rng.next() % 3 == 0;
+    let valid = !(cycle / 997).is_multiple_of(5) || rng.next().is_multiple_of(3);
     (rng.next() & mask, valid as u64, (*breaking > 0) as u64)
 }
 
@@ -239,7 +239,7 @@ fn receiver_and_transmitter_files_match_cycle_by_cycle() {
             let mask = (1u64 << config.data_bits) - 1;
             for cycle in 0..150_000u64 {
                 let (data, valid, brk) = transmitter_inputs(&mut rng, mask, cycle, &mut breaking);
-                let reset = rng.next() % 20_000 == 0;
+                let reset = rng.next().is_multiple_of(20_000);
                 stimulus.push(&[reset as u64, data, valid, brk]);
             }
             check(&mut tx, Design::Transmitter, &config, &stimulus, &format!("t{index}"));
