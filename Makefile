@@ -24,7 +24,7 @@ flash:
 	$(CARGO) run --release -- flash --firmware echo --board cu
 
 test: tools
-	$(CARGO) test --release --features external-tools
+	$(CARGO) test --release --features external-tools --lib --bins --tests
 
 bench: tools
 	$(CARGO) run --release -- bench
