@@ -10,14 +10,32 @@
 //! Tracing: `bench.traced("test_name")` writes a VCD of the run when the environment
 //! variable `UART_VCD` is set (`1` for `target/vcd/`, or a folder), streamed to disk.
 
-use crate::config::Timing;
+use crate::config::{Parity, Timing, UartConfig};
 use crate::rx::UartRx;
-use crate::sim::line::{LineMonitor, RxEvent, SerialDriver};
+use crate::sim::line::{LineFormat, LineMonitor, LineParity, RxEvent, SerialDriver};
 use crate::sim::vcd::{vcd_requested, VcdStream};
 use crate::tx::UartTx;
 use crate::uart::Uart;
 use anyhow::{bail, Result};
 use rust_hdl::prelude::*;
+
+/// The line model's description of a configuration. The model has its own types (it shares
+/// nothing with the cores); this is the one place that translates.
+pub fn line_format(config: &UartConfig) -> LineFormat {
+    LineFormat {
+        clock_hz: config.clock_hz as f64,
+        baud: config.baud as f64,
+        data_bits: config.data_bits,
+        parity: match config.parity {
+            Parity::None => LineParity::None,
+            Parity::Even => LineParity::Even,
+            Parity::Odd => LineParity::Odd,
+            Parity::Mark => LineParity::Mark,
+            Parity::Space => LineParity::Space,
+        },
+        stop_bits: config.stop_bits,
+    }
+}
 
 /// Settling passes allowed per edge; the cores settle in a handful.
 const MAX_SETTLE: usize = 100;

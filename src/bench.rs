@@ -11,9 +11,9 @@
 //!   NOTES.md: synth_ice40, nextpnr seeds 1 2 3, median).
 //! - `verilator`: the long TX→RX regression on the Verilator model of the exported Verilog.
 
-use crate::config::{Parity, UartConfig};
-use crate::sim::harness::{run_receiver, ReadyPolicy, RxBench, UartBench, UartInputs};
-use crate::sim::line::{compare_events, LineFormat, LineParity, SerialDriver};
+use crate::config::UartConfig;
+use crate::sim::harness::{line_format, run_receiver, ReadyPolicy, RxBench, UartBench, UartInputs};
+use crate::sim::line::{compare_events, SerialDriver};
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
@@ -26,22 +26,6 @@ pub struct BenchOptions {
     /// Fewer bytes and coarser searches: a smoke run of the bench itself.
     pub quick: bool,
     pub results_dir: PathBuf,
-}
-
-fn line_format(config: &UartConfig) -> LineFormat {
-    LineFormat {
-        clock_hz: config.clock_hz as f64,
-        baud: config.baud as f64,
-        data_bits: config.data_bits,
-        parity: match config.parity {
-            Parity::None => LineParity::None,
-            Parity::Even => LineParity::Even,
-            Parity::Odd => LineParity::Odd,
-            Parity::Mark => LineParity::Mark,
-            Parity::Space => LineParity::Space,
-        },
-        stop_bits: config.stop_bits,
-    }
 }
 
 fn random_bytes(count: usize, seed: u64) -> Vec<u16> {

@@ -40,9 +40,11 @@ module tx_props #(
     input break_line
 );
     // Signed copies: chparam may hand the parameters over as unsigned constants.
-    localparam signed [31:0] SCL = CL;
-    localparam signed [31:0] SBD = BD;
-    localparam signed [31:0] STOL = TOL;
+    // `d` stays within -CL .. 2*BD; DW bits hold it with its sign.
+    localparam DW = $clog2(CL + 2 * BD + 1) + 2;
+    localparam signed [DW-1:0] SCL = CL;
+    localparam signed [DW-1:0] SBD = BD;
+    localparam signed [DW-1:0] STOL = TOL;
     localparam PB = (PARITY != 0) ? 1 : 0;
     localparam F = 1 + DATA_BITS + PB + STOP_BITS;  // bits per frame
     localparam [1:0] M_IDLE = 2'd0, M_FRAME = 2'd1, M_BREAK = 2'd2;
@@ -108,14 +110,14 @@ module tx_props #(
     reg [F-1:0] bits = {F{1'b1}};
     reg [4:0] b = 0;
     reg moved = 0;
-    reg signed [31:0] d = 0;
+    reg signed [DW-1:0] d = 0;
 
     reg ok;
     reg [1:0] n_mode;
     reg [F-1:0] n_bits;
     reg [4:0] n_b;
     reg n_moved;
-    reg signed [31:0] n_d;
+    reg signed [DW-1:0] n_d;
     reg cur, nxt;
     always @* begin
         ok = 1'b1;

@@ -1,9 +1,10 @@
 //! Shared test helpers: configurations, the bridge from `UartConfig` to the line model's own
 //! format type (the model does not know the RTL's types), and a seeded generator.
 
+pub use rust_hdl_uart::sim::harness::line_format;
 use rust_hdl_uart::sim::harness::{run_receiver, ReadyPolicy, RxBench};
-use rust_hdl_uart::sim::line::{compare_events, LineFormat, LineParity, SerialDriver};
-use rust_hdl_uart::{with_data_bits, Parity, UartConfig};
+use rust_hdl_uart::sim::line::{compare_events, SerialDriver};
+use rust_hdl_uart::{with_data_bits, UartConfig};
 
 /// Bulk cases run at a low clock ratio (3.125 clocks per sample at 16x) to keep the suite
 /// fast; `UartConfig::default()` (868 clocks per bit) is used where the ratio matters.
@@ -12,22 +13,6 @@ pub fn fast_config() -> UartConfig {
         clock_hz: 50_000_000,
         baud: 1_000_000,
         ..UartConfig::default()
-    }
-}
-
-pub fn line_format(config: &UartConfig) -> LineFormat {
-    LineFormat {
-        clock_hz: config.clock_hz as f64,
-        baud: config.baud as f64,
-        data_bits: config.data_bits,
-        parity: match config.parity {
-            Parity::None => LineParity::None,
-            Parity::Even => LineParity::Even,
-            Parity::Odd => LineParity::Odd,
-            Parity::Mark => LineParity::Mark,
-            Parity::Space => LineParity::Space,
-        },
-        stop_bits: config.stop_bits,
     }
 }
 
