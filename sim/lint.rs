@@ -180,6 +180,15 @@ pub const RUST_HDL_WAIVERS: &[Waiver] = &[
               so the bit lands where the simulator puts it",
     },
     Waiver {
+        code: "UNOPTFLAT",
+        pattern: "Signal unoptimizable: Circular combinational logic: '*'",
+        why: "rust-hdl computes all of a module's combinational signals in one always @(*) \
+              block, which Verilator schedules as one node: a signal that comes back through \
+              a sub-block (a FIFO's full/empty, the transmitter's ready) looks circular \
+              although no bit depends on itself. rust-hdl's own loop check (run on every \
+              export) rules out real loops; it costs Verilator speed only",
+    },
+    Waiver {
         code: "UNUSEDPARAM",
         pattern: "Parameter is not used: '*$",
         why: "rust-hdl declares an enum's variants (`Type$Variant`) in every module holding \

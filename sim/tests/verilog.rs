@@ -316,6 +316,15 @@ fn every_exported_file_lints_clean_with_only_documented_waivers() {
             }
         }
     }
+    // The firmware's top, as built for the board.
+    let config = UartConfig::default();
+    let (verilog, top) =
+        rust_hdl_uart::firmware::firmware_verilog(rust_hdl_uart::firmware::Firmware::Echo, &config)
+            .unwrap();
+    match lint(&verilog, &top, &work_dir("lint-echo"), RUST_HDL_WAIVERS) {
+        Ok(report) => println!("{top}: {report}"),
+        Err(err) => panic!("{top}: {err:#}"),
+    }
 }
 
 #[test]
