@@ -245,7 +245,8 @@ impl<const D: usize> Logic for UartRx<D> {
                 // start bit. StartGlitch tells them apart.
                 if self.sync_line.q.val() & !self.sample_in_bit.q.val().any() {
                     self.state.d.next = RxState::StartGlitch;
-                    self.rose_late.d.next = self.sampler.past_half.val();
+                    // Late: past half a sample, or at the first tick itself.
+                    self.rose_late.d.next = self.sampler.past_half.val() | self.sampler.tick.val();
                 }
                 if self.decide.val() {
                     if self.vote.val() {
@@ -268,10 +269,10 @@ impl<const D: usize> Logic for UartRx<D> {
                 if !self.sync_line.q.val() {
                     self.state.d.next = RxState::Start;
                     if !self.rose_late.q.val()
-                        & self.sampler.past_half.val()
-                        & !self.sample_in_bit.q.val().any()
+                        & (self.sampler.past_half.val() | self.sample_in_bit.q.val().any())
                     {
                         self.sampler.restart.next = true;
+                        self.next_sample.next = 0.into();
                     }
                 } else if self.sample_in_bit.q.val().any() {
                     self.state.d.next = RxState::Idle;
