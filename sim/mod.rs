@@ -7,6 +7,7 @@
 
 pub mod cosim;
 pub mod duts;
+pub mod formal;
 pub mod harness;
 pub mod line;
 pub mod lint;

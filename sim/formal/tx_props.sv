@@ -102,10 +102,11 @@ module tx_props #(
     always @(posedge clock) if (age != 2'd2) age <= age + 2'd1;
     wire history = (age == 2'd2);
 
-    // Model state. `mode` describes the design two clocks ago. In a frame, `bits` holds
-    // the frame, `b` is the index of the next boundary (the boundary before bits[b]; b == F
-    // is the end of the frame) and `d` = BD * (clocks since the stream's first start bit
-    // - ideal place of that boundary).
+    // Model state. `mode` describes the design two clocks ago. In a frame, bits[0] is the
+    // bit on the line and bits[1] the next one (the rest follow; shifted out as the frame
+    // goes), `b` is the index in the frame of the next boundary (b == F is the end of the
+    // frame) and `d` = BD * (clocks since the stream's first start bit - ideal place of
+    // that boundary).
     reg [1:0] mode = M_IDLE;
     reg [F-1:0] bits = {F{1'b1}};
     reg [4:0] b = 0;
@@ -126,8 +127,8 @@ module tx_props #(
         n_b = b;
         n_moved = moved;
         n_d = d + SBD;
-        cur = bits[b-1];
-        nxt = (b < F) ? bits[b] : 1'b1;
+        cur = bits[0];
+        nxt = bits[1];
         if (rst1 || rst2 || !history) begin
             // Power-up, and reset: the line is high from the clock after reset.
             ok = tx;
@@ -158,7 +159,7 @@ module tx_props #(
                         ok = ok && tx;
                         n_mode = M_FRAME;
                         n_bits = {F{1'b1}};
-                        n_b = F - STOP_BITS + 1;
+                        n_b = F - STOP_BITS + 1;  // the stop bits' boundaries
                         n_moved = 0;
                         n_d = SBD - SCL;
                     end
@@ -180,6 +181,7 @@ module tx_props #(
                             // Past the window: the edge must have come inside it.
                             ok = ok && (tx == nxt) && (moved || cur == nxt);
                             n_b = b + 1;
+                            n_bits = {1'b1, bits[F-1:1]};
                             n_moved = 0;
                             n_d = d + SBD - SCL;
                         end

@@ -6,6 +6,8 @@ mod common;
 mod export;
 mod firmware;
 mod flow;
+#[cfg(feature = "external-tools")]
+mod formal;
 mod loopback;
 mod properties;
 mod receiver;

