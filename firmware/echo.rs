@@ -71,12 +71,10 @@ pub struct EchoFirmware<const D: usize> {
 }
 
 impl<const D: usize> EchoFirmware<D> {
-    pub fn new(timing: &Timing) -> Self {
-        assert_eq!(
-            timing.config.data_bits as usize, D,
-            "data width must match data_bits"
-        );
-        Self {
+    /// The firmware for `timing`'s configuration; an `Err` when `D` cannot carry its data
+    /// bits.
+    pub fn new(timing: &Timing) -> anyhow::Result<Self> {
+        Ok(Self {
             clk: Default::default(),
             rst_n: Default::default(),
             usb_rx: Default::default(),
@@ -85,9 +83,9 @@ impl<const D: usize> EchoFirmware<D> {
             button_first: Default::default(),
             button_synced: Default::default(),
             reset: Default::default(),
-            receiver: UartRx::new(timing),
+            receiver: UartRx::new(timing)?,
             fifo: Default::default(),
-            transmitter: UartTx::new(timing),
+            transmitter: UartTx::new(timing)?,
             take_byte: Default::default(),
             frame_bad: Default::default(),
             last_byte: Default::default(),
@@ -95,7 +93,7 @@ impl<const D: usize> EchoFirmware<D> {
             overflow: Default::default(),
             led_low: Default::default(),
             low_six_mask: Constant::new(0x3F_u64.to_bits()),
-        }
+        })
     }
 }
 

@@ -3,10 +3,11 @@
 //! signal as the user sees it.
 
 use crate::config::Timing;
+use crate::config::CFG_INCREMENT_BITS;
 use crate::rx::UartRx;
 use crate::sim::cosim::{CosimDut, Port};
 use crate::tx::UartTx;
-use crate::uart::Uart;
+use crate::uart::{Uart, UartCfg};
 use rust_hdl::prelude::*;
 
 fn bit(value: u64) -> bool {
@@ -19,13 +20,14 @@ pub struct RxDut<const D: usize> {
 }
 
 impl<const D: usize> RxDut<D> {
-    pub fn new(timing: &Timing) -> Self {
-        let mut uut = UartRx::<D>::new(timing);
+    /// The adapter around a fresh design for `timing`.
+    pub fn new(timing: &Timing) -> anyhow::Result<Self> {
+        let mut uut = UartRx::<D>::new(timing)?;
         uut.connect_all();
-        Self {
+        Ok(Self {
             uut,
             timing: *timing,
-        }
+        })
     }
 }
 
@@ -74,7 +76,7 @@ impl<const D: usize> CosimDut for RxDut<D> {
         self.uut.clock.next = high.into();
     }
     fn replica(&self) -> Option<Self> {
-        Some(Self::new(&self.timing))
+        Self::new(&self.timing).ok()
     }
 }
 
@@ -84,13 +86,14 @@ pub struct TxDut<const D: usize> {
 }
 
 impl<const D: usize> TxDut<D> {
-    pub fn new(timing: &Timing) -> Self {
-        let mut uut = UartTx::<D>::new(timing);
+    /// The adapter around a fresh design for `timing`.
+    pub fn new(timing: &Timing) -> anyhow::Result<Self> {
+        let mut uut = UartTx::<D>::new(timing)?;
         uut.connect_all();
-        Self {
+        Ok(Self {
             uut,
             timing: *timing,
-        }
+        })
     }
 }
 
@@ -131,7 +134,7 @@ impl<const D: usize> CosimDut for TxDut<D> {
         self.uut.clock.next = high.into();
     }
     fn replica(&self) -> Option<Self> {
-        Some(Self::new(&self.timing))
+        Self::new(&self.timing).ok()
     }
 }
 
@@ -141,13 +144,14 @@ pub struct UartDut<const D: usize> {
 }
 
 impl<const D: usize> UartDut<D> {
-    pub fn new(timing: &Timing) -> Self {
-        let mut uut = Uart::<D>::new(timing);
+    /// The adapter around a fresh design for `timing`.
+    pub fn new(timing: &Timing) -> anyhow::Result<Self> {
+        let mut uut = Uart::<D>::new(timing)?;
         uut.connect_all();
-        Self {
+        Ok(Self {
             uut,
             timing: *timing,
-        }
+        })
     }
 }
 
@@ -209,7 +213,96 @@ impl<const D: usize> CosimDut for UartDut<D> {
         self.uut.clock.next = high.into();
     }
     fn replica(&self) -> Option<Self> {
-        Some(Self::new(&self.timing))
+        Self::new(&self.timing).ok()
+    }
+}
+
+/// `uart_cfg`: the combined UART with its settings on ports (inputs after `tx_break_line`:
+/// `increment`, `data_bits`, `parity`, `two_stop_bits`).
+pub struct CfgDut<const D: usize> {
+    pub uut: UartCfg<D>,
+    timing: Timing,
+}
+
+impl<const D: usize> CfgDut<D> {
+    /// The adapter around a fresh design for `timing` (its oversample rate and width).
+    pub fn new(timing: &Timing) -> anyhow::Result<Self> {
+        let mut uut = UartCfg::<D>::new(timing)?;
+        uut.connect_all();
+        Ok(Self {
+            uut,
+            timing: *timing,
+        })
+    }
+}
+
+impl<const D: usize> CosimDut for CfgDut<D> {
+    type Uut = UartCfg<D>;
+    fn uut(&self) -> &Self::Uut {
+        &self.uut
+    }
+    fn uut_mut(&mut self) -> &mut Self::Uut {
+        &mut self.uut
+    }
+    fn inputs(&self) -> Vec<Port> {
+        vec![
+            Port::new("reset", 1),
+            Port::new("rx", 1),
+            Port::new("rx_ready", 1),
+            Port::new("tx_data", D),
+            Port::new("tx_valid", 1),
+            Port::new("tx_break_line", 1),
+            Port::new("increment", CFG_INCREMENT_BITS),
+            Port::new("data_bits", 4),
+            Port::new("parity", 3),
+            Port::new("two_stop_bits", 1),
+        ]
+    }
+    fn outputs(&self) -> Vec<Port> {
+        vec![
+            Port::new("tx", 1),
+            Port::new("rx_data", D),
+            Port::new("rx_valid", 1),
+            Port::new("rx_framing_error", 1),
+            Port::new("rx_parity_error", 1),
+            Port::new("rx_break", 1),
+            Port::new("rx_overrun", 1),
+            Port::new("tx_ready", 1),
+            Port::new("tx_busy", 1),
+        ]
+    }
+    fn set_inputs(&mut self, values: &[u64]) {
+        let u = &mut self.uut;
+        u.reset.next = bit(values[0]);
+        u.rx.next = bit(values[1]);
+        u.rx_ready.next = bit(values[2]);
+        u.tx_data.next = values[3].to_bits();
+        u.tx_valid.next = bit(values[4]);
+        u.tx_break_line.next = bit(values[5]);
+        u.increment.next = values[6].to_bits();
+        u.data_bits.next = values[7].to_bits();
+        u.parity.next = values[8].to_bits();
+        u.two_stop_bits.next = bit(values[9]);
+    }
+    fn outputs_now(&self) -> Vec<u64> {
+        let u = &self.uut;
+        vec![
+            u.tx.val() as u64,
+            u.rx_data.val().to_u64(),
+            u.rx_valid.val() as u64,
+            u.rx_framing_error.val() as u64,
+            u.rx_parity_error.val() as u64,
+            u.rx_break.val() as u64,
+            u.rx_overrun.val() as u64,
+            u.tx_ready.val() as u64,
+            u.tx_busy.val() as u64,
+        ]
+    }
+    fn set_clock(&mut self, high: bool) {
+        self.uut.clock.next = high.into();
+    }
+    fn replica(&self) -> Option<Self> {
+        Self::new(&self.timing).ok()
     }
 }
 
@@ -220,13 +313,14 @@ pub struct EchoDut<const D: usize> {
 }
 
 impl<const D: usize> EchoDut<D> {
-    pub fn new(timing: &Timing) -> Self {
-        let mut uut = crate::firmware::EchoFirmware::<D>::new(timing);
+    /// The adapter around a fresh design for `timing`.
+    pub fn new(timing: &Timing) -> anyhow::Result<Self> {
+        let mut uut = crate::firmware::EchoFirmware::<D>::new(timing)?;
         uut.connect_all();
-        Self {
+        Ok(Self {
             uut,
             timing: *timing,
-        }
+        })
     }
 }
 
@@ -255,6 +349,6 @@ impl<const D: usize> CosimDut for EchoDut<D> {
         self.uut.clk.next = high.into();
     }
     fn replica(&self) -> Option<Self> {
-        Some(Self::new(&self.timing))
+        Self::new(&self.timing).ok()
     }
 }

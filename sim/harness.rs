@@ -15,7 +15,7 @@ use crate::rx::UartRx;
 use crate::sim::line::{LineFormat, LineMonitor, LineParity, RxEvent, SerialDriver};
 use crate::sim::vcd::{vcd_requested, VcdStream};
 use crate::tx::UartTx;
-use crate::uart::Uart;
+use crate::uart::{Uart, UartCfg};
 use anyhow::{bail, Result};
 use rust_hdl::prelude::*;
 
@@ -125,14 +125,16 @@ pub struct RxBench<const D: usize> {
 }
 
 impl<const D: usize> RxBench<D> {
-    pub fn new(timing: &Timing) -> Self {
-        let mut dut = UartRx::<D>::new(timing);
+    /// A bench around a fresh core for `timing`; an `Err` when `D` cannot carry its data
+    /// bits.
+    pub fn new(timing: &Timing) -> Result<Self> {
+        let mut dut = UartRx::<D>::new(timing)?;
         dut.connect_all();
-        Self {
+        Ok(Self {
             dut,
             cycle: 0,
             vcd: None,
-        }
+        })
     }
 
     tracing!();
@@ -227,14 +229,16 @@ pub struct TxBench<const D: usize> {
 }
 
 impl<const D: usize> TxBench<D> {
-    pub fn new(timing: &Timing) -> Self {
-        let mut dut = UartTx::<D>::new(timing);
+    /// A bench around a fresh core for `timing`; an `Err` when `D` cannot carry its data
+    /// bits.
+    pub fn new(timing: &Timing) -> Result<Self> {
+        let mut dut = UartTx::<D>::new(timing)?;
         dut.connect_all();
-        Self {
+        Ok(Self {
             dut,
             cycle: 0,
             vcd: None,
-        }
+        })
     }
 
     tracing!();
@@ -305,14 +309,16 @@ pub struct UartBench<const D: usize> {
 }
 
 impl<const D: usize> UartBench<D> {
-    pub fn new(timing: &Timing) -> Self {
-        let mut dut = Uart::<D>::new(timing);
+    /// A bench around a fresh core for `timing`; an `Err` when `D` cannot carry its data
+    /// bits.
+    pub fn new(timing: &Timing) -> Result<Self> {
+        let mut dut = Uart::<D>::new(timing)?;
         dut.connect_all();
-        Self {
+        Ok(Self {
             dut,
             cycle: 0,
             vcd: None,
-        }
+        })
     }
 
     tracing!();
@@ -333,6 +339,97 @@ impl<const D: usize> UartBench<D> {
 
     pub fn edge(&mut self) -> Result<(RxOutputs, TxOutputs)> {
         rising_edge!(self, |dut: &Uart<D>| (
+            RxOutputs {
+                data: dut.rx_data.val().to_u16(),
+                valid: dut.rx_valid.val(),
+                framing_error: dut.rx_framing_error.val(),
+                parity_error: dut.rx_parity_error.val(),
+                break_detected: dut.rx_break.val(),
+                overrun: dut.rx_overrun.val(),
+            },
+            TxOutputs {
+                tx: dut.tx.val(),
+                ready: dut.tx_ready.val(),
+                busy: dut.tx_busy.val(),
+            }
+        ))
+    }
+}
+
+/// The values on the settings ports of a run-time configurable core.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SettingsPorts {
+    /// `increment`: round(baud × oversample × 2^20 / clock_hz).
+    pub increment: u32,
+    /// `data_bits`.
+    pub data_bits: u8,
+    /// `parity`: 0 none, 1 even, 2 odd, 3 mark, 4 space.
+    pub parity: u8,
+    /// `two_stop_bits`.
+    pub two_stop_bits: bool,
+}
+
+impl SettingsPorts {
+    /// The port values that select `config` (its clock and oversample must be the core's).
+    pub fn of(config: &UartConfig) -> Result<Self> {
+        Ok(Self {
+            increment: crate::config::cfg_increment(
+                config.clock_hz,
+                config.baud,
+                config.oversample,
+            )?,
+            data_bits: config.data_bits as u8,
+            parity: config.parity.code(),
+            two_stop_bits: config.stop_bits == 2,
+        })
+    }
+}
+
+/// The run-time configurable combined UART (`uart_cfg`), driven a cycle at a time.
+pub struct CfgBench<const D: usize> {
+    /// The design under test.
+    pub dut: UartCfg<D>,
+    /// Cycles simulated so far.
+    pub cycle: u64,
+    vcd: Option<VcdStream>,
+}
+
+impl<const D: usize> CfgBench<D> {
+    /// A bench around a fresh core with `timing`'s oversample rate; an `Err` when `D`
+    /// cannot carry its data bits.
+    pub fn new(timing: &Timing) -> Result<Self> {
+        let mut dut = UartCfg::<D>::new(timing)?;
+        dut.connect_all();
+        Ok(Self {
+            dut,
+            cycle: 0,
+            vcd: None,
+        })
+    }
+
+    tracing!();
+
+    /// Applies a cycle's inputs and settings; returns `tx_ready`, which depends on them.
+    pub fn apply(&mut self, inputs: &UartInputs, settings: &SettingsPorts) -> Result<bool> {
+        apply_inputs!(
+            self,
+            rx = inputs.rx,
+            rx_ready = inputs.rx_ready,
+            tx_data = (inputs.tx_data as u64).to_bits(),
+            tx_valid = inputs.tx_valid,
+            tx_break_line = inputs.tx_break_line,
+            reset = inputs.reset,
+            increment = (settings.increment as u64).to_bits(),
+            data_bits = (settings.data_bits as u64).to_bits(),
+            parity = (settings.parity as u64).to_bits(),
+            two_stop_bits = settings.two_stop_bits,
+        )?;
+        Ok(self.dut.tx_ready.val())
+    }
+
+    /// The rising edge; the outputs after it.
+    pub fn edge(&mut self) -> Result<(RxOutputs, TxOutputs)> {
+        rising_edge!(self, |dut: &UartCfg<D>| (
             RxOutputs {
                 data: dut.rx_data.val().to_u16(),
                 valid: dut.rx_valid.val(),

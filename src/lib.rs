@@ -15,6 +15,7 @@ pub mod config;
 pub mod export;
 pub mod flow;
 pub mod rx;
+pub mod settings;
 pub mod tx;
 pub mod uart;
 

@@ -40,7 +40,7 @@ pub fn receive_random_stream(config: UartConfig, count: usize, ppm: f64, seed: u
     let timing = config.validate().unwrap();
     with_data_bits!(config.data_bits, D => {
         let name = trace_name(&format!("receive_stream_{ppm}ppm"), &config);
-        let mut bench = RxBench::<D>::new(&timing).traced(&name).unwrap();
+        let mut bench = RxBench::<D>::new(&timing).unwrap().traced(&name).unwrap();
         let mut driver = SerialDriver::new(line_format(&config), seed).baud_error_ppm(ppm);
         let mut rng = Rng::new(seed);
         let mask = (1u16 << config.data_bits) - 1;

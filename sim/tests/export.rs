@@ -143,14 +143,24 @@ fn every_module_carries_the_file_prefix_and_the_header_names_the_config() {
 }
 
 #[test]
-fn write_verilog_writes_three_files() {
+fn write_verilog_writes_every_export() {
     let dir = std::env::temp_dir().join(format!("uart-export-{}", std::process::id()));
     let (files, _) = write_verilog(&UartConfig::default(), &dir).unwrap();
     let names: Vec<String> = files
         .iter()
         .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names, ["uart_rx.v", "uart_tx.v", "uart.v"]);
+    assert_eq!(
+        names,
+        [
+            "uart_rx.v",
+            "uart_tx.v",
+            "uart.v",
+            "uart_rx_cfg.v",
+            "uart_tx_cfg.v",
+            "uart_cfg.v"
+        ]
+    );
     for file in &files {
         let text = std::fs::read_to_string(file).unwrap();
         assert!(text.contains("endmodule"));

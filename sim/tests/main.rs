@@ -11,6 +11,7 @@ mod formal;
 mod loopback;
 mod properties;
 mod receiver;
+mod runtime;
 mod transmitter;
 #[cfg(feature = "external-tools")]
 mod verilog;

@@ -45,7 +45,7 @@ proptest! {
         let timing = config.validate().unwrap();
         let mask = (1u16 << config.data_bits) - 1;
         with_data_bits!(config.data_bits, D => {
-            let mut bench = RxBench::<D>::new(&timing);
+            let mut bench = RxBench::<D>::new(&timing).unwrap();
             let mut driver = SerialDriver::new(line_format(&config), seed).baud_error_ppm(ppm);
             driver.idle_bits(config.frame_bits() as f64 + 1.0);
             for byte in &data {
@@ -62,7 +62,7 @@ proptest! {
         let mask = (1u16 << config.data_bits) - 1;
         let bytes: Vec<u16> = data.iter().map(|b| b & mask).collect();
         with_data_bits!(config.data_bits, D => {
-            let mut bench = TxBench::<D>::new(&timing);
+            let mut bench = TxBench::<D>::new(&timing).unwrap();
             let mut format = line_format(&config);
             format.baud = timing.tx_baud;
             let mut monitor = LineMonitor::new(format, 1.0);

@@ -11,7 +11,7 @@ use rust_hdl_uart::{with_data_bits, Parity, UartConfig};
 fn errors_land_on_the_right_byte(config: UartConfig, seed: u64) {
     let timing = config.validate().unwrap();
     with_data_bits!(config.data_bits, D => {
-        let mut bench = RxBench::<D>::new(&timing).traced(&trace_name("rx_errors", &config)).unwrap();
+        let mut bench = RxBench::<D>::new(&timing).unwrap().traced(&trace_name("rx_errors", &config)).unwrap();
         let mut driver = SerialDriver::new(line_format(&config), seed);
         let mut rng = Rng::new(seed);
         let mask = (1u16 << config.data_bits) - 1;
@@ -149,7 +149,7 @@ fn jitter_and_glitches_shorter_than_a_sample_never_change_a_byte() {
         for _ in 0..800 {
             driver.frame(rng.next() as u16 & 0xFF);
         }
-        let mut bench = RxBench::<8>::new(&timing);
+        let mut bench = RxBench::<8>::new(&timing).unwrap();
         let run =
             run_receiver(&mut bench, &mut driver, ReadyPolicy::Always, tail(&config)).unwrap();
         if let Err(diff) = compare_events(driver.expected(), &run.events) {
@@ -176,7 +176,7 @@ fn short_low_pulses_on_an_idle_line_start_no_frame() {
         // A real frame afterwards still arrives: the pulses did not leave the receiver
         // stuck or misaligned.
         driver.frame(0xA5);
-        let mut bench = RxBench::<8>::new(&timing);
+        let mut bench = RxBench::<8>::new(&timing).unwrap();
         let run =
             run_receiver(&mut bench, &mut driver, ReadyPolicy::Always, tail(&config)).unwrap();
         assert_eq!(
@@ -213,7 +213,7 @@ fn break_is_reported_once_and_reception_resumes() {
         driver.frame_bad_stop(0x00);
         driver.idle_bits(2.0);
         driver.frame(0x43);
-        let mut bench = RxBench::<8>::new(&timing);
+        let mut bench = RxBench::<8>::new(&timing).unwrap();
         let run =
             run_receiver(&mut bench, &mut driver, ReadyPolicy::Always, tail(&config)).unwrap();
         // With odd parity the all-zero bad-stop frame has a high parity bit: not a break.
@@ -234,7 +234,7 @@ fn break_is_reported_once_and_reception_resumes() {
 fn overrun_is_flagged_never_silent_and_sticky_until_reset() {
     let config = fast_config();
     let timing = config.validate().unwrap();
-    let mut bench = RxBench::<8>::new(&timing);
+    let mut bench = RxBench::<8>::new(&timing).unwrap();
     let mut driver = SerialDriver::new(line_format(&config), 71);
     driver.idle_bits(12.0);
     driver.frame(0x11);
@@ -259,7 +259,7 @@ fn back_pressure_without_overrun_loses_nothing() {
     // The consumer is slow but always takes the byte within a frame time.
     let config = fast_config();
     let timing = config.validate().unwrap();
-    let mut bench = RxBench::<8>::new(&timing);
+    let mut bench = RxBench::<8>::new(&timing).unwrap();
     let mut driver = SerialDriver::new(line_format(&config), 81);
     driver.idle_bits(12.0);
     let mut rng = Rng::new(81);
@@ -281,7 +281,7 @@ fn power_up_on_a_low_noisy_or_busy_line_gives_no_spurious_byte() {
     let timing = config.validate().unwrap();
     let cpb = timing.clocks_per_bit.round() as usize;
     // Held low from power-up, then noise, then high: nothing.
-    let mut bench = RxBench::<8>::new(&timing);
+    let mut bench = RxBench::<8>::new(&timing).unwrap();
     let mut rng = Rng::new(91);
     for _ in 0..30 * cpb {
         let out = bench.step(false, true, false).unwrap();
@@ -295,7 +295,7 @@ fn power_up_on_a_low_noisy_or_busy_line_gives_no_spurious_byte() {
     }
     // Powered up in the middle of a continuous stream: no byte until the line has been
     // idle for a frame, then every byte.
-    let mut bench = RxBench::<8>::new(&timing);
+    let mut bench = RxBench::<8>::new(&timing).unwrap();
     let mut driver = SerialDriver::new(line_format(&config), 92);
     for _ in 0..20 {
         driver.frame(0x00);
@@ -319,7 +319,7 @@ fn power_up_on_a_low_noisy_or_busy_line_gives_no_spurious_byte() {
 fn reset_mid_frame_gives_no_spurious_byte_and_recovers() {
     let config = fast_config();
     let timing = config.validate().unwrap();
-    let mut bench = RxBench::<8>::new(&timing);
+    let mut bench = RxBench::<8>::new(&timing).unwrap();
     let mut driver = SerialDriver::new(line_format(&config), 101);
     driver.idle_bits(12.0);
     driver.frame(0x00);
@@ -349,7 +349,7 @@ fn a_run_can_be_traced_to_a_vcd_streamed_to_disk() {
     let config = fast_config();
     let timing = config.validate().unwrap();
     let path = std::env::temp_dir().join(format!("uart-trace-{}.vcd", std::process::id()));
-    let mut bench = RxBench::<8>::new(&timing).trace_to(&path).unwrap();
+    let mut bench = RxBench::<8>::new(&timing).unwrap().trace_to(&path).unwrap();
     let mut driver = SerialDriver::new(line_format(&config), 5);
     driver.idle_bits(12.0);
     driver.frame(0x5A);

@@ -9,7 +9,7 @@ use rust_hdl_uart::{with_data_bits, Parity, UartConfig};
 fn send_and_check(config: UartConfig, count: usize, seed: u64) {
     let timing = config.validate().unwrap();
     with_data_bits!(config.data_bits, D => {
-        let mut bench = TxBench::<D>::new(&timing).traced(&trace_name("tx_stream", &config)).unwrap();
+        let mut bench = TxBench::<D>::new(&timing).unwrap().traced(&trace_name("tx_stream", &config)).unwrap();
         // The monitor is told the transmitter's real baud: within a clock of *that* is
         // the guarantee; the ppm difference to the asked-for baud is checked in config.
         let mut format = line_format(&config);
@@ -74,7 +74,7 @@ fn fractional_bit_times_do_not_drift_at_real_ratios() {
 fn idle_high_from_power_up_and_busy_while_sending() {
     let config = fast_config();
     let timing = config.validate().unwrap();
-    let mut bench = TxBench::<8>::new(&timing);
+    let mut bench = TxBench::<8>::new(&timing).unwrap();
     for _ in 0..200 {
         bench.apply(0, false, false, false).unwrap();
         let out = bench.edge().unwrap();
@@ -108,7 +108,7 @@ fn idle_high_from_power_up_and_busy_while_sending() {
 fn break_line_holds_the_line_low_then_marks_before_the_next_frame() {
     let config = fast_config();
     let timing = config.validate().unwrap();
-    let mut bench = TxBench::<8>::new(&timing);
+    let mut bench = TxBench::<8>::new(&timing).unwrap();
     let mut monitor = LineMonitor::new(line_format(&config), 1.0);
     let cpb = timing.clocks_per_bit;
     let break_clocks = (40.0 * cpb) as u64;
@@ -170,7 +170,7 @@ fn break_line_holds_the_line_low_then_marks_before_the_next_frame() {
 fn reset_mid_frame_returns_the_line_to_idle() {
     let config = fast_config();
     let timing = config.validate().unwrap();
-    let mut bench = TxBench::<8>::new(&timing);
+    let mut bench = TxBench::<8>::new(&timing).unwrap();
     bench.apply(0x00, true, false, false).unwrap();
     bench.edge().unwrap();
     for _ in 0..(3.0 * timing.clocks_per_bit) as u32 {

@@ -7,7 +7,8 @@ use super::common::*;
 use rust_hdl_uart::config::Timing;
 use rust_hdl_uart::export::{design_verilog, Design};
 use rust_hdl_uart::sim::cosim::{cosimulate, CosimDut, Stimulus, VerilatedModel};
-use rust_hdl_uart::sim::duts::{EchoDut, RxDut, TxDut, UartDut};
+use rust_hdl_uart::sim::duts::{CfgDut, EchoDut, RxDut, TxDut, UartDut};
+use rust_hdl_uart::sim::harness::SettingsPorts;
 use rust_hdl_uart::sim::line::SerialDriver;
 use rust_hdl_uart::sim::lint::{lint, RUST_HDL_WAIVERS};
 use rust_hdl_uart::{with_data_bits, Parity, UartConfig};
@@ -198,9 +199,9 @@ fn combined_uart_matches_cycle_by_cycle_across_configurations() {
         let timing = config.validate().unwrap();
         let seed = 1000 + index as u64;
         with_data_bits!(config.data_bits, D => {
-            let mut dut = UartDut::<D>::new(&timing);
+            let mut dut = UartDut::<D>::new(&timing).unwrap();
             // The receive side from the line model, the transmit side random.
-            let rx = receiver_stimulus(&RxDut::<D>::new(&timing), &config, &timing, 150, seed);
+            let rx = receiver_stimulus(&RxDut::<D>::new(&timing).unwrap(), &config, &timing, 150, seed);
             let mut stimulus = Stimulus::new(&dut.inputs());
             let mut rng = Rng::new(seed);
             let mut breaking = 0;
@@ -221,6 +222,73 @@ fn combined_uart_matches_cycle_by_cycle_across_configurations() {
 }
 
 #[test]
+fn run_time_configurable_uart_matches_cycle_by_cycle_across_setting_changes() {
+    // One `uart_cfg` (9-bit data path, 8x, 40 MHz) switched through six settings: each
+    // segment's line-model traffic is at its setting; half the switches happen in the
+    // middle of traffic (frames in flight on both sides), the rest on an idle line.
+    let base = UartConfig {
+        clock_hz: 40_000_000,
+        oversample: 8,
+        data_bits: 9,
+        ..UartConfig::default()
+    };
+    let timing = base.validate().unwrap();
+    let settings: Vec<UartConfig> = [
+        (1_000_000, 8, Parity::None, 1),
+        (500_000, 7, Parity::Even, 2),
+        (2_000_000, 5, Parity::Odd, 1),
+        (250_000, 9, Parity::Mark, 2),
+        (1_500_000, 6, Parity::Space, 1),
+        (921_600, 8, Parity::Odd, 2),
+    ]
+    .into_iter()
+    .map(|(baud, data_bits, parity, stop_bits)| UartConfig {
+        baud,
+        data_bits,
+        parity,
+        stop_bits,
+        ..base
+    })
+    .collect();
+    let mut dut = CfgDut::<9>::new(&timing).unwrap();
+    let mut stimulus = Stimulus::new(&dut.inputs());
+    let mut rng = Rng::new(5000);
+    let mut breaking = 0;
+    let mut cycle = 0u64;
+    for (index, config) in settings.iter().enumerate() {
+        let ports = SettingsPorts::of(config).unwrap();
+        let next = SettingsPorts::of(&settings[(index + 1) % settings.len()]).unwrap();
+        let mask = (1u64 << config.data_bits) - 1;
+        let mut controls = Controls::new(5100 + index as u64);
+        let frame_clocks = config.clock_hz / config.baud * config.frame_bits() as u64;
+        let levels = line_levels(config, 60, 5200 + index as u64);
+        let switch_at = if index % 2 == 0 {
+            levels.len() / 2
+        } else {
+            levels.len()
+        };
+        for (position, level) in levels.into_iter().enumerate() {
+            let p = if position < switch_at { ports } else { next };
+            let (data, valid, brk) = transmitter_inputs(&mut rng, mask, cycle, &mut breaking);
+            stimulus.push(&[
+                controls.reset() as u64,
+                level as u64,
+                controls.ready(frame_clocks) as u64,
+                data,
+                valid,
+                brk,
+                p.increment as u64,
+                p.data_bits as u64,
+                p.parity as u64,
+                p.two_stop_bits as u64,
+            ]);
+            cycle += 1;
+        }
+    }
+    check(&mut dut, Design::CombinedCfg, &base, &stimulus, "cfg");
+}
+
+#[test]
 fn receiver_and_transmitter_files_match_cycle_by_cycle() {
     for (index, config) in [configurations()[1], configurations()[3]]
         .into_iter()
@@ -228,11 +296,11 @@ fn receiver_and_transmitter_files_match_cycle_by_cycle() {
     {
         let timing = config.validate().unwrap();
         with_data_bits!(config.data_bits, D => {
-            let mut rx = RxDut::<D>::new(&timing);
+            let mut rx = RxDut::<D>::new(&timing).unwrap();
             let stimulus = receiver_stimulus(&rx, &config, &timing, 200, 2000 + index as u64);
             check(&mut rx, Design::Receiver, &config, &stimulus, &format!("r{index}"));
 
-            let mut tx = TxDut::<D>::new(&timing);
+            let mut tx = TxDut::<D>::new(&timing).unwrap();
             let mut stimulus = Stimulus::new(&tx.inputs());
             let mut rng = Rng::new(3000 + index as u64);
             let mut breaking = 0;
@@ -268,7 +336,7 @@ fn echo_firmware_top_matches_cycle_by_cycle() {
     for (index, config) in configs.into_iter().enumerate() {
         let timing = config.validate().unwrap();
         with_data_bits!(config.data_bits, D => {
-            let mut dut = EchoDut::<D>::new(&timing);
+            let mut dut = EchoDut::<D>::new(&timing).unwrap();
             let mut stimulus = Stimulus::new(&dut.inputs());
             // Three streams, each starting with a frame of idle line (the receiver re-arms
             // only after that, by design), with a press of the button between them.
