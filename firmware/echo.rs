@@ -71,12 +71,18 @@ pub struct EchoFirmware<const D: usize> {
 }
 
 impl<const D: usize> EchoFirmware<D> {
-    pub fn new(timing: &Timing) -> Self {
-        assert_eq!(
-            timing.config.data_bits as usize, D,
-            "data width must match data_bits"
-        );
-        Self {
+    /// The firmware for `timing`. `Err` when `D` is not the configuration's `data_bits`
+    /// (rust-hdl widths are types, so the caller picks `D`; see [`crate::with_data_bits!`]).
+    pub fn new(timing: &Timing) -> anyhow::Result<Self> {
+        if timing.config.data_bits as usize != D {
+            anyhow::bail!(
+                "EchoFirmware::<{D}> cannot carry data_bits = {}: build it as \
+                 EchoFirmware::<{}> (with_data_bits! picks the width from the configuration)",
+                timing.config.data_bits,
+                timing.config.data_bits
+            );
+        }
+        Ok(Self {
             clk: Default::default(),
             rst_n: Default::default(),
             usb_rx: Default::default(),
@@ -95,7 +101,7 @@ impl<const D: usize> EchoFirmware<D> {
             overflow: Default::default(),
             led_low: Default::default(),
             low_six_mask: Constant::new(0x3F_u64.to_bits()),
-        }
+        })
     }
 }
 

@@ -7,8 +7,7 @@
 pub mod build;
 pub mod echo;
 
-pub use build::{
-    bitstream_path, build, build_dir, build_request, build_with, firmware_verilog, flash,
-    flash_with, Board, Firmware,
-};
+pub use build::{bitstream_path, build_dir, firmware_verilog, Board, Firmware};
+#[cfg(feature = "flow")]
+pub use build::{build, build_request, build_with, flash, flash_with};
 pub use echo::{EchoFirmware, FIFO_DEPTH};

@@ -221,7 +221,8 @@ pub struct EchoDut<const D: usize> {
 
 impl<const D: usize> EchoDut<D> {
     pub fn new(timing: &Timing) -> Self {
-        let mut uut = crate::firmware::EchoFirmware::<D>::new(timing);
+        let mut uut = crate::firmware::EchoFirmware::<D>::new(timing)
+            .expect("EchoDut::<D> is built for data_bits = D");
         uut.connect_all();
         Self {
             uut,

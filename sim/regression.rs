@@ -161,7 +161,7 @@ pub struct RegressionModel {
 
 impl RegressionModel {
     pub fn build(spec: &RegressionSpec, work_dir: &Path) -> Result<RegressionModel> {
-        let verilator = crate::flow::Toolchain::from_env().locate("verilator")?;
+        let verilator = crate::tools::Toolchain::from_env().locate("verilator")?;
         let receiver = spec.config;
         let sender_baud =
             (receiver.baud as f64 * (1.0 + spec.sender_error_percent / 100.0)).round() as u64;

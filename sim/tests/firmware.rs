@@ -28,7 +28,7 @@ impl EchoBench {
             timing.config.data_bits, 8,
             "the bench is built for 8 data bits"
         );
-        let mut dut = EchoFirmware::<8>::new(timing);
+        let mut dut = EchoFirmware::<8>::new(timing).unwrap();
         dut.connect_all();
         EchoBench { dut, cycle: 0 }
     }

@@ -422,7 +422,7 @@ mod real_tools {
         let cycles = stimulus.len();
 
         // rust-hdl's simulation, the same cycle convention as the other firmware tests.
-        let mut dut = EchoFirmware::<8>::new(&timing);
+        let mut dut = EchoFirmware::<8>::new(&timing).unwrap();
         dut.connect_all();
         let mut expected = Vec::with_capacity(cycles);
         for &(rst_n, rx) in &stimulus {

@@ -20,7 +20,9 @@ pub mod build;
 pub mod flash;
 pub mod nextpnr;
 pub mod pcf;
-pub mod tools;
+/// Finding and running the tools: also used without the flow (export, co-simulation), so
+/// it is the crate's [`crate::tools`] module, re-exported here under its old path.
+pub use crate::tools;
 
 pub use build::{
     build_bitstream, build_bitstream_with, measure_resources, measure_resources_with, BuildReport,
