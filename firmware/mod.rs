@@ -1,8 +1,8 @@
 //! Board-level designs for the Alchitry Cu, and the library functions that build and flash
-//! them ([`build`]): the CLI's `build` and `flash` commands are thin layers over these.
+//! them ([`build()`]): the CLI's `build` and `flash` commands are thin layers over these.
 //!
 //! - [`echo`]: the echo firmware (receiver → block RAM FIFO → transmitter, LEDs).
-//! - [`build`]: board and firmware names, Verilog, pin files, the build flow, flashing.
+//! - [`mod@build`]: board and firmware names, Verilog, pin files, the build flow, flashing.
 
 pub mod build;
 pub mod echo;

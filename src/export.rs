@@ -17,7 +17,7 @@
 //!   staging folder on bare file names, so any output path works (spaces, a leading `-`);
 //!   each run is bounded by [`ExportOptions::yosys_timeout`] and a run that hits it is an
 //!   error saying so.
-//! - A width mismatch is never a panic: [`with_data_bits!`] returns an `Err` for a
+//! - A width mismatch is never a panic: [`with_data_bits!`](crate::with_data_bits) returns an `Err` for a
 //!   `data_bits` outside 5..=9.
 
 use crate::config::{Timing, UartConfig};
