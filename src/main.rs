@@ -254,16 +254,12 @@ fn run(cli: Cli) -> Result<()> {
                      {COMMITTED_BENCH_DIR}/results.*: drop --quick, or give another --results folder"
                 );
             }
-            let written = rust_hdl_uart::bench::run(&rust_hdl_uart::bench::BenchOptions {
+            // It prints where the results went.
+            rust_hdl_uart::bench::run(&rust_hdl_uart::bench::BenchOptions {
                 sections,
                 quick,
-                results_dir: results_dir.clone(),
+                results_dir,
             })?;
-            println!(
-                "results in {} and {}",
-                written.display(),
-                results_dir.join("results.md").display()
-            );
         }
     }
     Ok(())
