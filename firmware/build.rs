@@ -31,8 +31,9 @@ use std::time::Duration;
 
 /// Placement seeds tried in order until one routes and meets timing.
 pub const SEEDS: [u64; 5] = [1, 2, 3, 4, 5];
-/// Bound on each nextpnr run (a seed that routes takes seconds; nextpnr 0.4 can hang).
-pub const NEXTPNR_TIMEOUT: Duration = Duration::from_secs(120);
+/// Bound on each nextpnr run: a hang guard (a seed that routes takes seconds, a minute or
+/// two on a heavily loaded 2-core machine; nextpnr 0.4 can hang on a seed).
+pub const NEXTPNR_TIMEOUT: Duration = Duration::from_secs(300);
 /// Where builds go, relative to the root given to [`build`].
 pub const BUILD_SUBDIR: &str = "firmware/build";
 

@@ -9,6 +9,7 @@
 
 use crate::config::UartConfig;
 use crate::export::{design_verilog, Design};
+use crate::tools::{OutputWithin, SIM_TOOL_HANG_GUARD};
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -209,7 +210,7 @@ impl RegressionModel {
             ])
             .args(["--top-module", "regress_top", "-o", "regress", "-j", "2"])
             .args(["regress_top.v", "sender.v", "receiver.v", "harness.cpp"])
-            .output()
+            .output_within(SIM_TOOL_HANG_GUARD)
             .context("cannot run verilator")?;
         if !output.status.success() {
             bail!(
@@ -246,7 +247,7 @@ impl RegressionModel {
                 ]
                 .map(|v| v.to_string()),
             )
-            .output()
+            .output_within(SIM_TOOL_HANG_GUARD)
             .with_context(|| format!("cannot run {}", self.binary.display()))?;
         let stdout = String::from_utf8_lossy(&output.stdout);
         if !output.status.success() {
