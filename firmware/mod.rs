@@ -1,5 +1,6 @@
-//! Board-level designs for the Alchitry Cu, and the library functions that build and flash
-//! them (`build`, `flash`, with the `flow` feature): the CLI's `build` and `flash` commands are thin layers over these.
+//! Board-level designs for the Alchitry Cu, and (with the `flow` feature) the library
+//! functions that build and flash them: the CLI's `build` and `flash` commands are thin
+//! layers over these.
 //!
 //! - [`echo`]: the echo firmware (receiver → block RAM FIFO → transmitter, LEDs).
 //! - [`mod@build`]: board and firmware names, Verilog, pin files, the build flow, flashing.
