@@ -23,8 +23,13 @@ firmware:
 flash:
 	$(CARGO) run --release -- flash --firmware echo --board cu
 
+# --tests includes the examples (test = true in Cargo.toml); doctests run apart (cargo
+# cannot mix --doc with other targets).
 test: tools
 	$(CARGO) test --release --features external-tools --lib --bins --tests
+	$(CARGO) test --release --features external-tools --doc
 
+# Writes the committed figures, bench/results.*; `rust-hdl-uart bench` alone writes to
+# build/bench/.
 bench: tools
-	$(CARGO) run --release -- bench
+	$(CARGO) run --release -- bench --save

@@ -20,16 +20,20 @@
 use super::echo::EchoFirmware;
 use crate::config::UartConfig;
 use crate::export::block_verilog;
+#[cfg(feature = "flow")]
 use crate::flow::{self, BuildReport, BuildRequest, Toolchain};
-use anyhow::{bail, Context, Result};
+#[cfg(feature = "flow")]
+use anyhow::Context;
+use anyhow::{bail, Result};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Placement seeds tried in order until one routes and meets timing.
 pub const SEEDS: [u64; 5] = [1, 2, 3, 4, 5];
-/// Bound on each nextpnr run (a seed that routes takes seconds; nextpnr 0.4 can hang).
-pub const NEXTPNR_TIMEOUT: Duration = Duration::from_secs(120);
+/// Bound on each nextpnr run: a hang guard (a seed that routes takes seconds, a minute or
+/// two on a heavily loaded 2-core machine; nextpnr 0.4 can hang on a seed).
+pub const NEXTPNR_TIMEOUT: Duration = Duration::from_secs(300);
 /// Where builds go, relative to the root given to [`build`].
 pub const BUILD_SUBDIR: &str = "firmware/build";
 
@@ -216,6 +220,7 @@ pub fn build_dir(firmware: Firmware, board: Board, root: &Path) -> PathBuf {
         .join(format!("{}-{}", firmware.name(), board.name()))
 }
 
+#[cfg(feature = "flow")]
 /// The flow request [`build`] makes (checked configuration, Verilog, board pin file).
 pub fn build_request(
     firmware: Firmware,
@@ -248,6 +253,7 @@ pub fn build_request(
     })
 }
 
+#[cfg(feature = "flow")]
 /// Builds the firmware's bitstream for the board with the tools on PATH, progress on
 /// stderr. Output: `<root>/firmware/build/<firmware>-<board>/` (`top.bin`, `report.json`,
 /// logs, `uart.toml`).
@@ -260,6 +266,7 @@ pub fn build(
     build_with(firmware, board, config, root, &Toolchain::from_env())
 }
 
+#[cfg(feature = "flow")]
 /// Like [`build`] with a given toolchain (tests inject PATH and the progress sink).
 pub fn build_with(
     firmware: Firmware,
@@ -302,11 +309,13 @@ pub fn bitstream_path(firmware: Firmware, board: Board, root: &Path) -> PathBuf 
     build_dir(firmware, board, root).join("top.bin")
 }
 
+#[cfg(feature = "flow")]
 /// Writes the built bitstream to the board's SPI flash with iceprog.
 pub fn flash(firmware: Firmware, board: Board, root: &Path) -> Result<()> {
     flash_with(firmware, board, root, &Toolchain::from_env())
 }
 
+#[cfg(feature = "flow")]
 /// Like [`flash`] with a given toolchain.
 pub fn flash_with(firmware: Firmware, board: Board, root: &Path, tools: &Toolchain) -> Result<()> {
     let bin = bitstream_path(firmware, board, root);

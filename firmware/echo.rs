@@ -71,9 +71,17 @@ pub struct EchoFirmware<const D: usize> {
 }
 
 impl<const D: usize> EchoFirmware<D> {
-    /// The firmware for `timing`'s configuration; an `Err` when `D` cannot carry its data
-    /// bits.
+    /// The firmware for `timing`. `Err` when `D` is not the configuration's `data_bits`
+    /// (rust-hdl widths are types, so the caller picks `D`; see [`crate::with_data_bits!`]).
     pub fn new(timing: &Timing) -> anyhow::Result<Self> {
+        if timing.config.data_bits as usize != D {
+            anyhow::bail!(
+                "EchoFirmware::<{D}> cannot carry data_bits = {}: build it as \
+                 EchoFirmware::<{}> (with_data_bits! picks the width from the configuration)",
+                timing.config.data_bits,
+                timing.config.data_bits
+            );
+        }
         Ok(Self {
             clk: Default::default(),
             rst_n: Default::default(),

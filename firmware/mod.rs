@@ -1,14 +1,14 @@
-//! Board-level designs for the Alchitry Cu, and the library functions that build and flash
-//! them ([`build`]): the CLI's `build` and `flash` commands are thin layers over these.
+//! Board-level designs for the Alchitry Cu, and (with the `flow` feature) the library
+//! functions that build and flash them: the CLI's `build` and `flash` commands are thin
+//! layers over these.
 //!
 //! - [`echo`]: the echo firmware (receiver → block RAM FIFO → transmitter, LEDs).
-//! - [`build`]: board and firmware names, Verilog, pin files, the build flow, flashing.
+//! - [`mod@build`]: board and firmware names, Verilog, pin files, the build flow, flashing.
 
 pub mod build;
 pub mod echo;
 
-pub use build::{
-    bitstream_path, build, build_dir, build_request, build_with, firmware_verilog, flash,
-    flash_with, Board, Firmware,
-};
+pub use build::{bitstream_path, build_dir, firmware_verilog, Board, Firmware};
+#[cfg(feature = "flow")]
+pub use build::{build, build_request, build_with, flash, flash_with};
 pub use echo::{EchoFirmware, FIFO_DEPTH};

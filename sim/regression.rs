@@ -9,6 +9,7 @@
 
 use crate::config::UartConfig;
 use crate::export::{design_verilog, Design};
+use crate::tools::{OutputWithin, SIM_TOOL_HANG_GUARD};
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -161,7 +162,7 @@ pub struct RegressionModel {
 
 impl RegressionModel {
     pub fn build(spec: &RegressionSpec, work_dir: &Path) -> Result<RegressionModel> {
-        let verilator = crate::flow::Toolchain::from_env().locate("verilator")?;
+        let verilator = crate::tools::Toolchain::from_env().locate("verilator")?;
         let receiver = spec.config;
         let sender_baud =
             (receiver.baud as f64 * (1.0 + spec.sender_error_percent / 100.0)).round() as u64;
@@ -209,7 +210,7 @@ impl RegressionModel {
             ])
             .args(["--top-module", "regress_top", "-o", "regress", "-j", "2"])
             .args(["regress_top.v", "sender.v", "receiver.v", "harness.cpp"])
-            .output()
+            .output_within(SIM_TOOL_HANG_GUARD)
             .context("cannot run verilator")?;
         if !output.status.success() {
             bail!(
@@ -246,7 +247,7 @@ impl RegressionModel {
                 ]
                 .map(|v| v.to_string()),
             )
-            .output()
+            .output_within(SIM_TOOL_HANG_GUARD)
             .with_context(|| format!("cannot run {}", self.binary.display()))?;
         let stdout = String::from_utf8_lossy(&output.stdout);
         if !output.status.success() {

@@ -334,14 +334,26 @@ pub fn run(options: &BenchOptions) -> Result<PathBuf> {
         }
         all.insert(section.clone(), value);
         // Written after every section, so an interrupted run keeps what it measured.
-        std::fs::write(&json_path, serde_json::to_string_pretty(&all)? + "\n")
-            .with_context(|| format!("cannot write {}", json_path.display()))?;
+        write_atomic(&json_path, &(serde_json::to_string_pretty(&all)? + "\n"))?;
     }
     let md_path = options.results_dir.join("results.md");
-    std::fs::write(&md_path, markdown(&all))
-        .with_context(|| format!("cannot write {}", md_path.display()))?;
+    write_atomic(&md_path, &markdown(&all))?;
     println!("results: {} and {}", json_path.display(), md_path.display());
     Ok(json_path)
+}
+
+/// Writes `text` beside `path` and renames it into place, so a reader (or an interrupted
+/// run) never leaves half a results file.
+fn write_atomic(path: &Path, text: &str) -> Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let partial = path.with_file_name(format!(".{name}.partial"));
+    std::fs::write(&partial, text)
+        .with_context(|| format!("cannot write {}", partial.display()))?;
+    std::fs::rename(&partial, path)
+        .with_context(|| format!("cannot move {} to {}", partial.display(), path.display()))
 }
 
 fn markdown(all: &Map<String, Value>) -> String {

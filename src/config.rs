@@ -11,9 +11,12 @@
 //! needed to hit `TARGET_PPM`; the unused low bits then stay constant zero and yosys
 //! removes them, so slow rates do not pay for precision they don't need.
 
-use anyhow::{bail, Context, Result};
+#[cfg(feature = "config-file")]
+use anyhow::Context;
+use anyhow::{bail, Result};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+#[cfg(feature = "config-file")]
 use std::path::Path;
 
 /// Baud accuracy the accumulators are sized for: 1/500 of the receiver's ±5 % window,
@@ -33,11 +36,16 @@ pub const CFG_INCREMENT_FRACTION_BITS: u32 = 20;
 /// Width of that port: the increment reaches 2^20 when the sample rate equals the clock.
 pub const CFG_INCREMENT_BITS: usize = CFG_INCREMENT_FRACTION_BITS as usize + 1;
 
+/// The parity bit of a frame. Written in TOML and on the command line as `none`, `even`,
+/// `odd`, `mark` or `space`, in any case, or by its first letter (`"E"`, `"o"`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "lowercase", try_from = "String")]
 pub enum Parity {
+    /// No parity bit.
     None,
+    /// The data bits and the parity bit hold an even number of ones.
     Even,
+    /// The data bits and the parity bit hold an odd number of ones.
     Odd,
     /// Parity bit always 1.
     Mark,
@@ -45,7 +53,16 @@ pub enum Parity {
     Space,
 }
 
+/// TOML reads parity through the same words and letters as the command line.
+impl TryFrom<String> for Parity {
+    type Error = anyhow::Error;
+    fn try_from(word: String) -> Result<Self> {
+        word.parse()
+    }
+}
+
 impl Parity {
+    /// Every parity, in the order of the documentation.
     pub const ALL: [Parity; 5] = [
         Parity::None,
         Parity::Even,
@@ -86,7 +103,7 @@ impl Parity {
         matches!(self, Parity::Odd | Parity::Mark)
     }
 
-    /// One letter, as in "8N1".
+    /// The letter of the usual short form (`N` in "8N1").
     pub fn letter(self) -> char {
         match self {
             Parity::None => 'N',
@@ -131,9 +148,11 @@ impl fmt::Display for Parity {
 pub struct UartConfig {
     /// Frequency of the clock the core runs on.
     pub clock_hz: u64,
+    /// Bits per second on the line.
     pub baud: u64,
     /// 5 to 9.
     pub data_bits: u32,
+    /// The parity bit, if any.
     pub parity: Parity,
     /// 1 or 2.
     pub stop_bits: u32,
@@ -218,18 +237,24 @@ impl PhaseRate {
 /// Every constant the blocks need, derived once from a validated configuration.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Timing {
+    /// The configuration it was derived from.
     pub config: UartConfig,
     /// Receiver sample tick (baud × oversample).
     pub sample: PhaseRate,
     /// Transmitter bit tick (baud). In the run-time configurable cores both come from one
     /// `increment` port: the transmitter's is the same number scaled by 1/oversample.
     pub bit: PhaseRate,
+    /// Clocks between two receiver samples, on average.
     pub clocks_per_sample: f64,
+    /// Clocks in one transmitted bit, on average.
     pub clocks_per_bit: f64,
-    /// Real baud of the receiver's sampling and of the transmitter, and their errors.
+    /// Real baud of the receiver's sampling.
     pub rx_baud: f64,
+    /// Error of [`Timing::rx_baud`] against the asked baud, in ppm.
     pub rx_error_ppm: f64,
+    /// Real baud of the transmitter.
     pub tx_baud: f64,
+    /// Error of [`Timing::tx_baud`] against the asked baud, in ppm.
     pub tx_error_ppm: f64,
     /// Phase loaded into the receiver's accumulator when it sees a start edge: it makes up
     /// for the clocks the edge spent in the synchroniser and edge detector, so the samples
@@ -279,11 +304,24 @@ pub const RX_EDGE_LATENCY_CLOCKS: f64 = 1.5;
 pub const TX_START_LATENCY_CLOCKS: f64 = 1.5;
 
 impl UartConfig {
+    /// Reads a configuration from TOML text; keys left out keep their defaults, an unknown
+    /// key is an error listing the valid ones. `origin` (a file name) heads every error.
+    /// Not validated: call [`UartConfig::validate`].
+    ///
+    /// ```
+    /// use rust_hdl_uart::{Parity, UartConfig};
+    /// let c = UartConfig::from_toml_str("baud = 9600\nparity = \"E\"\n", "my.toml")?;
+    /// assert_eq!((c.baud, c.parity), (9600, Parity::Even));
+    /// # Ok::<(), anyhow::Error>(())
+    /// ```
+    #[cfg(feature = "config-file")]
     pub fn from_toml_str(text: &str, origin: &str) -> Result<UartConfig> {
         toml::from_str(text)
             .map_err(|err| anyhow::anyhow!("{origin}: {}", err.to_string().trim_end()))
     }
 
+    /// Reads a configuration from a TOML file (see [`UartConfig::from_toml_str`]).
+    #[cfg(feature = "config-file")]
     pub fn from_toml_file(path: &Path) -> Result<UartConfig> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read config file {}", path.display()))?;
@@ -291,6 +329,12 @@ impl UartConfig {
     }
 
     /// Checks every field; the error names the field, the bad value and what would work.
+    ///
+    /// ```
+    /// use rust_hdl_uart::UartConfig;
+    /// let err = UartConfig { data_bits: 10, ..UartConfig::default() }.validate().unwrap_err();
+    /// assert!(err.to_string().contains("use a value from 5 to 9"));
+    /// ```
     pub fn validate(&self) -> Result<Timing> {
         if !(5..=9).contains(&self.data_bits) {
             bail!(
@@ -555,6 +599,7 @@ mod tests {
         assert!(msg.contains("'bogus'") && msg.contains("none, even, odd, mark, space"));
     }
 
+    #[cfg(feature = "config-file")]
     #[test]
     fn toml_loading_and_typos() {
         let c = UartConfig::from_toml_str("baud = 1000000\nparity = \"odd\"\n", "t.toml").unwrap();
@@ -566,6 +611,31 @@ mod tests {
         assert!(msg.contains("baud_rate") && msg.contains("t.toml"), "{msg}");
         let e = UartConfig::from_toml_str("parity = \"evn\"\n", "t.toml").unwrap_err();
         assert!(e.to_string().contains("evn"), "{e}");
+        assert!(e.to_string().contains("none, even, odd"), "{e}");
+        // The same words and letters as the command line's --parity, in any case.
+        for (word, parity) in [
+            ("EVEN", Parity::Even),
+            ("e", Parity::Even),
+            ("Odd", Parity::Odd),
+            ("M", Parity::Mark),
+            ("space", Parity::Space),
+            ("N", Parity::None),
+        ] {
+            let c = UartConfig::from_toml_str(&format!("parity = \"{word}\"\n"), "t.toml")
+                .unwrap_or_else(|e| panic!("{word}: {e}"));
+            assert_eq!(c.parity, parity, "{word}");
+        }
+        // Written back in the lower-case word, which reads again.
+        let text = toml::to_string(&UartConfig {
+            parity: Parity::Mark,
+            ..UartConfig::default()
+        })
+        .unwrap();
+        assert!(text.contains("parity = \"mark\""), "{text}");
+        assert_eq!(
+            UartConfig::from_toml_str(&text, "t.toml").unwrap().parity,
+            Parity::Mark
+        );
     }
 
     #[test]

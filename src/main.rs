@@ -1,12 +1,15 @@
 //! `rust-hdl-uart`: a thin command line over the library. Every command is a library call
 //! that the tests make too; this file only parses flags and prints.
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use rust_hdl_uart::config::{Parity, UartConfig};
+use rust_hdl_uart::export::{write_verilog_with, ExportOptions};
 use rust_hdl_uart::firmware::{bitstream_path, build, build_dir, flash, Board, Firmware};
-use std::path::PathBuf;
+use rust_hdl_uart::tools::{Progress, Toolchain};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 #[derive(Parser)]
 #[command(
@@ -26,23 +29,48 @@ struct ConfigArgs {
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
     /// Clock frequency of the design [default: 100000000]
-    #[arg(long)]
+    #[arg(long, value_name = "HZ", allow_negative_numbers = true, value_parser = whole_number::<u64>)]
     clock_hz: Option<u64>,
     /// Baud rate [default: 115200]
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = whole_number::<u64>)]
     baud: Option<u64>,
     /// Data bits per frame, 5 to 9 [default: 8]
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = whole_number::<u32>)]
     data_bits: Option<u32>,
-    /// none, even, odd, mark or space [default: none]
+    /// none, even, odd, mark or space, or the first letter, any case [default: none]
     #[arg(long)]
     parity: Option<Parity>,
     /// 1 or 2 [default: 1]
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = whole_number::<u32>)]
     stop_bits: Option<u32>,
     /// Receiver samples per bit: 4, 8 or 16 [default: 16]
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = whole_number::<u32>)]
     oversample: Option<u32>,
+}
+
+/// Parses a whole number that is not negative. clap names the flag in front of the
+/// message, so a typo such as `--baud -9600` says which flag is wrong and why.
+fn whole_number<T: std::str::FromStr>(text: &str) -> std::result::Result<T, String> {
+    let trimmed = text.trim();
+    if trimmed.starts_with('-') {
+        return Err(format!(
+            "'{text}' is negative: give a positive whole number"
+        ));
+    }
+    trimmed
+        .replace('_', "")
+        .parse()
+        .map_err(|_| format!("'{text}' is not a whole number: give digits only, e.g. 115200"))
+}
+
+/// Seconds, as a positive number (fractions allowed).
+fn seconds(text: &str) -> std::result::Result<Duration, String> {
+    match text.trim().parse::<f64>() {
+        Ok(s) if s > 0.0 && s.is_finite() && s < 1e9 => Ok(Duration::from_secs_f64(s)),
+        _ => Err(format!(
+            "'{text}' is not a positive number of seconds, e.g. 120"
+        )),
+    }
 }
 
 impl ConfigArgs {
@@ -81,13 +109,26 @@ enum Command {
         #[command(flatten)]
         config: ConfigArgs,
     },
-    /// Write uart_rx.v, uart_tx.v and uart.v (checked with yosys when it is installed)
+    /// Write <NAME>_rx.v, <NAME>_tx.v and <NAME>.v (uart_rx.v, uart_tx.v, uart.v by default),
+    /// checked with yosys when it is installed; all or nothing
     Verilog {
         #[command(flatten)]
         config: ConfigArgs,
-        /// Output folder
-        #[arg(long, default_value = "build/verilog")]
+        /// Output folder (any path: spaces and a leading '-' are fine)
+        #[arg(
+            long,
+            value_name = "DIR",
+            default_value = "build/verilog",
+            allow_hyphen_values = true
+        )]
         out: PathBuf,
+        /// Base module name: modules and files NAME_rx, NAME_tx and NAME, so several
+        /// configurations under different names coexist in one design
+        #[arg(long, value_name = "NAME", default_value = rust_hdl_uart::export::DEFAULT_NAME)]
+        name: String,
+        /// Bound on each yosys check, in seconds (a check takes about a second)
+        #[arg(long, value_name = "SECONDS", default_value = "120", value_parser = seconds)]
+        yosys_timeout: Duration,
     },
     /// Build a firmware's bitstream: Verilog, yosys, nextpnr-ice40 (timing checked at the
     /// board clock), icepack; outputs and report.json in firmware/build/<firmware>-<board>/
@@ -110,20 +151,29 @@ enum Command {
         #[arg(long, default_value = "cu")]
         board: Board,
     },
-    /// Measure simulation speed, receiver tolerance, glitch immunity and synthesis figures;
-    /// results go to bench/results.json and bench/results.md
+    /// Measure simulation speed, receiver tolerance, glitch immunity, synthesis figures and
+    /// the Verilator regression; results go to build/bench/ (bench/, the committed figures,
+    /// only with --save)
     Bench {
-        /// Sections to run (default: all): sim, tolerance, glitch, synth
-        #[arg(long, value_delimiter = ',')]
+        /// Sections to run, comma-separated (default: all)
+        #[arg(long, value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(rust_hdl_uart::bench::SECTIONS))]
         only: Vec<String>,
-        /// Short runs: checks the bench itself, figures are rough
-        #[arg(long)]
+        /// Short runs: checks the bench itself, figures are rough (never saved to bench/)
+        #[arg(long, conflicts_with = "save")]
         quick: bool,
-        /// Folder for the results
-        #[arg(long, default_value = "bench")]
-        results: PathBuf,
+        /// Write the committed results, bench/results.json and bench/results.md
+        #[arg(long, conflicts_with = "results")]
+        save: bool,
+        /// Folder for the results [default: build/bench; bench with --save]
+        #[arg(long, value_name = "DIR", allow_hyphen_values = true)]
+        results: Option<PathBuf>,
     },
 }
+
+/// Where `bench --save` writes: the figures the README quotes.
+const COMMITTED_BENCH_DIR: &str = "bench";
+/// Where `bench` writes otherwise.
+const SCRATCH_BENCH_DIR: &str = "build/bench";
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
@@ -131,15 +181,26 @@ fn run(cli: Cli) -> Result<()> {
             let timing = config.resolve()?.validate()?;
             println!("{timing}");
         }
-        Command::Verilog { config, out } => {
+        Command::Verilog {
+            config,
+            out,
+            name,
+            yosys_timeout,
+        } => {
             let config = config.resolve()?;
-            let (files, checked) = rust_hdl_uart::export::write_verilog(&config, &out)
+            let options = ExportOptions {
+                name,
+                yosys_timeout,
+                tools: Toolchain::from_env().with_progress(Progress::Quiet),
+                ..ExportOptions::default()
+            };
+            let report = write_verilog_with(&config, &out, &options)
                 .with_context(|| format!("exporting Verilog to {}", out.display()))?;
             println!("UART {}", config.short_name());
-            for file in &files {
-                println!("  wrote {}", file.display());
+            for (file, module) in report.files.iter().zip(&report.modules) {
+                println!("  wrote {} (module {module})", file.display());
             }
-            if checked {
+            if report.checked {
                 println!("  yosys: elaborated, no latches, no errors");
             } else {
                 println!("  yosys not found: files not checked (sudo apt-get install -y yosys)");
@@ -171,6 +232,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Bench {
             only,
             quick,
+            save,
             results,
         } => {
             let sections = if only.is_empty() {
@@ -181,14 +243,38 @@ fn run(cli: Cli) -> Result<()> {
             } else {
                 only
             };
+            let results_dir = match (save, results) {
+                (true, _) => PathBuf::from(COMMITTED_BENCH_DIR),
+                (false, Some(dir)) => dir,
+                (false, None) => PathBuf::from(SCRATCH_BENCH_DIR),
+            };
+            if quick && same_folder(&results_dir, Path::new(COMMITTED_BENCH_DIR)) {
+                bail!(
+                    "--quick gives rough figures and would overwrite the committed \
+                     {COMMITTED_BENCH_DIR}/results.*: drop --quick, or give another --results folder"
+                );
+            }
+            // It prints where the results went.
             rust_hdl_uart::bench::run(&rust_hdl_uart::bench::BenchOptions {
                 sections,
                 quick,
-                results_dir: results,
+                results_dir,
             })?;
         }
     }
     Ok(())
+}
+
+/// Whether two paths name the same folder (also when one does not exist yet).
+fn same_folder(a: &Path, b: &Path) -> bool {
+    let full = |p: &Path| {
+        std::fs::canonicalize(p).unwrap_or_else(|_| {
+            std::env::current_dir()
+                .map(|cwd| cwd.join(p))
+                .unwrap_or_else(|_| p.to_path_buf())
+        })
+    };
+    full(a) == full(b)
 }
 
 fn main() -> ExitCode {

@@ -38,7 +38,7 @@ impl Rng {
 /// `count` random bytes back to back from a sender `ppm` off; every one must arrive right.
 pub fn receive_random_stream(config: UartConfig, count: usize, ppm: f64, seed: u64) {
     let timing = config.validate().unwrap();
-    with_data_bits!(config.data_bits, D => {
+    with_data_bits!(expect config.data_bits, D => {
         let name = trace_name(&format!("receive_stream_{ppm}ppm"), &config);
         let mut bench = RxBench::<D>::new(&timing).unwrap().traced(&name).unwrap();
         let mut driver = SerialDriver::new(line_format(&config), seed).baud_error_ppm(ppm);

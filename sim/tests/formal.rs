@@ -1,21 +1,22 @@
-//! Formal checks of the exported Verilog (yosys + yosys-smtbmc + z3), and proof that the
-//! checkers can fail. Only with the external-tools feature; a missing tool fails the test
-//! with a message naming its Debian package.
+//! Formal checks of the exported Verilog (yosys + yosys-smtbmc + yices, or z3 when yices
+//! is not installed), and proof that the checkers can fail. Only with the external-tools
+//! feature; a missing tool fails the test with a message naming its package.
 //!
-//! The runs are serialised (one solver at a time: the machines have two cores) and each is
-//! bounded by a time limit; a run that hits it fails the test and says how far it got.
-//! The solver is z3 unless `UART_FORMAL_SOLVER` names another (yices reaches two whole
-//! frames in every group within the limit; z3 does not, see `formal::bmc_depth`).
+//! No check depends on the machine's speed: each is bounded by depth (two whole frames per
+//! group with yices, see `formal::bmc_depth`); its time limit is only a hang guard far
+//! beyond the expected time (`formal::hang_guard`), and a run stopped by it fails with a
+//! message that says so, never as a property failure.
+//!
+//! The runs are not serialised: each solver is single-threaded, and libtest runs at most
+//! as many tests at once as there are cores, so two at once keep both cores busy where a
+//! lock would leave a test thread waiting.
 
 #![cfg(feature = "external-tools")]
 
 use rust_hdl_uart::sim::formal::{self, configs, Check, Group, Mode, Outcome, Solver, Verdict};
 use rust_hdl_uart::{Parity, UartConfig};
 use std::path::PathBuf;
-use std::sync::Mutex;
-use std::time::Duration;
-
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+use std::sync::Once;
 
 fn work_dir(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
@@ -24,7 +25,6 @@ fn work_dir(name: &str) -> PathBuf {
 }
 
 fn run(check: Check) -> Outcome {
-    let _guard = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let outcome = formal::run(&check)
         .unwrap_or_else(|e| panic!("formal {} could not run: {e:#}", check.group.name()));
     eprintln!("{outcome}");
@@ -32,15 +32,24 @@ fn run(check: Check) -> Outcome {
 }
 
 fn solver() -> Solver {
-    formal::solver_from_env().unwrap_or_else(|e| panic!("{e:#}"))
+    static NOTE: Once = Once::new();
+    let solver = formal::solver_from_env().unwrap_or_else(|e| panic!("{e:#}"));
+    if solver == Solver::Z3 && std::env::var_os("UART_FORMAL_SOLVER").is_none() {
+        NOTE.call_once(|| {
+            if let Some(note) = formal::default_solver().1 {
+                eprintln!("{note}");
+            }
+        });
+    }
+    solver
 }
 
 fn bmc(group: Group, config: UartConfig, depth: u32, name: &str) -> Check {
+    let solver = solver();
+    let guard = formal::hang_guard(formal::expected_time(group, depth, solver));
     Check::new(group, config, Mode::Bmc { depth })
-        .with_solver(solver())
-        // Each proof takes under 2 minutes alone; the limit is generous because these
-        // run beside the rest of the suite on two cores.
-        .with_time_limit(Duration::from_secs(400))
+        .with_solver(solver)
+        .with_time_limit(guard)
         .with_work_dir(work_dir(name))
 }
 
@@ -51,11 +60,21 @@ fn bmc_full(group: Group, config: UartConfig, name: &str) -> Outcome {
     run(bmc(group, config, depth, name))
 }
 
+/// Fails differently for a stopped run and for a property that does not hold.
+fn fail_if_stopped(outcome: &Outcome) {
+    assert!(
+        !outcome.hang_guard_hit(),
+        "not a property failure, the run was stopped by its hang guard: {outcome}"
+    );
+}
+
 fn assert_proven(outcome: &Outcome) {
-    assert!(outcome.proven(), "{outcome}");
+    fail_if_stopped(outcome);
+    assert!(outcome.proven(), "property failure: {outcome}");
 }
 
 fn assert_counterexample(outcome: &Outcome) {
+    fail_if_stopped(outcome);
     match &outcome.verdict {
         Verdict::Counterexample { .. } => {
             let trace = outcome
@@ -68,6 +87,55 @@ fn assert_counterexample(outcome: &Outcome) {
     }
 }
 
+/// A run stopped by its hang guard is reported as such, apart from property failures: a
+/// fake solver that never answers is stopped after a short guard.
+#[cfg(unix)]
+#[test]
+fn formal_hang_guard_is_not_a_property_failure() {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = work_dir("hanging-solver-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let fake = bin.join("yices-smt2");
+    // Reads the SMT-LIB commands and never answers, like a solver stuck on a query.
+    std::fs::write(&fake, "#!/bin/sh\nexec sleep 3600\n").unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = std::env::join_paths(std::iter::once(bin.clone()).chain(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    )))
+    .unwrap();
+    let check = Check::new(Group::Tx, configs::quick_5n1(), Mode::Bmc { depth: 10 })
+        .with_solver(Solver::Yices)
+        .with_time_limit(std::time::Duration::from_secs(20))
+        .with_search_path(path)
+        .with_work_dir(work_dir("hang-guard"));
+    let outcome = match formal::run(&check) {
+        Ok(outcome) => outcome,
+        // On a very busy machine yosys itself may not finish within this short guard:
+        // that is the same report, from the step before the solver.
+        Err(e) => {
+            let text = format!("{e:#}");
+            assert!(
+                text.contains("hang guard") && text.contains("not a property failure"),
+                "{text}"
+            );
+            return;
+        }
+    };
+    eprintln!("{outcome}");
+    assert!(outcome.hang_guard_hit(), "{outcome}");
+    let text = outcome.to_string();
+    assert!(
+        text.contains("HANG GUARD") && text.contains("not a property failure"),
+        "{text}"
+    );
+    let stopped = std::panic::catch_unwind(|| assert_proven(&outcome)).unwrap_err();
+    let message = stopped
+        .downcast_ref::<String>()
+        .cloned()
+        .unwrap_or_default();
+    assert!(message.starts_with("not a property failure"), "{message}");
+}
+
 #[test]
 fn formal_missing_tool_names_its_package() {
     let empty = work_dir("empty-path");
@@ -76,6 +144,7 @@ fn formal_missing_tool_names_its_package() {
         ("yosys", "apt-get install -y yosys"),
         ("yosys-smtbmc", "apt-get install -y yosys"),
         ("z3", "apt-get install -y z3"),
+        ("yices-smt2", "scripts/install-tools.sh"),
     ] {
         let msg = formal::locate_in(tool, empty.as_os_str())
             .unwrap_err()
@@ -168,7 +237,11 @@ fn formal_overrun_exact_and_sticky() {
     // The properties are 1-inductive: this proves them for every depth.
     let induction = Check::new(Group::Overrun, config, Mode::Induction { k: 4 })
         .with_solver(solver())
-        .with_time_limit(Duration::from_secs(400))
+        .with_time_limit(formal::hang_guard(formal::expected_time(
+            Group::Overrun,
+            8,
+            solver(),
+        )))
         .with_work_dir(work_dir("overrun-ind"));
     assert_proven(&run(induction));
 }

@@ -7,7 +7,7 @@ use rust_hdl_uart::{with_data_bits, Parity, UartConfig};
 
 fn loopback(config: UartConfig, count: usize, seed: u64) {
     let timing = config.validate().unwrap();
-    with_data_bits!(config.data_bits, D => {
+    with_data_bits!(expect config.data_bits, D => {
         let mut bench = UartBench::<D>::new(&timing).unwrap().traced(&trace_name("loopback", &config)).unwrap();
         let mut rng = Rng::new(seed);
         let mask = (1u16 << config.data_bits) - 1;

@@ -2,9 +2,14 @@
 //! `external-tools` feature (turned on by `make test`) adds the tests that need yosys,
 //! Verilator, nextpnr or a solver.
 
+#[cfg(feature = "cli")]
+mod cli;
 mod common;
+mod consumer;
 mod export;
+#[cfg(feature = "flow")]
 mod firmware;
+#[cfg(feature = "flow")]
 mod flow;
 #[cfg(feature = "external-tools")]
 mod formal;

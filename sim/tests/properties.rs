@@ -44,7 +44,7 @@ proptest! {
     fn receiver_gets_every_byte(config in any_config(), data in prop::collection::vec(any::<u16>(), 1..24), ppm in -25_000.0f64..25_000.0, seed in any::<u64>()) {
         let timing = config.validate().unwrap();
         let mask = (1u16 << config.data_bits) - 1;
-        with_data_bits!(config.data_bits, D => {
+        with_data_bits!(expect config.data_bits, D => {
             let mut bench = RxBench::<D>::new(&timing).unwrap();
             let mut driver = SerialDriver::new(line_format(&config), seed).baud_error_ppm(ppm);
             driver.idle_bits(config.frame_bits() as f64 + 1.0);
@@ -61,7 +61,7 @@ proptest! {
         let timing = config.validate().unwrap();
         let mask = (1u16 << config.data_bits) - 1;
         let bytes: Vec<u16> = data.iter().map(|b| b & mask).collect();
-        with_data_bits!(config.data_bits, D => {
+        with_data_bits!(expect config.data_bits, D => {
             let mut bench = TxBench::<D>::new(&timing).unwrap();
             let mut format = line_format(&config);
             format.baud = timing.tx_baud;

@@ -10,7 +10,7 @@ use rust_hdl_uart::{with_data_bits, Parity, UartConfig};
 /// each flag must land on exactly the right byte.
 fn errors_land_on_the_right_byte(config: UartConfig, seed: u64) {
     let timing = config.validate().unwrap();
-    with_data_bits!(config.data_bits, D => {
+    with_data_bits!(expect config.data_bits, D => {
         let mut bench = RxBench::<D>::new(&timing).unwrap().traced(&trace_name("rx_errors", &config)).unwrap();
         let mut driver = SerialDriver::new(line_format(&config), seed);
         let mut rng = Rng::new(seed);

@@ -8,7 +8,7 @@ use rust_hdl_uart::{with_data_bits, Parity, UartConfig};
 
 fn send_and_check(config: UartConfig, count: usize, seed: u64) {
     let timing = config.validate().unwrap();
-    with_data_bits!(config.data_bits, D => {
+    with_data_bits!(expect config.data_bits, D => {
         let mut bench = TxBench::<D>::new(&timing).unwrap().traced(&trace_name("tx_stream", &config)).unwrap();
         // The monitor is told the transmitter's real baud: within a clock of *that* is
         // the guarantee; the ppm difference to the asked-for baud is checked in config.

@@ -198,7 +198,7 @@ fn combined_uart_matches_cycle_by_cycle_across_configurations() {
     for (index, config) in configurations().into_iter().enumerate() {
         let timing = config.validate().unwrap();
         let seed = 1000 + index as u64;
-        with_data_bits!(config.data_bits, D => {
+        with_data_bits!(expect config.data_bits, D => {
             let mut dut = UartDut::<D>::new(&timing).unwrap();
             // The receive side from the line model, the transmit side random.
             let rx = receiver_stimulus(&RxDut::<D>::new(&timing).unwrap(), &config, &timing, 150, seed);
@@ -295,7 +295,7 @@ fn receiver_and_transmitter_files_match_cycle_by_cycle() {
         .enumerate()
     {
         let timing = config.validate().unwrap();
-        with_data_bits!(config.data_bits, D => {
+        with_data_bits!(expect config.data_bits, D => {
             let mut rx = RxDut::<D>::new(&timing).unwrap();
             let stimulus = receiver_stimulus(&rx, &config, &timing, 200, 2000 + index as u64);
             check(&mut rx, Design::Receiver, &config, &stimulus, &format!("r{index}"));
@@ -335,7 +335,7 @@ fn echo_firmware_top_matches_cycle_by_cycle() {
     ];
     for (index, config) in configs.into_iter().enumerate() {
         let timing = config.validate().unwrap();
-        with_data_bits!(config.data_bits, D => {
+        with_data_bits!(expect config.data_bits, D => {
             let mut dut = EchoDut::<D>::new(&timing).unwrap();
             let mut stimulus = Stimulus::new(&dut.inputs());
             // Three streams, each starting with a frame of idle line (the receiver re-arms

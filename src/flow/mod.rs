@@ -11,7 +11,7 @@
 //! - Resource and timing figures come from the tools' own logs ([`nextpnr`]); the build is
 //!   only reported as good when every clock meets the requested frequency ([`build`]),
 //!   trying further placement seeds when one seed hangs or misses timing.
-//! - Flashing ([`flash`]) turns iceprog's terse failures into actionable messages.
+//! - Flashing ([`flash()`]) turns iceprog's terse failures into actionable messages.
 //!
 //! The flow takes Verilog text rather than rust-hdl types so it can be tested and reused
 //! without the HDL crate, and so hand-written Verilog can be measured the same way.
@@ -20,7 +20,9 @@ pub mod build;
 pub mod flash;
 pub mod nextpnr;
 pub mod pcf;
-pub mod tools;
+/// Finding and running the tools: also used without the flow (export, co-simulation), so
+/// it is the crate's [`crate::tools`] module, re-exported here under its old path.
+pub use crate::tools;
 
 pub use build::{
     build_bitstream, build_bitstream_with, measure_resources, measure_resources_with, BuildReport,

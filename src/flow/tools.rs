@@ -227,6 +227,83 @@ impl Toolchain {
     }
 }
 
+/// Hang guard for the testbench's tool runs (Verilator builds and models): far beyond any
+/// expected run (a model builds in under a minute and runs in seconds on an idle machine),
+/// so only a hung tool ever reaches it.
+pub const SIM_TOOL_HANG_GUARD: Duration = Duration::from_secs(30 * 60);
+
+/// [`Command::output`] with a bound: a process (and the processes it started) still running
+/// after `limit` is killed, and the result is an `io::Error` of kind `TimedOut` whose message
+/// names the program and the limit. Standard input is closed, as with `output()`.
+pub trait OutputWithin {
+    /// Runs to completion or to `limit`, capturing stdout and stderr.
+    fn output_within(&mut self, limit: Duration) -> std::io::Result<std::process::Output>;
+}
+
+impl OutputWithin for Command {
+    fn output_within(&mut self, limit: Duration) -> std::io::Result<std::process::Output> {
+        use std::io::Read;
+        let program = self.get_program().to_string_lossy().into_owned();
+        let mut child = self
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        // Drained on threads: a child that fills a pipe would otherwise block forever.
+        let drain = |pipe: Option<Box<dyn Read + Send>>| {
+            std::thread::spawn(move || {
+                let mut bytes = Vec::new();
+                if let Some(mut pipe) = pipe {
+                    let _ = pipe.read_to_end(&mut bytes);
+                }
+                bytes
+            })
+        };
+        let stdout = drain(
+            child
+                .stdout
+                .take()
+                .map(|p| Box::new(p) as Box<dyn Read + Send>),
+        );
+        let stderr = drain(
+            child
+                .stderr
+                .take()
+                .map(|p| Box::new(p) as Box<dyn Read + Send>),
+        );
+        let started = Instant::now();
+        let mut poll = Duration::from_millis(5);
+        let status = loop {
+            if let Some(status) = child.try_wait()? {
+                break Some(status);
+            }
+            if started.elapsed() >= limit {
+                kill_tree(&mut child);
+                break None;
+            }
+            std::thread::sleep(poll.min(limit.saturating_sub(started.elapsed())));
+            poll = (poll * 2).min(Duration::from_millis(200));
+        };
+        let stdout = stdout.join().unwrap_or_default();
+        let stderr = stderr.join().unwrap_or_default();
+        match status {
+            Some(status) => Ok(std::process::Output {
+                status,
+                stdout,
+                stderr,
+            }),
+            None => Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!(
+                    "{program} did not finish within {} and was killed (a hang guard far \
+                     beyond its usual time: is it stuck, or the machine overloaded?)",
+                    human(limit)
+                ),
+            )),
+        }
+    }
+}
+
 /// Kills `child` and, on Linux, the processes it started (yosys runs yosys-abc as a child;
 /// killing yosys alone would leave abc computing). The child stays in our process group on
 /// purpose, so Ctrl-C still reaches it; hence descendants are found through /proc.
@@ -675,6 +752,28 @@ mod tests {
         assert!(
             said.iter().any(|l| l.contains("sleeper timed out, killed")),
             "{said:?}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn output_within_returns_output_or_stops_a_hang() {
+        let out = Command::new("sh")
+            .args(["-c", "echo out; echo err >&2; exit 4"])
+            .output_within(Duration::from_secs(600))
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(4));
+        assert_eq!(out.stdout, b"out\n");
+        assert_eq!(out.stderr, b"err\n");
+        // A grandchild holding the pipes open dies with it too (or read_to_end would wait).
+        let err = Command::new("sh")
+            .args(["-c", "sleep 600 & wait"])
+            .output_within(Duration::from_millis(500))
+            .expect_err("stopped");
+        assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
+        assert!(
+            err.to_string().contains("sh did not finish within"),
+            "{err}"
         );
     }
 
