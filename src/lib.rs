@@ -14,6 +14,8 @@ pub mod bench;
 pub mod config;
 pub mod export;
 pub mod flow;
+#[cfg(feature = "host")]
+pub mod host;
 pub mod rx;
 pub mod tx;
 pub mod uart;

@@ -123,6 +123,21 @@ enum Command {
         #[arg(long, default_value = "bench")]
         results: PathBuf,
     },
+    /// Run a firmware's exported Verilog in Verilator as a virtual board whose UART is a
+    /// pseudo-terminal (talk to it with picocom, pyserial, link-test)
+    #[cfg(feature = "host")]
+    SimBoard {
+        #[command(flatten)]
+        board: rust_hdl_uart::host::cli::SimBoardArgs,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+    /// Stream random data through an echo (board or virtual board) and check every byte
+    #[cfg(feature = "host")]
+    LinkTest {
+        #[command(flatten)]
+        args: rust_hdl_uart::host::cli::LinkTestArgs,
+    },
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -187,6 +202,12 @@ fn run(cli: Cli) -> Result<()> {
                 results_dir: results,
             })?;
         }
+        #[cfg(feature = "host")]
+        Command::SimBoard { board, config } => {
+            rust_hdl_uart::host::cli::run_sim_board(&board, config.resolve()?)?;
+        }
+        #[cfg(feature = "host")]
+        Command::LinkTest { args } => rust_hdl_uart::host::cli::run_link_test(&args)?,
     }
     Ok(())
 }

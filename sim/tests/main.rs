@@ -12,5 +12,7 @@ mod loopback;
 mod properties;
 mod receiver;
 mod transmitter;
+#[cfg(all(feature = "external-tools", feature = "host"))]
+mod vboard;
 #[cfg(feature = "external-tools")]
 mod verilog;
