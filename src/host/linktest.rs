@@ -427,16 +427,22 @@ impl Matcher {
         // The reader can see a byte before the writer's counter moves: allow one more.
         self.fill(sent.max(self.generated + 1));
         if let Some(p) = self.pending.take() {
+            // `p` ended a run of lost bytes if it equals a later outstanding byte and `got`
+            // an even later one (more bytes may have been lost between the two).
             let e = &self.outstanding;
-            let confirmed =
-                (1..e.len().saturating_sub(1)).find(|&k| e[k].1 == p && e[k + 1].1 == got);
+            let confirmed = (1..e.len()).find_map(|k| {
+                (e[k].1 == p)
+                    .then(|| (k + 1..e.len()).find(|&j| e[j].1 == got).map(|j| (k, j)))
+                    .flatten()
+            });
             match confirmed {
-                Some(k) => {
+                Some((k, j)) => {
                     let (index, expected) = e[0];
-                    self.lost += k as u64;
+                    self.lost += (k + (j - k - 1)) as u64;
                     self.error(index, expected, Some(p), "lost");
-                    self.outstanding.drain(..k);
-                    self.outstanding.pop_front();
+                    // Lost before p, p itself right, lost between p and got; `got` is
+                    // then the front and matches below.
+                    self.outstanding.drain(..j);
                     self.ok += 1;
                     self.fill(sent.max(self.generated + 1));
                 }
@@ -565,6 +571,8 @@ mod tests {
                 11 if i % 2 == 0 => {
                     dropped += 1;
                 }
+                // Drop, keep one, drop: the kept byte ends the first run of losses.
+                70 | 72 => dropped += 1,
                 50 => {
                     corrupted += 1;
                     received.push(b ^ 0x5a);

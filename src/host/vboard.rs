@@ -559,6 +559,9 @@ struct Simulation {
     batch_cycles: u64,
     reset_clocks: u64,
     reset_left: u64,
+    /// Idle clocks still to run before queued bytes are driven (after power-up and reset).
+    settle_clocks: u64,
+    settle_left: u64,
     faults: Faults,
     to_board_rng: StdRng,
     from_board_rng: StdRng,
@@ -591,6 +594,9 @@ impl Simulation {
         let monitor = LineMonitor::new(line_format(&config, timing.tx_baud), tolerance);
         let clocks_per_bit = timing.clocks_per_bit;
         let tx = process.tx();
+        // The firmware's receiver arms after a whole frame of idle line (power-up and
+        // reset); on a board nobody types within microseconds of either. Two frames.
+        let settle = (clocks_per_bit * 2.0 * config.frame_bits() as f64).ceil() as u64;
         Simulation {
             process,
             driver,
@@ -605,6 +611,8 @@ impl Simulation {
             batch_cycles: ((clocks_per_bit * 12.0) as u64).max(4096),
             reset_clocks: o.reset_clocks.max(1),
             reset_left: 0,
+            settle_clocks: settle,
+            settle_left: settle,
             faults: o.faults,
             to_board_rng: StdRng::seed_from_u64(o.faults.seed),
             from_board_rng: StdRng::seed_from_u64(o.faults.seed ^ 0x5eed_f00d_cafe_b0a7),
@@ -668,33 +676,32 @@ impl Simulation {
     fn busy(&self) -> bool {
         !self.driver.is_done()
             || self.reset_left > 0
+            || self.settle_left > 0
             || self.sent.saturating_sub(self.last_activity) < self.quiet_cycles
     }
 
     /// The next batch of runs: line levels from the driver, `rst_n` from the reset counter.
+    /// During a reset and the settling time after it the line is idle and queued bytes wait.
     fn make_batch(&mut self) {
         self.runs.clear();
         let mut left = self.batch_cycles;
         while left > 0 {
-            let rst_n = self.reset_left == 0;
-            let (usb_rx, cycles) = if self.driver.is_done() {
+            let at = self.sent + (self.batch_cycles - left);
+            let (usb_rx, rst_n, cycles) = if self.reset_left > 0 {
+                let n = left.min(self.reset_left);
+                self.reset_left -= n;
+                (true, false, n)
+            } else if self.settle_left > 0 {
+                let n = left.min(self.settle_left);
+                self.settle_left -= n;
+                (true, true, n)
+            } else if self.driver.is_done() {
                 // Idle line: no need to ask the driver clock by clock.
-                let n = if rst_n {
-                    left
-                } else {
-                    left.min(self.reset_left)
-                };
-                (true, n)
+                (true, true, left)
             } else {
-                let level = self.driver.next_level();
-                (level, 1)
+                self.last_activity = at + 1;
+                (self.driver.next_level(), true, 1)
             };
-            if !rst_n {
-                self.reset_left -= cycles;
-            }
-            if !usb_rx || !self.driver.is_done() {
-                self.last_activity = self.sent + (self.batch_cycles - left) + cycles;
-            }
             match self.runs.last_mut() {
                 Some(r) if r.usb_rx == usb_rx && r.rst_n == rst_n => r.cycles += cycles,
                 _ => self.runs.push(Run {
@@ -723,6 +730,7 @@ impl Simulation {
             }
             if shared.reset.swap(false, Ordering::SeqCst) {
                 self.reset_left = self.reset_clocks;
+                self.settle_left = self.settle_clocks;
                 self.last_activity = self.sent;
                 if self.reset_starts.len() >= 16 {
                     self.reset_starts.pop_front();
@@ -867,7 +875,8 @@ impl Simulation {
             self.timing_errors_seen = errors;
         }
         drop(stats);
-        if !bytes.is_empty() && self.out.send(bytes).is_err() {
+        if !bytes.is_empty() && self.out.send(bytes).is_err() && !shared.stop.load(Ordering::SeqCst)
+        {
             bail!("the PTY writer has stopped");
         }
         Ok(())
