@@ -481,3 +481,56 @@ fn link_tester_names_a_port_that_disappears() {
     assert!(message.contains("disappeared"), "{message}");
     assert!(message.contains("virtual board stopped"), "{message}");
 }
+
+/// A design that sends one frame of 0x55 with its stop bit low (868 clocks per bit, like
+/// 115200 at 100 MHz), 20 000 clocks after power-up, then idles.
+const BAD_STOP_BIT_TOP: &str = r#"
+module bad_top(clk, rst_n, usb_rx, usb_tx, led);
+    input wire clk;
+    input wire rst_n;
+    input wire usb_rx;
+    output reg usb_tx;
+    output wire [7:0] led;
+    reg [31:0] count = 0;
+    reg [31:0] bit_index;
+    // start, 0x55 LSB first, a low stop bit, then idle
+    wire [10:0] frame = 11'b1_0_01010101_0;
+    assign led = 8'h81;
+    always @(posedge clk) count <= count + 1;
+    always @(*) begin
+        bit_index = (count - 20000) / 868;
+        usb_tx = (count < 20000 || bit_index > 10) ? 1'b1 : frame[bit_index[3:0]];
+    end
+endmodule
+"#;
+
+/// A malformed frame from the design is reported as a firmware bug, never passed on.
+#[test]
+fn a_malformed_frame_from_the_firmware_is_reported() {
+    let config = UartConfig::default();
+    let dir = root().join("target").join("vboard-tests").join("bad-top");
+    let model = BoardModel::build_verilog(
+        BAD_STOP_BIT_TOP,
+        "bad_top",
+        "bad_top",
+        &config,
+        &dir,
+        &rust_hdl_uart::flow::tools::Toolchain::from_env(),
+    )
+    .unwrap_or_else(|e| panic!("{e:#}"));
+    let options = BoardOptions::new(Firmware::Echo, config, &root());
+    let board = VirtualBoard::start_with_model(model, &options).unwrap();
+    let stats = wait_for(&board, 3000, |s| s.malformed_from_board > 0);
+    assert_eq!(stats.led, 0x81);
+    assert!(
+        stats.bugs[0].contains("FIRMWARE BUG: malformed frame")
+            && stats.bugs[0].contains("0x55")
+            && stats.bugs[0].contains("bad stop bit"),
+        "{:?}",
+        stats.bugs
+    );
+    // The simulation goes quiet after the frame; nothing reached the PTY.
+    let stats = board.stop().unwrap();
+    assert_eq!(stats.malformed_from_board, 1, "{:?}", stats.bugs);
+    assert_eq!((stats.frames_from_board, stats.bytes_to_pty), (0, 0));
+}

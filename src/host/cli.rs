@@ -7,6 +7,7 @@
 //! SIGUSR1 or the `r` key presses reset; the terminal's settings are restored on exit.
 
 use super::linktest::{link_test, LinkTestOptions};
+use super::model::BoardModel;
 use super::vboard::{BoardOptions, FaultDirection, Faults, VirtualBoard};
 use crate::config::UartConfig;
 use crate::firmware::Firmware;
@@ -25,6 +26,13 @@ pub struct SimBoardArgs {
     /// Firmware to run (any board firmware with the Cu's ports)
     #[arg(long, default_value = "echo")]
     pub firmware: Firmware,
+    /// Run this Verilog file instead of a firmware (its top needs the Cu's ports: clk,
+    /// rst_n, usb_rx, usb_tx, led[7:0]; the UART flags say how to drive and decode it)
+    #[arg(long, value_name = "FILE", requires = "top")]
+    pub verilog: Option<PathBuf>,
+    /// Top module of --verilog
+    #[arg(long, value_name = "MODULE", requires = "verilog")]
+    pub top: Option<String>,
     /// Also make a symlink to the PTY at this path (removed on exit)
     #[arg(long, value_name = "PATH")]
     pub link: Option<PathBuf>,
@@ -158,7 +166,29 @@ pub fn run_sim_board(args: &SimBoardArgs, config: UartConfig) -> Result<()> {
     signal_hook::flag::register(signal_hook::consts::SIGUSR1, reset.clone())
         .context("cannot install the signal handlers")?;
 
-    let board = VirtualBoard::start(&options)?;
+    let board = match (&args.verilog, &args.top) {
+        (Some(file), Some(top)) => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("--verilog {}: cannot read the file", file.display()))?;
+            if args.work_dir.is_none() {
+                options.work_dir = root.join("firmware").join("build").join(format!(
+                    "vboard-verilog-{top}-{}hz-{}baud",
+                    config.clock_hz, config.baud
+                ));
+            }
+            let name = file.display().to_string();
+            let model = BoardModel::build_verilog(
+                &text,
+                top,
+                &name,
+                &config,
+                &options.work_dir,
+                &crate::flow::tools::Toolchain::from_env(),
+            )?;
+            VirtualBoard::start_with_model(model, &options)?
+        }
+        _ => VirtualBoard::start(&options)?,
+    };
     let label = if config.clock_hz == crate::firmware::Board::Cu.clock_hz() {
         "the bitstream's configuration".to_string()
     } else {
@@ -168,8 +198,8 @@ pub fn run_sim_board(args: &SimBoardArgs, config: UartConfig) -> Result<()> {
         )
     };
     println!(
-        "virtual board: {} firmware, UART {}, simulated clock {} Hz ({label})",
-        args.firmware,
+        "virtual board: {}, UART {}, simulated clock {} Hz ({label})",
+        board.model().name,
         config.short_name(),
         config.clock_hz
     );

@@ -6,7 +6,8 @@
 //!   bitstream is built from, with power-up values as the Verilog says (`--x-initial 0`,
 //!   like the co-simulation in `sim/cosim.rs`).
 //! - Any firmware whose top has the Alchitry Cu ports `clk, rst_n, usb_rx, usb_tx, led[7:0]`
-//!   can be run; a top with other ports is refused before Verilator runs, naming the port.
+//!   can be run, and so can any Verilog file with such a top ([`BoardModel::build_verilog`]);
+//!   a top with other ports is refused before Verilator runs, naming the port.
 //! - The child runs the clock in its own C++ loop. The Rust side sends runs (cycles, input
 //!   levels), never single cycles, and gets back only the cycles at which `usb_tx` or `led`
 //!   changed, so a pipe round trip is paid per batch of thousands of cycles.
@@ -165,56 +166,103 @@ int main(int argc, char** argv) {{
     )
 }
 
-/// Checks that `top` in `verilog` has exactly the board ports, so a firmware with other
-/// ports fails here with its name instead of deep inside a C++ compile.
-fn check_board_ports(verilog: &str, top: &str) -> Result<()> {
-    let header = format!("module {top}(");
+/// A port as declared: name, width, direction.
+struct Declared {
+    name: String,
+    width: usize,
+    input: bool,
+}
+
+/// The width of a declaration like `input wire [7:0] led` (1 without a range).
+fn declared_width(decl: &str) -> Result<usize> {
+    match (decl.find('['), decl.find(":0]")) {
+        (Some(a), Some(b)) if a < b => Ok(decl[a + 1..b].trim().parse::<usize>()? + 1),
+        _ => Ok(1),
+    }
+}
+
+/// The ports of module `top`, from either header style: names only in the header and
+/// declarations in the body (rust-hdl's), or declarations in the header (ANSI).
+fn module_ports(verilog: &str, top: &str) -> Result<Vec<Declared>> {
     let start = verilog
-        .find(&header)
-        .with_context(|| format!("module `{top}` not found in the firmware's Verilog"))?;
-    let body = &verilog[start + header.len()..];
+        .match_indices("module ")
+        .map(|(i, _)| i + "module ".len())
+        .find(|&i| {
+            let rest = verilog[i..].trim_start();
+            rest.starts_with(top)
+                && rest[top.len()..]
+                    .trim_start()
+                    .starts_with(|c| c == '(' || c == '#')
+        })
+        .with_context(|| format!("module `{top}` not found in the Verilog"))?;
+    let body = &verilog[start..];
+    let open = body.find('(').context("module header has no port list")?;
     let close = body.find(");").context("module header not closed")?;
     let end = body.find("endmodule").unwrap_or(body.len());
-    let names: Vec<&str> = body[..close]
+    let mut ports = Vec::new();
+    for item in body[open + 1..close]
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .collect();
+    {
+        let name = item.split_whitespace().last().unwrap_or(item).to_string();
+        let decl = if item.starts_with("input") || item.starts_with("output") {
+            item.to_string()
+        } else {
+            body[close..end]
+                .lines()
+                .map(str::trim)
+                .filter_map(|l| l.strip_suffix(';'))
+                .find(|l| {
+                    (l.starts_with("input") || l.starts_with("output"))
+                        && l.split_whitespace().last() == Some(name.as_str())
+                })
+                .with_context(|| format!("no declaration of port `{name}` in `{top}`"))?
+                .to_string()
+        };
+        ports.push(Declared {
+            width: declared_width(&decl)?,
+            input: decl.starts_with("input"),
+            name,
+        });
+    }
+    Ok(ports)
+}
+
+/// Checks that `top` in `verilog` has exactly the board ports, so a design with other
+/// ports fails here with the port's name instead of deep inside a C++ compile.
+pub fn check_board_ports(verilog: &str, top: &str) -> Result<()> {
+    let ports = module_ports(verilog, top)?;
+    let names: Vec<&str> = ports.iter().map(|p| p.name.as_str()).collect();
     let expected: Vec<&str> = std::iter::once("clk")
         .chain(BOARD_PORTS.iter().map(|p| p.0))
         .collect();
     for name in &expected {
         ensure!(
             names.contains(name),
-            "the firmware's top `{top}` has no port `{name}`; a board top needs the Alchitry Cu \
-             ports {expected:?} (it has {names:?})"
+            "top `{top}` has no port `{name}`; a board top needs the Alchitry Cu ports \
+             {expected:?} (it has {names:?})"
         );
     }
     for name in &names {
         ensure!(
             expected.contains(name),
-            "the firmware's top `{top}` has a port `{name}` the virtual board cannot drive; \
-             a board top has exactly the ports {expected:?}"
+            "top `{top}` has a port `{name}` the virtual board cannot drive; a board top has \
+             exactly the ports {expected:?}"
         );
     }
-    for (name, width, input) in BOARD_PORTS {
-        let decl = body[close..end]
-            .lines()
-            .map(str::trim)
-            .filter_map(|l| l.strip_suffix(';'))
-            .find(|l| {
-                (l.starts_with("input ") || l.starts_with("output "))
-                    && l.split_whitespace().last() == Some(name)
-            })
-            .with_context(|| format!("no declaration of port `{name}` in `{top}`"))?;
-        let declared_width = match (decl.find('['), decl.find(":0]")) {
-            (Some(a), Some(b)) if a < b => decl[a + 1..b].trim().parse::<usize>()? + 1,
-            _ => 1,
-        };
+    let wanted = std::iter::once(("clk", 1, true)).chain(BOARD_PORTS.iter().copied());
+    for (name, width, input) in wanted {
+        let p = ports
+            .iter()
+            .find(|p| p.name == name)
+            .context("port vanished")?;
         ensure!(
-            declared_width == *width && decl.starts_with("input ") == *input,
-            "port `{name}` of `{top}` is `{decl}`; the board needs {} {name} of {width} bit(s)",
-            if *input { "an input" } else { "an output" }
+            p.width == width && p.input == input,
+            "port `{name}` of `{top}` is {} {} bit(s) wide; the board needs {} of {width}",
+            if p.input { "an input" } else { "an output" },
+            p.width,
+            if input { "an input" } else { "an output" }
         );
     }
     Ok(())
@@ -227,11 +275,12 @@ pub struct BoardModel {
     pub binary: PathBuf,
     /// Where it was built (`dut.v`, `harness.cpp`, `verilator.log`, `obj/`).
     pub work_dir: PathBuf,
-    /// The firmware's top module.
+    /// The design's top module.
     pub top: String,
-    /// The firmware.
-    pub firmware: Firmware,
-    /// The UART configuration the firmware was generated for.
+    /// What the design is: the firmware's name, or the Verilog file's.
+    pub name: String,
+    /// The UART configuration the design was made for (the board drives and decodes its
+    /// pins with it).
     pub config: UartConfig,
     /// An earlier build with the same inputs was reused.
     pub reused: bool,
@@ -268,9 +317,27 @@ impl BoardModel {
         tools: &Toolchain,
     ) -> Result<Self> {
         let (verilog, top) = firmware_verilog(firmware, config)?;
-        check_board_ports(&verilog, &top)?;
+        Self::build_verilog(&verilog, &top, firmware.name(), config, work_dir, tools)
+    }
+
+    /// Builds any Verilog whose top `top` has the board's ports (a design of your own, or
+    /// a firmware's file); `config` is the UART setting it was made for. `name` labels it.
+    pub fn build_verilog(
+        verilog: &str,
+        top: &str,
+        name: &str,
+        config: &UartConfig,
+        work_dir: &Path,
+        tools: &Toolchain,
+    ) -> Result<Self> {
+        config.validate()?;
+        check_board_ports(verilog, top)?;
+        let (verilog, top) = (verilog.to_string(), top.to_string());
         let harness = harness_cpp(&top);
-        let verilator = tools.locate("verilator")?;
+        let verilator = tools.locate("verilator").context(
+            "the virtual board compiles the design with Verilator: install the Debian package \
+             with `sudo apt-get install -y verilator` (or run `make tools`)",
+        )?;
         let mut args: Vec<String> = VERILATOR_ARGS.iter().map(|s| s.to_string()).collect();
         args.extend(
             [
@@ -292,7 +359,7 @@ impl BoardModel {
             binary: binary.clone(),
             work_dir: work_dir.to_path_buf(),
             top: top.clone(),
-            firmware,
+            name: name.to_string(),
             config: *config,
             reused,
         };
@@ -330,7 +397,7 @@ impl BoardModel {
             BUILD_TIMEOUT,
         )
         .titled(format!(
-            "verilator: compiling the {firmware} firmware's board model (once per configuration)"
+            "verilator: compiling the board model of {name} (once per configuration)"
         ));
         tools.run(&step)?.check()?;
         ensure!(
@@ -548,5 +615,59 @@ impl ModelProcess {
 impl Drop for ModelProcess {
     fn drop(&mut self) {
         let _ = self.stop(Duration::from_millis(500));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RUST_HDL_STYLE: &str = "module t(clk,rst_n,usb_rx,usb_tx,led);\n\
+        \n    // ports\n    input wire  clk;\n    input wire  rst_n;\n    input wire  usb_rx;\n\
+        \n    output reg  usb_tx;\n    output reg  [7:0] led;\nendmodule\n";
+
+    #[test]
+    fn board_ports_are_checked_in_both_header_styles() {
+        check_board_ports(RUST_HDL_STYLE, "t").unwrap();
+        let ansi = "module u (input wire clk, input rst_n, input usb_rx, output reg usb_tx,\n\
+                    output wire [7:0] led);\nendmodule\n";
+        check_board_ports(ansi, "u").unwrap();
+        // A prefix of another module's name is not that module.
+        let err = check_board_ports(ansi, "u2").unwrap_err();
+        assert!(format!("{err}").contains("`u2` not found"), "{err}");
+    }
+
+    #[test]
+    fn a_top_with_other_ports_is_refused_by_name() {
+        let missing = RUST_HDL_STYLE
+            .replace("usb_tx,led", "usb_tx")
+            .replace("output reg  [7:0] led;", "");
+        let err = check_board_ports(&missing, "t").unwrap_err();
+        assert!(format!("{err}").contains("no port `led`"), "{err}");
+        let extra = RUST_HDL_STYLE
+            .replace("led);", "led,dbg);")
+            .replace("endmodule", "    output wire  dbg;\nendmodule");
+        let err = check_board_ports(&extra, "t").unwrap_err();
+        assert!(format!("{err}").contains("port `dbg`"), "{err}");
+        let narrow = RUST_HDL_STYLE.replace("[7:0] led", "[3:0] led");
+        let err = check_board_ports(&narrow, "t").unwrap_err();
+        assert!(format!("{err}").contains("4 bit(s) wide"), "{err}");
+        let swapped = RUST_HDL_STYLE
+            .replace("input wire  usb_rx", "output wire  usb_rx")
+            .replace("output reg  usb_tx", "input wire  usb_tx");
+        let err = check_board_ports(&swapped, "t").unwrap_err();
+        assert!(format!("{err}").contains("`usb_rx`"), "{err}");
+    }
+
+    #[test]
+    fn a_missing_verilator_is_named_with_its_package() {
+        let tools = Toolchain::with_search_path("/nonexistent");
+        let dir = std::env::temp_dir().join("vboard-no-verilator");
+        let err = BoardModel::build_with(Firmware::Echo, &UartConfig::default(), &dir, &tools)
+            .unwrap_err();
+        assert!(
+            format!("{err}").contains("apt-get install -y verilator"),
+            "{err}"
+        );
     }
 }
