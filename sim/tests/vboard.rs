@@ -534,3 +534,21 @@ fn a_malformed_frame_from_the_firmware_is_reported() {
     assert_eq!(stats.malformed_from_board, 1, "{:?}", stats.bugs);
     assert_eq!((stats.frames_from_board, stats.bytes_to_pty), (0, 0));
 }
+
+/// The bench's virtual-board section runs and reports figures for both configurations
+/// (quick: short runs; `VBOARD_BENCH_FULL=1` for the bench's full lengths).
+#[test]
+fn bench_section_measures_the_virtual_board() {
+    let full = std::env::var_os("VBOARD_BENCH_FULL").is_some();
+    let (json, md) = rust_hdl_uart::host::bench::bench_section(!full, &root()).unwrap();
+    eprintln!("{md}");
+    for key in ["bitstream_config", "clock_2mhz"] {
+        let f = &json[key];
+        for field in ["cycles_per_second", "bytes_per_second", "real_time_ratio"] {
+            assert!(f[field].as_f64().unwrap() > 0.0, "{key}.{field}: {f}");
+        }
+    }
+    assert_eq!(json["bitstream_config"]["clock_hz"], 100_000_000);
+    assert_eq!(json["clock_2mhz"]["clock_hz"], 2_000_000);
+    assert!(md.contains("a different configuration"), "{md}");
+}

@@ -189,10 +189,7 @@ fn module_ports(verilog: &str, top: &str) -> Result<Vec<Declared>> {
         .map(|(i, _)| i + "module ".len())
         .find(|&i| {
             let rest = verilog[i..].trim_start();
-            rest.starts_with(top)
-                && rest[top.len()..]
-                    .trim_start()
-                    .starts_with(|c| c == '(' || c == '#')
+            rest.starts_with(top) && rest[top.len()..].trim_start().starts_with(['(', '#'])
         })
         .with_context(|| format!("module `{top}` not found in the Verilog"))?;
     let body = &verilog[start..];
