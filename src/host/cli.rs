@@ -189,7 +189,9 @@ pub fn run_sim_board(args: &SimBoardArgs, config: UartConfig) -> Result<()> {
         }
         _ => VirtualBoard::start(&options)?,
     };
-    let label = if config.clock_hz == crate::firmware::Board::Cu.clock_hz() {
+    let label = if args.verilog.is_some() {
+        "your design".to_string()
+    } else if config.clock_hz == crate::firmware::Board::Cu.clock_hz() {
         "the bitstream's configuration".to_string()
     } else {
         format!(
