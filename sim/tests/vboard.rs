@@ -227,7 +227,7 @@ fn fault_run(faults: Faults) -> (rust_hdl_uart::host::LinkTestReport, BoardStats
     // Single-byte round trips would stop at the first injected fault.
     options.pings = 0;
     options.progress = false;
-    options.timeout = Duration::from_secs(20);
+    options.timeout = Duration::from_secs(60);
     let report = link_test(&options).unwrap();
     let stats = board.stop().unwrap();
     no_bugs(&stats);
@@ -551,4 +551,64 @@ fn bench_section_measures_the_virtual_board() {
     assert_eq!(json["bitstream_config"]["clock_hz"], 100_000_000);
     assert_eq!(json["clock_2mhz"]["clock_hz"], 2_000_000);
     assert!(md.contains("a different configuration"), "{md}");
+}
+
+/// The keys on the board's own terminal: `r` presses reset, `q` stops it cleanly.
+#[test]
+fn sim_board_command_takes_reset_and_quit_keys() {
+    use std::os::fd::OwnedFd;
+    model();
+    let terminal = nix::pty::openpty(None, None).unwrap();
+    let stdin = Stdio::from(OwnedFd::from(terminal.slave));
+    let mut keys = std::fs::File::from(terminal.master);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rust-hdl-uart"))
+        .arg("sim-board")
+        .arg("--work-dir")
+        .arg(work_dir())
+        .stdin(stdin)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (lines_tx, lines) = mpsc::channel::<String>();
+    for stream in [
+        Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>,
+        Box::new(child.stderr.take().unwrap()),
+    ] {
+        let tx = lines_tx.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).split(b'\n').map_while(Result::ok) {
+                for part in String::from_utf8_lossy(&line).split('\r') {
+                    let _ = tx.send(part.to_string());
+                }
+            }
+        });
+    }
+    let mut seen = Vec::new();
+    let mut wait_line = |needle: &str| {
+        let guard = Instant::now() + Duration::from_secs(120);
+        while Instant::now() < guard {
+            if let Ok(line) = lines.recv_timeout(Duration::from_millis(200)) {
+                seen.push(line.clone());
+                if line.contains(needle) {
+                    return;
+                }
+            }
+        }
+        panic!("no line with {needle:?}; output so far: {seen:#?}");
+    };
+    wait_line("reset: press r");
+    keys.write_all(b"r").unwrap();
+    wait_line("reset pressed");
+    keys.write_all(b"q").unwrap();
+    wait_line("stopped:");
+    let guard = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < guard, "sim-board did not stop on q");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status}");
 }

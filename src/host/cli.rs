@@ -291,8 +291,10 @@ pub fn run_sim_board(args: &SimBoardArgs, config: UartConfig) -> Result<()> {
         }
     );
     println!(
-        "{} bytes in, {} out, {} simulated clocks ({:.1} M clocks/s while busy), {} resets, \
-         faults injected: {} dropped / {} corrupted to the board, {} dropped / {} corrupted from it",
+        "LEDs {} | {} bytes in, {} out, {} simulated clocks ({:.1} M clocks/s while busy), {} \
+         resets, faults injected: {} dropped / {} corrupted to the board, {} dropped / {} \
+         corrupted from it",
+        led_string(stats.led),
         stats.frames_to_board,
         stats.bytes_to_pty,
         stats.cycles,
