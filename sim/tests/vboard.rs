@@ -556,10 +556,9 @@ fn bench_section_measures_the_virtual_board() {
 /// The keys on the board's own terminal: `r` presses reset, `q` stops it cleanly.
 #[test]
 fn sim_board_command_takes_reset_and_quit_keys() {
-    use std::os::fd::OwnedFd;
     model();
     let terminal = nix::pty::openpty(None, None).unwrap();
-    let stdin = Stdio::from(OwnedFd::from(terminal.slave));
+    let stdin = Stdio::from(terminal.slave);
     let mut keys = std::fs::File::from(terminal.master);
     let mut child = Command::new(env!("CARGO_BIN_EXE_rust-hdl-uart"))
         .arg("sim-board")
