@@ -19,16 +19,22 @@ use std::time::Duration;
 /// One measured configuration.
 #[derive(Clone, Debug, Serialize)]
 pub struct VboardFigures {
+    /// The simulated clock.
     pub clock_hz: u64,
+    /// The UART's baud.
     pub baud: u64,
+    /// Bytes streamed through the echo.
     pub bytes: u64,
+    /// Simulated clocks per wall second while the model was clocked.
     pub cycles_per_second: f64,
+    /// Bytes echoed per second, as the link tester saw them.
     pub bytes_per_second: f64,
     /// Simulated time over wall time while clocked (1.0 = real time).
     pub real_time_ratio: f64,
     /// Echoed bytes per second over what the line carries at this baud (both directions
     /// busy: frames per second of the configuration).
     pub line_rate_ratio: f64,
+    /// Median single-byte round trip through the PTY.
     pub median_round_trip_ms: f64,
 }
 

@@ -86,17 +86,24 @@ pub struct FirstError {
 /// Round-trip latency of single bytes, in milliseconds.
 #[derive(Clone, Debug, Serialize, Default)]
 pub struct Latency {
+    /// Round trips timed.
     pub samples: u32,
+    /// Fastest round trip.
     pub min_ms: f64,
+    /// Median round trip.
     pub median_ms: f64,
+    /// Slowest round trip.
     pub max_ms: f64,
 }
 
 /// What the link test found.
 #[derive(Clone, Debug, Serialize)]
 pub struct LinkTestReport {
+    /// The port tested.
     pub port: String,
+    /// The baud set on it.
     pub baud: u32,
+    /// Seed of the data (repeat a run with it).
     pub seed: u64,
     /// Bytes written in the stream.
     pub bytes_sent: u64,
@@ -113,9 +120,11 @@ pub struct LinkTestReport {
     /// Received but matching nothing sent.
     pub extra: u64,
     pub first_error: Option<FirstError>,
-    /// Stream duration and echoed bytes per second.
+    /// Stream duration, from the first byte written to the last one checked.
     pub seconds: f64,
+    /// Bytes read back per second over the stream.
     pub bytes_per_second: f64,
+    /// Single-byte round trips, timed before the stream.
     pub latency: Latency,
 }
 

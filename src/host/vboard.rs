@@ -160,10 +160,13 @@ pub struct BoardStats {
     pub frames_from_board: u64,
     /// Bytes written to the PTY.
     pub bytes_to_pty: u64,
-    /// Faults injected, by direction.
+    /// Bytes from the PTY dropped by fault injection.
     pub dropped_to_board: u64,
+    /// Bytes from the PTY corrupted by fault injection.
     pub corrupted_to_board: u64,
+    /// Bytes from the firmware dropped by fault injection.
     pub dropped_from_board: u64,
+    /// Bytes from the firmware corrupted by fault injection.
     pub corrupted_from_board: u64,
     /// Bytes from the PTY with bits above `data_bits` (sent with those bits cut).
     pub truncated_to_board: u64,
