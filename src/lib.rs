@@ -62,6 +62,8 @@ pub mod export;
 #[cfg(feature = "flow")]
 #[allow(missing_docs)]
 pub mod flow;
+#[cfg(feature = "host")]
+pub mod host;
 #[deny(missing_docs)]
 pub mod rx;
 #[deny(missing_docs)]

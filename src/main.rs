@@ -168,6 +168,21 @@ enum Command {
         #[arg(long, value_name = "DIR", allow_hyphen_values = true)]
         results: Option<PathBuf>,
     },
+    /// Run a firmware's exported Verilog in Verilator as a virtual board whose UART is a
+    /// pseudo-terminal (talk to it with picocom, pyserial, link-test)
+    #[cfg(feature = "host")]
+    SimBoard {
+        #[command(flatten)]
+        board: rust_hdl_uart::host::cli::SimBoardArgs,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+    /// Stream random data through an echo (board or virtual board) and check every byte
+    #[cfg(feature = "host")]
+    LinkTest {
+        #[command(flatten)]
+        args: rust_hdl_uart::host::cli::LinkTestArgs,
+    },
 }
 
 /// Where `bench --save` writes: the figures the README quotes.
@@ -261,6 +276,12 @@ fn run(cli: Cli) -> Result<()> {
                 results_dir,
             })?;
         }
+        #[cfg(feature = "host")]
+        Command::SimBoard { board, config } => {
+            rust_hdl_uart::host::cli::run_sim_board(&board, config.resolve()?)?;
+        }
+        #[cfg(feature = "host")]
+        Command::LinkTest { args } => rust_hdl_uart::host::cli::run_link_test(&args)?,
     }
     Ok(())
 }

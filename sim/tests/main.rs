@@ -18,5 +18,7 @@ mod properties;
 mod receiver;
 mod runtime;
 mod transmitter;
+#[cfg(all(feature = "external-tools", feature = "host"))]
+mod vboard;
 #[cfg(feature = "external-tools")]
 mod verilog;

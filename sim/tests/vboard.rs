@@ -1,0 +1,613 @@
+//! The virtual board (src/host) driven through its PTY by real serial clients: pyserial
+//! (sim/clients/echo_stream.py), the Rust `serialport` crate, and the link tester; its
+//! LEDs, reset, fault injection and clean stop; the link tester's error messages.
+//!
+//! All runs use the echo firmware in the bitstream's own configuration (115200 8N1 at a
+//! 100 MHz clock), built once by Verilator for the whole file. Loops are bounded by counts;
+//! wall-clock limits are hang guards only, far beyond the expected time.
+
+use rust_hdl_uart::config::UartConfig;
+use rust_hdl_uart::firmware::Firmware;
+use rust_hdl_uart::host::vboard::BoardStats;
+use rust_hdl_uart::host::{
+    link_test, BoardModel, BoardOptions, FaultDirection, Faults, LinkTestOptions, VirtualBoard,
+};
+use serialport::SerialPort;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn work_dir() -> PathBuf {
+    root()
+        .join("target")
+        .join("vboard-tests")
+        .join("echo-100mhz")
+}
+
+/// The echo firmware's board model, built once for every test here.
+fn model() -> BoardModel {
+    static MODEL: OnceLock<BoardModel> = OnceLock::new();
+    MODEL
+        .get_or_init(|| {
+            BoardModel::build(Firmware::Echo, &UartConfig::default(), &work_dir())
+                .unwrap_or_else(|e| panic!("building the board model: {e:#}"))
+        })
+        .clone()
+}
+
+fn start(adjust: impl FnOnce(&mut BoardOptions)) -> VirtualBoard {
+    let mut options = BoardOptions::new(Firmware::Echo, UartConfig::default(), &root());
+    options.work_dir = work_dir();
+    adjust(&mut options);
+    VirtualBoard::start_with_model(model(), &options)
+        .unwrap_or_else(|e| panic!("starting the virtual board: {e:#}"))
+}
+
+fn python() -> PathBuf {
+    let python = root().join(".venv").join("bin").join("python");
+    assert!(
+        python.is_file(),
+        "{} is missing: run `make tools` (scripts/install-tools.sh makes the virtual \
+         environment with pyserial)",
+        python.display()
+    );
+    python
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = root().join("target").join("vboard-tests").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Waits (bounded by `polls` × 20 ms, a hang guard) until `done` holds for the board's
+/// counters; returns them.
+fn wait_for(board: &VirtualBoard, polls: u32, done: impl Fn(&BoardStats) -> bool) -> BoardStats {
+    for _ in 0..polls {
+        let stats = board.stats();
+        if done(&stats) {
+            return stats;
+        }
+        assert!(board.failure().is_none(), "{:?}", board.failure());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("condition not reached; board: {:#?}", board.stats());
+}
+
+fn no_bugs(stats: &BoardStats) {
+    assert_eq!(stats.firmware_bugs(), 0, "{:#?}", stats.bugs);
+    assert_eq!(stats.truncated_to_board, 0);
+}
+
+#[test]
+fn pyserial_streams_10000_random_bytes_through_the_echo() {
+    let board = start(|_| {});
+    let output = Command::new(python())
+        .arg(root().join("sim/clients/echo_stream.py"))
+        .args(["--port", &board.path().to_string_lossy()])
+        .args(["--bytes", "10000", "--seed", "7", "--timeout", "120"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let result: serde_json::Value = serde_json::from_str(text.trim())
+        .unwrap_or_else(|e| panic!("pyserial client printed {text:?} ({e}); stderr: {stderr}"));
+    assert!(output.status.success(), "{result} {stderr}");
+    assert_eq!(result["ok"], 10_000, "{result}");
+    assert_eq!(result["mismatched"], 0, "{result}");
+    assert_eq!(result["missing"], 0, "{result}");
+    assert_eq!(result["extra"], 0, "{result}");
+    let stats = board.stop().unwrap();
+    assert_eq!(stats.bytes_from_pty, 10_000);
+    assert_eq!(stats.frames_to_board, 10_000);
+    assert_eq!(stats.frames_from_board, 10_000);
+    assert_eq!(stats.bytes_to_pty, 10_000);
+    no_bugs(&stats);
+}
+
+/// The Rust `serialport` crate as a client: its own writer thread, its own data, a window
+/// of 256 bytes in flight.
+#[test]
+fn serialport_crate_streams_10000_random_bytes_through_the_echo() {
+    let board = start(|_| {});
+    let mut port = serialport::new(board.path().to_string_lossy(), 115_200)
+        .timeout(Duration::from_millis(100))
+        .open_native()
+        .unwrap();
+    let mut writer = port.try_clone_native().unwrap();
+    // A generator of this test's own (xorshift), independent of the link tester's.
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let data: Vec<u8> = (0..10_000)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 24) as u8
+        })
+        .collect();
+    let (progress_tx, progress_rx) = mpsc::channel::<usize>();
+    let to_send = data.clone();
+    let sender = std::thread::spawn(move || {
+        let mut sent = 0;
+        let mut echoed = 0;
+        while sent < to_send.len() {
+            while let Ok(n) = progress_rx.try_recv() {
+                echoed = n;
+            }
+            if sent - echoed >= 256 {
+                // The reader reports every read; block for the next report.
+                match progress_rx.recv_timeout(Duration::from_secs(120)) {
+                    Ok(n) => echoed = n,
+                    Err(_) => return sent,
+                }
+                continue;
+            }
+            let n = (256 - (sent - echoed)).min(to_send.len() - sent).min(64);
+            writer.write_all(&to_send[sent..sent + n]).unwrap();
+            sent += n;
+        }
+        sent
+    });
+    let mut got = Vec::with_capacity(data.len());
+    let mut buf = [0u8; 1024];
+    let guard = Instant::now() + Duration::from_secs(300);
+    while got.len() < data.len() && Instant::now() < guard {
+        match port.read(&mut buf) {
+            Ok(n) => {
+                got.extend_from_slice(&buf[..n]);
+                let _ = progress_tx.send(got.len());
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
+            Err(e) => panic!("reading after {} bytes: {e}", got.len()),
+        }
+    }
+    assert_eq!(sender.join().unwrap(), data.len());
+    assert_eq!(got.len(), data.len(), "bytes echoed");
+    if let Some(i) = (0..data.len()).find(|&i| got[i] != data[i]) {
+        panic!("byte {i}: sent 0x{:02x}, got 0x{:02x}", data[i], got[i]);
+    }
+    let stats = board.stop().unwrap();
+    assert_eq!(stats.frames_to_board, 10_000);
+    assert_eq!(stats.bytes_to_pty, 10_000);
+    no_bugs(&stats);
+}
+
+#[test]
+fn link_tester_passes_through_the_virtual_board() {
+    let board = start(|_| {});
+    let mut options = LinkTestOptions::new(board.path().to_string_lossy());
+    options.bytes = 3000;
+    options.pings = 5;
+    options.progress = false;
+    options.timeout = Duration::from_secs(60);
+    let report = link_test(&options).unwrap();
+    assert!(report.passed(), "{}", report.summary());
+    assert_eq!((report.bytes_ok, report.errors()), (3000, 0));
+    assert_eq!(report.latency.samples, 5);
+    assert!(report.latency.min_ms > 0.0 && report.latency.min_ms <= report.latency.max_ms);
+    // The command line: its summary and exit status.
+    let output = Command::new(env!("CARGO_BIN_EXE_rust-hdl-uart"))
+        .args(["link-test", "--port", &board.path().to_string_lossy()])
+        .args([
+            "--bytes",
+            "500",
+            "--seed",
+            "3",
+            "--pings",
+            "2",
+            "--timeout",
+            "60",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("500 ok, 0 errors"), "{stdout}");
+    let stats = board.stop().unwrap();
+    assert_eq!(stats.frames_to_board, 3000 + 5 + 500 + 2);
+    no_bugs(&stats);
+}
+
+fn fault_run(faults: Faults) -> (rust_hdl_uart::host::LinkTestReport, BoardStats) {
+    let board = start(|o| o.faults = faults);
+    let mut options = LinkTestOptions::new(board.path().to_string_lossy());
+    options.bytes = 2000;
+    // Single-byte round trips would stop at the first injected fault.
+    options.pings = 0;
+    options.progress = false;
+    options.timeout = Duration::from_secs(60);
+    let report = link_test(&options).unwrap();
+    let stats = board.stop().unwrap();
+    no_bugs(&stats);
+    (report, stats)
+}
+
+/// Every injected fault is counted by the board and found by the link tester: a drop from
+/// the board as a lost byte (or missing, when it is the last), a corruption on the way in
+/// as a byte echoed wrong.
+#[test]
+fn injected_faults_are_counted_and_detected() {
+    let (report, stats) = fault_run(Faults {
+        drop: 0.02,
+        corrupt: 0.0,
+        seed: 5,
+        direction: FaultDirection::FromBoard,
+    });
+    assert!(stats.dropped_from_board > 10, "{stats:#?}");
+    assert_eq!(
+        report.lost + report.missing,
+        stats.dropped_from_board,
+        "{}",
+        report.summary()
+    );
+    assert_eq!(report.corrupted + report.extra, 0, "{}", report.summary());
+    assert_eq!(stats.dropped_to_board + stats.corrupted_to_board, 0);
+    assert_eq!(stats.frames_from_board, 2000);
+    assert_eq!(report.first_error.as_ref().unwrap().kind, "lost");
+
+    let (report, stats) = fault_run(Faults {
+        drop: 0.0,
+        corrupt: 0.02,
+        seed: 6,
+        direction: FaultDirection::ToBoard,
+    });
+    assert!(stats.corrupted_to_board > 10, "{stats:#?}");
+    assert_eq!(
+        report.corrupted,
+        stats.corrupted_to_board,
+        "{}",
+        report.summary()
+    );
+    assert_eq!(report.lost + report.missing + report.extra, 0);
+    assert_eq!(stats.dropped_from_board + stats.corrupted_from_board, 0);
+    // The same seed and traffic give the same faults.
+    let (_, again) = fault_run(Faults {
+        drop: 0.0,
+        corrupt: 0.02,
+        seed: 6,
+        direction: FaultDirection::ToBoard,
+    });
+    assert_eq!(again.corrupted_to_board, stats.corrupted_to_board);
+}
+
+/// LEDs show the last byte; the reset button clears them; the board echoes again after it.
+#[test]
+fn leds_and_reset() {
+    let board = start(|_| {});
+    let mut port = serialport::new(board.path().to_string_lossy(), 115_200)
+        .timeout(Duration::from_secs(60))
+        .open_native()
+        .unwrap();
+    let mut one = [0u8; 1];
+    port.write_all(&[0xEA]).unwrap();
+    port.read_exact(&mut one).unwrap();
+    assert_eq!(one[0], 0xEA);
+    // led[5:0] = low six bits of the last byte, no error flags.
+    wait_for(&board, 3000, |s| s.led == 0x2A);
+    let before = board.stats().cycles;
+    board.reset();
+    let clocks = BoardOptions::new(Firmware::Echo, UartConfig::default(), &root()).reset_clocks;
+    let stats = wait_for(&board, 3000, |s| {
+        s.resets == 1 && s.cycles > before + clocks
+    });
+    assert_eq!(stats.led, 0, "LEDs after reset");
+    // Written at once: the board holds it until the receiver has re-armed.
+    port.write_all(&[0x15]).unwrap();
+    port.read_exact(&mut one).unwrap();
+    assert_eq!(one[0], 0x15);
+    wait_for(&board, 3000, |s| s.led == 0x15);
+    let stats = board.stop().unwrap();
+    no_bugs(&stats);
+}
+
+/// The command: it prints the device and makes the symlink; SIGUSR1 presses reset; SIGTERM
+/// stops it with exit status 0, the symlink removed, the Verilator process ended, the PTY
+/// closed (a client holding it sees a hang-up) and the counters written.
+#[test]
+fn sim_board_command_stops_cleanly_on_sigterm() {
+    use nix::sys::signal::{kill, Signal};
+    use nix::unistd::Pid;
+    model();
+    let dir = scratch("sigterm");
+    let link = dir.join("ttyVB");
+    let stats_file = dir.join("stats.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rust-hdl-uart"))
+        .arg("sim-board")
+        .arg("--work-dir")
+        .arg(work_dir())
+        .arg("--link")
+        .arg(&link)
+        .arg("--stats-json")
+        .arg(&stats_file)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = Pid::from_raw(child.id() as i32);
+    let (lines_tx, lines) = mpsc::channel::<String>();
+    for stream in [
+        Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>,
+        Box::new(child.stderr.take().unwrap()),
+    ] {
+        let tx = lines_tx.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).split(b'\n').map_while(Result::ok) {
+                // The status line is redrawn with carriage returns.
+                for part in String::from_utf8_lossy(&line).split('\r') {
+                    let _ = tx.send(part.to_string());
+                }
+            }
+        });
+    }
+    let mut seen = Vec::new();
+    let mut wait_line = |prefix: &str| -> String {
+        let guard = Instant::now() + Duration::from_secs(120);
+        while Instant::now() < guard {
+            if let Ok(line) = lines.recv_timeout(Duration::from_millis(200)) {
+                seen.push(line.clone());
+                if line.contains(prefix) {
+                    return line;
+                }
+            }
+        }
+        panic!("no line with {prefix:?}; output so far: {seen:#?}");
+    };
+    let device = wait_line("device: ");
+    let device = device.split("device: ").nth(1).unwrap().trim().to_string();
+    let model_line = wait_line("model: Verilator process ");
+    let model_pid: u32 = model_line
+        .split("process ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|s| s.parse().ok())
+        .unwrap();
+    assert_eq!(std::fs::read_link(&link).unwrap(), PathBuf::from(&device));
+    assert!(Path::new(&format!("/proc/{model_pid}")).exists());
+    let mut port = serialport::new(link.to_string_lossy(), 9600)
+        .timeout(Duration::from_secs(60))
+        .open_native()
+        .unwrap();
+    let mut one = [0u8; 1];
+    port.write_all(&[0x5A]).unwrap();
+    port.read_exact(&mut one).unwrap();
+    assert_eq!(
+        one[0], 0x5A,
+        "echo (the PTY's own baud, 9600 here, is ignored)"
+    );
+    kill(pid, Signal::SIGUSR1).unwrap();
+    wait_line("reset pressed");
+    kill(pid, Signal::SIGTERM).unwrap();
+    let guard = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < guard,
+            "sim-board did not stop after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status}; output: {seen:#?}");
+    assert!(
+        std::fs::symlink_metadata(&link).is_err(),
+        "symlink left behind"
+    );
+    assert!(
+        !Path::new(&format!("/proc/{model_pid}")).exists(),
+        "Verilator process {model_pid} still there"
+    );
+    port.set_timeout(Duration::from_secs(5)).unwrap();
+    let err = port.read(&mut one).expect_err("the PTY is closed");
+    assert_ne!(err.kind(), std::io::ErrorKind::TimedOut, "{err}");
+    let stats: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&stats_file).unwrap()).unwrap();
+    assert_eq!(stats["frames_to_board"], 1, "{stats}");
+    assert_eq!(stats["bytes_to_pty"], 1, "{stats}");
+}
+
+#[test]
+fn link_tester_names_a_missing_port() {
+    let err = link_test(&LinkTestOptions::new("/dev/ttyUSB-no-such-port")).unwrap_err();
+    let message = format!("{err:#}");
+    assert!(message.contains("does not exist"), "{message}");
+    assert!(message.contains("channel B"), "{message}");
+}
+
+#[test]
+fn link_tester_names_a_busy_port() {
+    let board = start(|_| {});
+    let _holder = serialport::new(board.path().to_string_lossy(), 115_200)
+        .open_native()
+        .unwrap();
+    let err = link_test(&LinkTestOptions::new(board.path().to_string_lossy())).unwrap_err();
+    let message = format!("{err:#}");
+    assert!(message.contains("busy"), "{message}");
+}
+
+#[test]
+fn link_tester_names_a_port_without_permission() {
+    let board = start(|_| {});
+    let path = board.path().to_string_lossy().to_string();
+    let binary = env!("CARGO_BIN_EXE_rust-hdl-uart");
+    let output = if nix::unistd::Uid::effective().is_root() {
+        // Root may open anything: run the tester as `nobody`, who may not open the PTY.
+        Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", binary])
+            .args(["link-test", "--port", &path])
+            .output()
+            .expect("setpriv (util-linux) runs the tester as nobody")
+    } else {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).unwrap();
+        Command::new(binary)
+            .args(["link-test", "--port", &path])
+            .output()
+            .unwrap()
+    };
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("no permission"), "{stderr}");
+    assert!(stderr.contains("dialout"), "{stderr}");
+}
+
+/// The virtual board stops in the middle of a run, as a board does when unplugged.
+#[test]
+fn link_tester_names_a_port_that_disappears() {
+    let board = start(|_| {});
+    let mut options = LinkTestOptions::new(board.path().to_string_lossy());
+    options.bytes = 1_000_000;
+    options.pings = 0;
+    options.progress = false;
+    options.timeout = Duration::from_secs(60);
+    let tester = std::thread::spawn(move || link_test(&options));
+    wait_for(&board, 6000, |s| s.bytes_to_pty > 200);
+    board.stop().unwrap();
+    let err = tester.join().unwrap().unwrap_err();
+    let message = format!("{err:#}");
+    assert!(message.contains("disappeared"), "{message}");
+    assert!(message.contains("virtual board stopped"), "{message}");
+}
+
+/// A design that sends one frame of 0x55 with its stop bit low (868 clocks per bit, like
+/// 115200 at 100 MHz), 20 000 clocks after power-up, then idles.
+const BAD_STOP_BIT_TOP: &str = r#"
+module bad_top(clk, rst_n, usb_rx, usb_tx, led);
+    input wire clk;
+    input wire rst_n;
+    input wire usb_rx;
+    output reg usb_tx;
+    output wire [7:0] led;
+    reg [31:0] count = 0;
+    reg [31:0] bit_index;
+    // start, 0x55 LSB first, a low stop bit, then idle
+    wire [10:0] frame = 11'b1_0_01010101_0;
+    assign led = 8'h81;
+    always @(posedge clk) count <= count + 1;
+    always @(*) begin
+        bit_index = (count - 20000) / 868;
+        usb_tx = (count < 20000 || bit_index > 10) ? 1'b1 : frame[bit_index[3:0]];
+    end
+endmodule
+"#;
+
+/// A malformed frame from the design is reported as a firmware bug, never passed on.
+#[test]
+fn a_malformed_frame_from_the_firmware_is_reported() {
+    let config = UartConfig::default();
+    let dir = root().join("target").join("vboard-tests").join("bad-top");
+    let model = BoardModel::build_verilog(
+        BAD_STOP_BIT_TOP,
+        "bad_top",
+        "bad_top",
+        &config,
+        &dir,
+        &rust_hdl_uart::flow::tools::Toolchain::from_env(),
+    )
+    .unwrap_or_else(|e| panic!("{e:#}"));
+    let options = BoardOptions::new(Firmware::Echo, config, &root());
+    let board = VirtualBoard::start_with_model(model, &options).unwrap();
+    let stats = wait_for(&board, 3000, |s| s.malformed_from_board > 0);
+    assert_eq!(stats.led, 0x81);
+    assert!(
+        stats.bugs[0].contains("FIRMWARE BUG: malformed frame")
+            && stats.bugs[0].contains("0x55")
+            && stats.bugs[0].contains("bad stop bit"),
+        "{:?}",
+        stats.bugs
+    );
+    // The simulation goes quiet after the frame; nothing reached the PTY.
+    let stats = board.stop().unwrap();
+    assert_eq!(stats.malformed_from_board, 1, "{:?}", stats.bugs);
+    assert_eq!((stats.frames_from_board, stats.bytes_to_pty), (0, 0));
+}
+
+/// The bench's virtual-board section runs and reports figures for both configurations
+/// (quick: short runs; `VBOARD_BENCH_FULL=1` for the bench's full lengths).
+#[test]
+fn bench_section_measures_the_virtual_board() {
+    let full = std::env::var_os("VBOARD_BENCH_FULL").is_some();
+    let (json, md) = rust_hdl_uart::host::bench::bench_section(!full, &root()).unwrap();
+    eprintln!("{md}");
+    for key in ["bitstream_config", "clock_2mhz"] {
+        let f = &json[key];
+        for field in ["cycles_per_second", "bytes_per_second", "real_time_ratio"] {
+            assert!(f[field].as_f64().unwrap() > 0.0, "{key}.{field}: {f}");
+        }
+    }
+    assert_eq!(json["bitstream_config"]["clock_hz"], 100_000_000);
+    assert_eq!(json["clock_2mhz"]["clock_hz"], 2_000_000);
+    assert!(md.contains("a different configuration"), "{md}");
+}
+
+/// The keys on the board's own terminal: `r` presses reset, `q` stops it cleanly.
+#[test]
+fn sim_board_command_takes_reset_and_quit_keys() {
+    model();
+    let terminal = nix::pty::openpty(None, None).unwrap();
+    let stdin = Stdio::from(terminal.slave);
+    let mut keys = std::fs::File::from(terminal.master);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rust-hdl-uart"))
+        .arg("sim-board")
+        .arg("--work-dir")
+        .arg(work_dir())
+        .stdin(stdin)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (lines_tx, lines) = mpsc::channel::<String>();
+    for stream in [
+        Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>,
+        Box::new(child.stderr.take().unwrap()),
+    ] {
+        let tx = lines_tx.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).split(b'\n').map_while(Result::ok) {
+                for part in String::from_utf8_lossy(&line).split('\r') {
+                    let _ = tx.send(part.to_string());
+                }
+            }
+        });
+    }
+    let mut seen = Vec::new();
+    let mut wait_line = |needle: &str| {
+        let guard = Instant::now() + Duration::from_secs(120);
+        while Instant::now() < guard {
+            if let Ok(line) = lines.recv_timeout(Duration::from_millis(200)) {
+                seen.push(line.clone());
+                if line.contains(needle) {
+                    return;
+                }
+            }
+        }
+        panic!("no line with {needle:?}; output so far: {seen:#?}");
+    };
+    wait_line("reset: press r");
+    keys.write_all(b"r").unwrap();
+    wait_line("reset pressed");
+    keys.write_all(b"q").unwrap();
+    wait_line("stopped:");
+    let guard = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < guard, "sim-board did not stop on q");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status}");
+}

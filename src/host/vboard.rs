@@ -1,0 +1,908 @@
+//! The virtual board: a firmware's exported top, run in Verilator, with its UART pins
+//! bridged to a pseudo-terminal that any serial program can open.
+//!
+//! What it guarantees:
+//! - The design is the firmware's Verilog, the same text the bitstream is built from
+//!   ([`BoardModel`]); it is clocked cycle by cycle at the configured clock.
+//! - Bytes a program writes to the PTY become frames on `usb_rx` at the configured baud, in
+//!   simulated time, made by the independent line model (`sim/line.rs`'s [`SerialDriver`]);
+//!   frames on `usb_tx` are decoded by its [`LineMonitor`], which checks every edge against
+//!   the transmitter's bit grid. Only clean frames reach the PTY. A malformed frame, a break
+//!   or a timing error from the firmware is a firmware bug: counted in [`BoardStats`], kept
+//!   in [`BoardStats::bugs`] (the first [`MAX_KEPT_MESSAGES`]) and printed on stderr by the
+//!   CLI. Nothing is lost silently: every byte in is counted once as driven or as dropped
+//!   by fault injection; a byte that does not fit `data_bits` is counted as truncated.
+//! - Simulated time only runs while something is in flight: a frame being driven, a reset
+//!   being held, or less than `quiet_bits` bit times since the last edge on either pin.
+//!   Otherwise the model is not clocked and the board blocks on the PTY, so an idle board
+//!   costs no CPU. (A firmware with its own timers sees them stop between bursts.)
+//! - The PTY is raw (`cfmakeraw`); a program may set any baud on it, which is ignored: the
+//!   board always runs at the firmware's configured baud.
+//! - Output to the PTY is queued without bound in memory, so a program that writes
+//!   everything before reading anything cannot deadlock the board (a real FT2232H would
+//!   lose bytes then).
+//! - Fault injection ([`Faults`]) drops or corrupts bytes between the PTY and the line
+//!   model, in either direction, from a seeded generator, and counts every fault.
+//! - [`VirtualBoard::stop`] (and dropping the board) ends the simulation thread and the
+//!   Verilator process, removes the symlink if it still points at this board's PTY, and
+//!   closes the PTY, so a program holding it open sees a hang-up.
+
+use super::model::{BoardModel, ModelProcess, PinChange, Run};
+use crate::config::{Parity, UartConfig};
+use crate::firmware::Firmware;
+use crate::sim::line::{LineFormat, LineMonitor, LineParity, MonitorEvent, SerialDriver};
+use anyhow::{bail, ensure, Context, Result};
+use nix::fcntl::{fcntl, FcntlArg, OFlag};
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::termios::{cfmakeraw, tcgetattr, tcsetattr, SetArg};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::Serialize;
+use std::os::fd::{AsFd, OwnedFd};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// Bug messages and warnings kept in [`BoardStats`] (the counts stay exact).
+pub const MAX_KEPT_MESSAGES: usize = 100;
+
+/// Batches of runs sent to the model before the first result is read back: the model
+/// computes one while the line model prepares the next.
+const PIPELINE_DEPTH: usize = 2;
+
+/// The least tolerance (clocks) for an edge from the firmware (see `Simulation::new`).
+pub const MIN_MONITOR_TOLERANCE: f64 = 2.0;
+
+/// How often blocked threads look at the stop flag.
+const POLL_INTERVAL: Duration = Duration::from_millis(50);
+
+/// Which way faults are injected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Default)]
+pub enum FaultDirection {
+    /// PTY → board and board → PTY.
+    #[default]
+    Both,
+    /// Only bytes a program writes, before they become frames.
+    ToBoard,
+    /// Only bytes the firmware sends, before they reach the PTY.
+    FromBoard,
+}
+
+impl std::str::FromStr for FaultDirection {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "both" => Ok(Self::Both),
+            "to-board" => Ok(Self::ToBoard),
+            "from-board" => Ok(Self::FromBoard),
+            _ => bail!("fault direction '{s}': use both, to-board or from-board"),
+        }
+    }
+}
+
+/// Faults injected between the PTY and the line model (for testing protocols that must
+/// detect and retry them).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Default)]
+pub struct Faults {
+    /// Probability that a byte is dropped.
+    pub drop: f64,
+    /// Probability that a byte (not dropped) is corrupted: XORed with a random non-zero mask.
+    pub corrupt: f64,
+    /// Seed of the fault generator: the same seed and traffic give the same faults.
+    pub seed: u64,
+    /// Which bytes are affected.
+    pub direction: FaultDirection,
+}
+
+impl Faults {
+    /// Checks the probabilities.
+    pub fn validate(&self) -> Result<()> {
+        for (name, p) in [("drop", self.drop), ("corrupt", self.corrupt)] {
+            ensure!(
+                (0.0..=1.0).contains(&p),
+                "--{name} {p}: a probability must be between 0 and 1"
+            );
+        }
+        Ok(())
+    }
+
+    fn active(&self) -> bool {
+        self.drop > 0.0 || self.corrupt > 0.0
+    }
+}
+
+/// What the virtual board runs and how.
+#[derive(Clone, Debug)]
+pub struct BoardOptions {
+    /// The firmware (any whose top has the Alchitry Cu ports).
+    pub firmware: Firmware,
+    /// Its UART configuration (the clock is the simulated clock).
+    pub config: UartConfig,
+    /// Where the Verilator model is built (see [`super::model::default_work_dir`]).
+    pub work_dir: PathBuf,
+    /// A symlink to create to the PTY (replaced if it is a stale symlink).
+    pub link: Option<PathBuf>,
+    /// Fault injection.
+    pub faults: Faults,
+    /// Bit times after the last edge on either pin before the clock stops.
+    pub quiet_bits: u32,
+    /// How long a reset holds `rst_n` low, in simulated clocks.
+    pub reset_clocks: u64,
+}
+
+impl BoardOptions {
+    /// Defaults for a firmware and configuration: work folder under `root`, no link, no
+    /// faults, 100 quiet bit times, a 1 ms reset (at least 1024 clocks).
+    pub fn new(firmware: Firmware, config: UartConfig, root: &Path) -> Self {
+        BoardOptions {
+            firmware,
+            config,
+            work_dir: super::model::default_work_dir(root, firmware, &config),
+            link: None,
+            faults: Faults::default(),
+            quiet_bits: 100,
+            reset_clocks: (config.clock_hz / 1000).max(1024),
+        }
+    }
+}
+
+/// Counters of a running or stopped board.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct BoardStats {
+    /// Bytes read from the PTY.
+    pub bytes_from_pty: u64,
+    /// Frames driven onto `usb_rx` (completed or started).
+    pub frames_to_board: u64,
+    /// Clean frames decoded from `usb_tx`.
+    pub frames_from_board: u64,
+    /// Bytes written to the PTY.
+    pub bytes_to_pty: u64,
+    /// Bytes from the PTY dropped by fault injection.
+    pub dropped_to_board: u64,
+    /// Bytes from the PTY corrupted by fault injection.
+    pub corrupted_to_board: u64,
+    /// Bytes from the firmware dropped by fault injection.
+    pub dropped_from_board: u64,
+    /// Bytes from the firmware corrupted by fault injection.
+    pub corrupted_from_board: u64,
+    /// Bytes from the PTY with bits above `data_bits` (sent with those bits cut).
+    pub truncated_to_board: u64,
+    /// Frames from the firmware with a bad stop bit or parity (firmware bugs).
+    pub malformed_from_board: u64,
+    /// Breaks sent by the firmware.
+    pub breaks_from_board: u64,
+    /// Edges off the transmitter's bit grid (firmware bugs).
+    pub timing_errors_from_board: u64,
+    /// Resets applied.
+    pub resets: u64,
+    /// Malformed frames and timing errors within a frame time of a reset: the button cut
+    /// a frame short, as it would on the board (not a firmware bug).
+    pub cut_by_reset: u64,
+    /// LED state.
+    pub led: u8,
+    /// Simulated clocks run.
+    pub cycles: u64,
+    /// Wall time spent clocking the model.
+    pub busy_seconds: f64,
+    /// Bug reports and warnings, oldest first (at most [`MAX_KEPT_MESSAGES`]).
+    pub bugs: Vec<String>,
+    /// Messages not kept.
+    pub messages_dropped: u64,
+}
+
+impl BoardStats {
+    /// Simulated clocks per wall second while clocking.
+    pub fn cycles_per_second(&self) -> f64 {
+        if self.busy_seconds > 0.0 {
+            self.cycles as f64 / self.busy_seconds
+        } else {
+            0.0
+        }
+    }
+
+    /// Firmware bugs seen: malformed frames, breaks and timing errors.
+    pub fn firmware_bugs(&self) -> u64 {
+        self.malformed_from_board + self.breaks_from_board + self.timing_errors_from_board
+    }
+
+    fn note(&mut self, message: String) {
+        if self.bugs.len() < MAX_KEPT_MESSAGES {
+            self.bugs.push(message);
+        } else {
+            self.messages_dropped += 1;
+        }
+    }
+}
+
+struct Shared {
+    stop: AtomicBool,
+    reset: AtomicBool,
+    stats: Mutex<BoardStats>,
+    /// Set when a thread ended on an error; the board is dead then.
+    failure: Mutex<Option<String>>,
+}
+
+impl Shared {
+    fn stats(&self) -> std::sync::MutexGuard<'_, BoardStats> {
+        // A poisoned lock only means a thread panicked mid-update; the counters are
+        // still the best information there is.
+        self.stats.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn fail(&self, what: &str, err: anyhow::Error) {
+        let mut failure = self.failure.lock().unwrap_or_else(|e| e.into_inner());
+        if failure.is_none() {
+            *failure = Some(format!("{what}: {err:#}"));
+        }
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+/// A running virtual board. Stop it with [`VirtualBoard::stop`] (dropping it also stops it).
+pub struct VirtualBoard {
+    shared: Arc<Shared>,
+    path: PathBuf,
+    link: Option<PathBuf>,
+    model_pid: u32,
+    model: BoardModel,
+    threads: Vec<JoinHandle<()>>,
+    /// Our own handle on the PTY's slave side, so the master never reports a hang-up
+    /// between two programs opening it.
+    slave: Option<OwnedFd>,
+    master: Option<Arc<OwnedFd>>,
+    stopped: bool,
+}
+
+fn line_format(config: &UartConfig, baud: f64) -> LineFormat {
+    LineFormat {
+        clock_hz: config.clock_hz as f64,
+        baud,
+        data_bits: config.data_bits,
+        parity: match config.parity {
+            Parity::None => LineParity::None,
+            Parity::Even => LineParity::Even,
+            Parity::Odd => LineParity::Odd,
+            Parity::Mark => LineParity::Mark,
+            Parity::Space => LineParity::Space,
+        },
+        stop_bits: config.stop_bits,
+    }
+}
+
+fn make_pty() -> Result<(OwnedFd, OwnedFd, PathBuf)> {
+    let pty = nix::pty::openpty(None, None)
+        .context("cannot open a pseudo-terminal (is /dev/ptmx available?)")?;
+    let mut termios = tcgetattr(&pty.slave).context("cannot read the PTY's settings")?;
+    cfmakeraw(&mut termios);
+    tcsetattr(&pty.slave, SetArg::TCSANOW, &termios).context("cannot make the PTY raw")?;
+    let path = nix::unistd::ttyname(&pty.slave).context("cannot name the PTY")?;
+    let flags = fcntl(pty.master.as_raw_fd_compat(), FcntlArg::F_GETFL)
+        .context("cannot read the PTY's flags")?;
+    fcntl(
+        pty.master.as_raw_fd_compat(),
+        FcntlArg::F_SETFL(OFlag::from_bits_truncate(flags) | OFlag::O_NONBLOCK),
+    )
+    .context("cannot make the PTY non-blocking")?;
+    Ok((pty.master, pty.slave, path))
+}
+
+/// `as_raw_fd` under a name that does not clash with nix's own traits.
+trait RawFdCompat {
+    fn as_raw_fd_compat(&self) -> std::os::fd::RawFd;
+}
+
+impl RawFdCompat for OwnedFd {
+    fn as_raw_fd_compat(&self) -> std::os::fd::RawFd {
+        use std::os::fd::AsRawFd;
+        self.as_raw_fd()
+    }
+}
+
+fn make_link(link: &Path, target: &Path) -> Result<()> {
+    match std::fs::symlink_metadata(link) {
+        Ok(meta) if meta.file_type().is_symlink() => std::fs::remove_file(link)
+            .with_context(|| format!("cannot replace the old symlink {}", link.display()))?,
+        Ok(_) => bail!(
+            "--link {}: a file of that name exists and is not a symlink; choose another path \
+             or remove it",
+            link.display()
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("cannot check {}", link.display())),
+    }
+    std::os::unix::fs::symlink(target, link).with_context(|| {
+        format!(
+            "cannot create the symlink {} -> {} (does its folder exist, may you write there?)",
+            link.display(),
+            target.display()
+        )
+    })
+}
+
+impl VirtualBoard {
+    /// Builds the model (or reuses the last build) and starts the board.
+    pub fn start(options: &BoardOptions) -> Result<Self> {
+        let model = BoardModel::build(options.firmware, &options.config, &options.work_dir)?;
+        Self::start_with_model(model, options)
+    }
+
+    /// Starts a board on an already built model (its firmware and configuration win over
+    /// `options`').
+    pub fn start_with_model(model: BoardModel, options: &BoardOptions) -> Result<Self> {
+        options.faults.validate()?;
+        let config = model.config;
+        let timing = config.validate()?;
+        ensure!(
+            config.data_bits <= 8,
+            "data_bits = {}: a PTY carries 8-bit bytes, so the virtual board needs 5 to 8 data \
+             bits",
+            config.data_bits
+        );
+        let process = model.spawn()?;
+        let model_pid = process.pid();
+        let (master, slave, path) = make_pty()?;
+        if let Some(link) = &options.link {
+            make_link(link, &path)?;
+        }
+        let master = Arc::new(master);
+        let shared = Arc::new(Shared {
+            stop: AtomicBool::new(false),
+            reset: AtomicBool::new(false),
+            stats: Mutex::new(BoardStats {
+                led: process.led(),
+                ..Default::default()
+            }),
+            failure: Mutex::new(None),
+        });
+        let (in_tx, in_rx) = mpsc::channel::<Vec<u8>>();
+        let (out_tx, out_rx) = mpsc::channel::<Vec<u8>>();
+        let mut threads = Vec::new();
+        {
+            let (shared, master) = (shared.clone(), master.clone());
+            threads.push(std::thread::spawn(move || {
+                if let Err(e) = pty_reader(&master, &shared, in_tx) {
+                    shared.fail("reading the PTY", e);
+                }
+            }));
+        }
+        {
+            let (shared, master) = (shared.clone(), master.clone());
+            threads.push(std::thread::spawn(move || {
+                if let Err(e) = pty_writer(&master, &shared, out_rx) {
+                    shared.fail("writing the PTY", e);
+                }
+            }));
+        }
+        {
+            let shared = shared.clone();
+            let sim = Simulation::new(process, &timing, options, out_tx);
+            threads.push(std::thread::spawn(move || {
+                let mut sim = sim;
+                if let Err(e) = sim.run(&shared, in_rx) {
+                    shared.fail("running the board model", e);
+                }
+            }));
+        }
+        Ok(VirtualBoard {
+            shared,
+            path,
+            link: options.link.clone(),
+            model_pid,
+            model,
+            threads,
+            slave: Some(slave),
+            master: Some(master),
+            stopped: false,
+        })
+    }
+
+    /// The PTY's device path (e.g. `/dev/pts/3`).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The symlink made to the PTY, if one was asked for.
+    pub fn link(&self) -> Option<&Path> {
+        self.link.as_deref()
+    }
+
+    /// The Verilator process's id.
+    pub fn model_pid(&self) -> u32 {
+        self.model_pid
+    }
+
+    /// The model the board runs.
+    pub fn model(&self) -> &BoardModel {
+        &self.model
+    }
+
+    /// Presses the reset button for [`BoardOptions::reset_clocks`] simulated clocks.
+    pub fn reset(&self) {
+        self.shared.reset.store(true, Ordering::SeqCst);
+    }
+
+    /// A snapshot of the counters.
+    pub fn stats(&self) -> BoardStats {
+        self.shared.stats().clone()
+    }
+
+    /// Why the board stopped by itself, if it did (the model crashed, the PTY failed).
+    pub fn failure(&self) -> Option<String> {
+        self.shared
+            .failure
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Stops the board: simulation thread and Verilator process ended, symlink removed,
+    /// PTY closed. Returns the final counters, or the failure that had stopped the board.
+    pub fn stop(mut self) -> Result<BoardStats> {
+        self.shutdown();
+        if let Some(failure) = self.failure() {
+            bail!("the virtual board failed: {failure}");
+        }
+        Ok(self.stats())
+    }
+
+    fn shutdown(&mut self) {
+        if self.stopped {
+            return;
+        }
+        self.stopped = true;
+        self.shared.stop.store(true, Ordering::SeqCst);
+        for t in self.threads.drain(..) {
+            if t.join().is_err() {
+                self.shared
+                    .fail("stopping", anyhow::anyhow!("a board thread panicked"));
+            }
+        }
+        if let Some(link) = &self.link {
+            // Only our own link: another board may have replaced it meanwhile.
+            if std::fs::read_link(link).is_ok_and(|t| t == self.path) {
+                let _ = std::fs::remove_file(link);
+            }
+        }
+        self.slave = None;
+        self.master = None;
+    }
+}
+
+impl Drop for VirtualBoard {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+fn wait_readable(fd: &OwnedFd, flags: PollFlags) -> Result<Option<PollFlags>> {
+    let mut fds = [PollFd::new(fd.as_fd(), flags)];
+    match poll(
+        &mut fds,
+        PollTimeout::from(POLL_INTERVAL.as_millis() as u16),
+    ) {
+        Ok(0) => Ok(None),
+        Ok(_) => Ok(fds[0].revents()),
+        Err(nix::errno::Errno::EINTR) => Ok(None),
+        Err(e) => Err(e).context("poll on the PTY failed"),
+    }
+}
+
+fn pty_reader(master: &OwnedFd, shared: &Shared, to_sim: Sender<Vec<u8>>) -> Result<()> {
+    let mut buf = vec![0u8; 4096];
+    while !shared.stop.load(Ordering::SeqCst) {
+        if wait_readable(master, PollFlags::POLLIN)?.is_none() {
+            continue;
+        }
+        match nix::unistd::read(master.as_raw_fd_compat(), &mut buf) {
+            Ok(0) => std::thread::sleep(POLL_INTERVAL),
+            Ok(n) => {
+                shared.stats().bytes_from_pty += n as u64;
+                if to_sim.send(buf[..n].to_vec()).is_err() {
+                    return Ok(());
+                }
+            }
+            // EIO: no program has the slave open right now (we keep one, so this is rare).
+            Err(nix::errno::Errno::EAGAIN)
+            | Err(nix::errno::Errno::EINTR)
+            | Err(nix::errno::Errno::EIO) => std::thread::sleep(Duration::from_millis(1)),
+            Err(e) => return Err(e).context("reading from the PTY"),
+        }
+    }
+    Ok(())
+}
+
+fn pty_writer(master: &OwnedFd, shared: &Shared, from_sim: Receiver<Vec<u8>>) -> Result<()> {
+    let mut queue: std::collections::VecDeque<u8> = std::collections::VecDeque::new();
+    while !shared.stop.load(Ordering::SeqCst) {
+        if queue.is_empty() {
+            match from_sim.recv_timeout(POLL_INTERVAL) {
+                Ok(bytes) => queue.extend(bytes),
+                Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Disconnected) => return Ok(()),
+            }
+        }
+        while let Ok(bytes) = from_sim.try_recv() {
+            queue.extend(bytes);
+        }
+        if wait_readable(master, PollFlags::POLLOUT)?.is_none() {
+            continue;
+        }
+        let (front, _) = queue.as_slices();
+        match nix::unistd::write(master, front) {
+            Ok(n) => {
+                queue.drain(..n);
+                shared.stats().bytes_to_pty += n as u64;
+            }
+            Err(nix::errno::Errno::EAGAIN) | Err(nix::errno::Errno::EINTR) => {
+                std::thread::sleep(Duration::from_millis(1))
+            }
+            Err(e) => return Err(e).context("writing to the PTY"),
+        }
+    }
+    Ok(())
+}
+
+/// The simulation thread's state.
+struct Simulation {
+    process: ModelProcess,
+    driver: SerialDriver,
+    monitor: LineMonitor,
+    data_mask: u8,
+    /// Cycles sent to the model (ahead of `received` by the batches in flight).
+    sent: u64,
+    in_flight: usize,
+    /// Monitor position: cycles pushed, and the `usb_tx` level being pushed.
+    tx_level: bool,
+    /// Last cycle with an edge on either pin (as far as known).
+    last_activity: u64,
+    quiet_cycles: u64,
+    batch_cycles: u64,
+    reset_clocks: u64,
+    reset_left: u64,
+    /// Idle clocks still to run before queued bytes are driven (after power-up and reset).
+    settle_clocks: u64,
+    settle_left: u64,
+    faults: Faults,
+    to_board_rng: StdRng,
+    from_board_rng: StdRng,
+    out: Sender<Vec<u8>>,
+    timing_errors_seen: u64,
+    /// Cycles at which recent resets began, and how near one a cut frame may start.
+    reset_starts: std::collections::VecDeque<u64>,
+    reset_window: u64,
+    changes: Vec<PinChange>,
+    runs: Vec<Run>,
+}
+
+impl Simulation {
+    fn new(
+        process: ModelProcess,
+        timing: &crate::config::Timing,
+        o: &BoardOptions,
+        out: Sender<Vec<u8>>,
+    ) -> Self {
+        let config = timing.config;
+        // The PC side sends at the nominal baud; the firmware's transmitter runs at its
+        // accumulator's real rate, which the monitor's strict bit grid must follow.
+        let driver = SerialDriver::new(line_format(&config, config.baud as f64), o.faults.seed);
+        // Not the 1 clock of the unit tests: a frame that starts from idle restarts the
+        // transmitter's bit clock, and when the PC sends at about the firmware's own rate
+        // the echo idles only 0-2 clocks between frames; the monitor takes such a frame as
+        // part of the same burst and sees the restarted grid off by up to ~2.2 clocks
+        // (measured at 34.7 clocks per bit; see also sim/tests/firmware.rs). So an edge is
+        // reported when it is more than an eighth of a bit (at least 2 clocks) off: far
+        // beyond any rounding of a correct transmitter, well inside what a receiver that
+        // samples at the bit centre would still read.
+        let tolerance = (timing.clocks_per_bit / 8.0)
+            .max(MIN_MONITOR_TOLERANCE)
+            .min(timing.clocks_per_bit / 2.0 - 0.01);
+        let monitor = LineMonitor::new(line_format(&config, timing.tx_baud), tolerance);
+        let clocks_per_bit = timing.clocks_per_bit;
+        let tx = process.tx();
+        // The firmware's receiver arms after a whole frame of idle line (power-up and
+        // reset); on a board nobody types within microseconds of either. Two frames.
+        let settle = (clocks_per_bit * 2.0 * config.frame_bits() as f64).ceil() as u64;
+        Simulation {
+            process,
+            driver,
+            monitor,
+            data_mask: ((1u32 << config.data_bits) - 1) as u8,
+            sent: 0,
+            in_flight: 0,
+            tx_level: tx,
+            last_activity: 0,
+            quiet_cycles: (clocks_per_bit * o.quiet_bits as f64).ceil() as u64,
+            // About a frame per batch (at least 4096 clocks, so slow clocks still batch).
+            batch_cycles: ((clocks_per_bit * 12.0) as u64).max(4096),
+            reset_clocks: o.reset_clocks.max(1),
+            reset_left: 0,
+            settle_clocks: settle,
+            settle_left: settle,
+            faults: o.faults,
+            to_board_rng: StdRng::seed_from_u64(o.faults.seed),
+            from_board_rng: StdRng::seed_from_u64(o.faults.seed ^ 0x5eed_f00d_cafe_b0a7),
+            out,
+            timing_errors_seen: 0,
+            reset_starts: std::collections::VecDeque::new(),
+            reset_window: (clocks_per_bit * (config.frame_bits() + 1) as f64) as u64
+                + o.reset_clocks.max(1),
+            changes: Vec::new(),
+            runs: Vec::new(),
+        }
+    }
+
+    fn inject(faults: &Faults, rng: &mut StdRng, byte: u8, mask: u8) -> (Option<u8>, bool) {
+        if !faults.active() {
+            return (Some(byte), false);
+        }
+        if rng.gen::<f64>() < faults.drop {
+            return (None, false);
+        }
+        if rng.gen::<f64>() < faults.corrupt {
+            let flip = rng.gen_range(1..=mask);
+            return (Some((byte ^ flip) & mask), true);
+        }
+        (Some(byte), false)
+    }
+
+    fn take_input(&mut self, bytes: Vec<u8>, shared: &Shared) {
+        let to_board = matches!(
+            self.faults.direction,
+            FaultDirection::Both | FaultDirection::ToBoard
+        );
+        let mut stats = shared.stats();
+        for byte in bytes {
+            let (byte, corrupted) = if to_board {
+                Self::inject(&self.faults, &mut self.to_board_rng, byte, 0xff)
+            } else {
+                (Some(byte), false)
+            };
+            let Some(byte) = byte else {
+                stats.dropped_to_board += 1;
+                continue;
+            };
+            stats.corrupted_to_board += u64::from(corrupted);
+            if byte & !self.data_mask != 0 {
+                stats.truncated_to_board += 1;
+                if stats.truncated_to_board == 1 {
+                    stats.note(format!(
+                        "byte 0x{byte:02x} from the PTY does not fit {} data bits: sent as \
+                         0x{:02x} (counted in truncated_to_board)",
+                        self.data_mask.count_ones(),
+                        byte & self.data_mask
+                    ));
+                }
+            }
+            self.driver.frame(u16::from(byte & self.data_mask));
+            stats.frames_to_board += 1;
+        }
+    }
+
+    fn busy(&self) -> bool {
+        !self.driver.is_done()
+            || self.reset_left > 0
+            || self.settle_left > 0
+            || self.sent.saturating_sub(self.last_activity) < self.quiet_cycles
+    }
+
+    /// The next batch of runs: line levels from the driver, `rst_n` from the reset counter.
+    /// During a reset and the settling time after it the line is idle and queued bytes wait.
+    fn make_batch(&mut self) {
+        self.runs.clear();
+        let mut left = self.batch_cycles;
+        while left > 0 {
+            let at = self.sent + (self.batch_cycles - left);
+            let (usb_rx, rst_n, cycles) = if self.reset_left > 0 {
+                let n = left.min(self.reset_left);
+                self.reset_left -= n;
+                (true, false, n)
+            } else if self.settle_left > 0 {
+                let n = left.min(self.settle_left);
+                self.settle_left -= n;
+                (true, true, n)
+            } else if self.driver.is_done() {
+                // Idle line: no need to ask the driver clock by clock.
+                (true, true, left)
+            } else {
+                self.last_activity = at + 1;
+                (self.driver.next_level(), true, 1)
+            };
+            match self.runs.last_mut() {
+                Some(r) if r.usb_rx == usb_rx && r.rst_n == rst_n => r.cycles += cycles,
+                _ => self.runs.push(Run {
+                    cycles,
+                    usb_rx,
+                    rst_n,
+                }),
+            }
+            left -= cycles;
+        }
+        self.sent += self.batch_cycles;
+    }
+
+    fn run(&mut self, shared: &Shared, input: Receiver<Vec<u8>>) -> Result<()> {
+        let mut disconnected = false;
+        while !shared.stop.load(Ordering::SeqCst) {
+            loop {
+                match input.try_recv() {
+                    Ok(bytes) => self.take_input(bytes, shared),
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => {
+                        disconnected = true;
+                        break;
+                    }
+                }
+            }
+            if shared.reset.swap(false, Ordering::SeqCst) {
+                self.reset_left = self.reset_clocks;
+                self.settle_left = self.settle_clocks;
+                self.last_activity = self.sent;
+                if self.reset_starts.len() >= 16 {
+                    self.reset_starts.pop_front();
+                }
+                self.reset_starts.push_back(self.sent);
+                shared.stats().resets += 1;
+            }
+            if self.busy() {
+                let started = Instant::now();
+                self.make_batch();
+                self.process.send(&self.runs)?;
+                self.in_flight += 1;
+                if self.in_flight >= PIPELINE_DEPTH {
+                    self.collect(shared)?;
+                }
+                shared.stats().busy_seconds += started.elapsed().as_secs_f64();
+            } else if self.in_flight > 0 {
+                let started = Instant::now();
+                self.collect(shared)?;
+                shared.stats().busy_seconds += started.elapsed().as_secs_f64();
+            } else if disconnected {
+                return Ok(());
+            } else {
+                match input.recv_timeout(POLL_INTERVAL) {
+                    Ok(bytes) => self.take_input(bytes, shared),
+                    Err(RecvTimeoutError::Timeout) => {}
+                    Err(RecvTimeoutError::Disconnected) => disconnected = true,
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads one batch's results and feeds `usb_tx` to the monitor clock by clock.
+    fn collect(&mut self, shared: &Shared) -> Result<()> {
+        self.changes.clear();
+        let end = self.process.receive(&mut self.changes)?;
+        self.in_flight -= 1;
+        let mut led = None;
+        for i in 0..self.changes.len() {
+            match self.changes[i] {
+                PinChange::Tx { cycle, level } => {
+                    self.push_until(cycle);
+                    self.tx_level = level;
+                    self.last_activity = self.last_activity.max(cycle);
+                }
+                PinChange::Led { value, .. } => led = Some(value),
+            }
+        }
+        self.push_until(end);
+        let events = self.monitor.take_events();
+        let mut bytes = Vec::with_capacity(events.len());
+        let mut stats = shared.stats();
+        stats.cycles = end;
+        if let Some(value) = led {
+            stats.led = value;
+        }
+        let from_board = matches!(
+            self.faults.direction,
+            FaultDirection::Both | FaultDirection::FromBoard
+        );
+        for event in events {
+            match event {
+                MonitorEvent::Frame {
+                    data,
+                    parity_ok: true,
+                    stop_ok: true,
+                    ..
+                } => {
+                    stats.frames_from_board += 1;
+                    let (byte, corrupted) = if from_board {
+                        Self::inject(&self.faults, &mut self.from_board_rng, data as u8, 0xff)
+                    } else {
+                        (Some(data as u8), false)
+                    };
+                    match byte {
+                        Some(b) => {
+                            stats.corrupted_from_board += u64::from(corrupted);
+                            bytes.push(b);
+                        }
+                        None => stats.dropped_from_board += 1,
+                    }
+                }
+                MonitorEvent::Frame {
+                    data,
+                    parity_ok,
+                    stop_ok,
+                    start_clock,
+                } => {
+                    if self.near_reset(start_clock) {
+                        stats.cut_by_reset += 1;
+                        continue;
+                    }
+                    stats.malformed_from_board += 1;
+                    let what = match (parity_ok, stop_ok) {
+                        (false, false) => "bad parity and stop bit",
+                        (false, true) => "bad parity",
+                        _ => "bad stop bit",
+                    };
+                    stats.note(format!(
+                        "FIRMWARE BUG: malformed frame on usb_tx at clock {start_clock}: data \
+                         0x{data:02x}, {what} (not passed to the PTY)"
+                    ));
+                }
+                MonitorEvent::Break {
+                    start_clock,
+                    clocks,
+                } => {
+                    if self.near_reset(start_clock) {
+                        stats.cut_by_reset += 1;
+                        continue;
+                    }
+                    stats.breaks_from_board += 1;
+                    stats.note(format!(
+                        "FIRMWARE BUG: break on usb_tx at clock {start_clock} ({clocks} clocks \
+                         low)"
+                    ));
+                }
+            }
+        }
+        let errors = self.monitor.timing_error_count();
+        if errors > self.timing_errors_seen {
+            let list = self.monitor.timing_errors();
+            for i in self.timing_errors_seen..errors {
+                let message = list.get(i as usize).cloned().unwrap_or_default();
+                // The monitor's messages start with "clock N:".
+                let clock = message
+                    .strip_prefix("clock ")
+                    .and_then(|m| m.split(':').next())
+                    .and_then(|n| n.parse::<u64>().ok());
+                if clock.is_some_and(|c| self.near_reset(c)) {
+                    stats.cut_by_reset += 1;
+                    continue;
+                }
+                stats.timing_errors_from_board += 1;
+                if message.is_empty() {
+                    stats.note("FIRMWARE BUG: usb_tx timing error (message not kept)".into());
+                } else {
+                    stats.note(format!("FIRMWARE BUG: usb_tx timing: {message}"));
+                }
+            }
+            self.timing_errors_seen = errors;
+        }
+        drop(stats);
+        if !bytes.is_empty() && self.out.send(bytes).is_err() && !shared.stop.load(Ordering::SeqCst)
+        {
+            bail!("the PTY writer has stopped");
+        }
+        Ok(())
+    }
+
+    /// A reset began within a frame time (plus the reset itself) of `clock`.
+    fn near_reset(&self, clock: u64) -> bool {
+        self.reset_starts
+            .iter()
+            .any(|&r| clock + self.reset_window >= r && clock <= r + self.reset_window)
+    }
+
+    /// Pushes the current `usb_tx` level to the monitor for every cycle up to (excluding)
+    /// `cycle`.
+    fn push_until(&mut self, cycle: u64) {
+        let level = self.tx_level;
+        while self.monitor.clock() < cycle {
+            self.monitor.push(level);
+        }
+    }
+}
