@@ -3,6 +3,7 @@
 //! - [`config`]: what the user asks for, validated, and every constant derived from it.
 //! - [`baud`]: the fractional (phase-accumulator) tick.
 //! - [`rx`], [`tx`], [`uart`]: the cores.
+//! - [`bridge`]: the register bridge's PC side (protocol, register map, client, `reg`).
 //! - [`export`]: the Verilog users take away.
 //! - [`sim`]: the testbench (line models, direct simulation loop); it lives in `sim/`.
 
@@ -11,6 +12,7 @@ extern crate self as rust_hdl_uart;
 
 pub mod baud;
 pub mod bench;
+pub mod bridge;
 pub mod config;
 pub mod export;
 pub mod flow;
