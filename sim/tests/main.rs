@@ -3,6 +3,7 @@
 //! Verilator, nextpnr or a solver.
 
 mod common;
+mod bridge;
 mod export;
 mod firmware;
 mod flow;
