@@ -23,7 +23,8 @@
 //!   (counted in `REPLAYS`), so a retried write-to-clear or a retried read of a changing
 //!   register gives the first execution's result. Any other request is executed.
 //! - Every executed request is answered: status OK with the register's value (for a write,
-//!   the value the register holds after it), or status UNKNOWN_ADDRESS / READ_ONLY with data
+//!   the value the register holds after it; for a write to a counter, the count it cleared:
+//!   read-and-clear in one request, so no event falls between a read and a clear), or status UNKNOWN_ADDRESS / READ_ONLY with data
 //!   0 — an unknown address is never a silent success. A write to a read-only register
 //!   changes nothing.
 //! - Bytes that arrive while a request is being executed or answered are dropped and counted
@@ -441,7 +442,8 @@ impl Logic for BridgeFirmware {
         self.transmitter.valid.next = false;
         self.transmitter.break_line.next = false;
 
-        // Event counters (a clear by a write in Execute below wins: it comes later).
+        // Event counters. A write to a counter (in Execute below, which comes later and so
+        // wins) answers the count and clears it, keeping an event of that same clock.
         self.counter.d.next = self.counter.q.val() + 1;
         if self.rx_framing.q.val() {
             self.framing_errors.d.next = self.framing_errors.q.val() + 1;
@@ -451,6 +453,13 @@ impl Logic for BridgeFirmware {
         }
         if self.rx_break.q.val() {
             self.breaks.d.next = self.breaks.q.val() + 1;
+        }
+        // Bytes arriving while a request is executed or answered are dropped, and counted.
+        if self.rx_clean.q.val()
+            & (self.state.q.val() != BridgeState::Idle)
+            & (self.state.q.val() != BridgeState::Body)
+        {
+            self.busy_drops.d.next = self.busy_drops.q.val() + 1;
         }
 
         // Read packets end after the address and CRC, write packets after the data too.
@@ -612,19 +621,31 @@ impl Logic for BridgeFirmware {
                     RegSelect::FramingErrors => {
                         self.value.d.next = self.framing_errors.q.val();
                         if self.write.q.val() {
+                            // An event in this very clock is kept: nothing is lost.
                             self.framing_errors.d.next = 0.into();
+                            if self.rx_framing.q.val() {
+                                self.framing_errors.d.next = 1.into();
+                            }
                         }
                     }
                     RegSelect::ParityErrors => {
                         self.value.d.next = self.parity_errors.q.val();
                         if self.write.q.val() {
+                            // An event in this very clock is kept: nothing is lost.
                             self.parity_errors.d.next = 0.into();
+                            if self.rx_parity.q.val() {
+                                self.parity_errors.d.next = 1.into();
+                            }
                         }
                     }
                     RegSelect::Breaks => {
                         self.value.d.next = self.breaks.q.val();
                         if self.write.q.val() {
+                            // An event in this very clock is kept: nothing is lost.
                             self.breaks.d.next = 0.into();
+                            if self.rx_break.q.val() {
+                                self.breaks.d.next = 1.into();
+                            }
                         }
                     }
                     RegSelect::CrcErrors => {
@@ -654,7 +675,11 @@ impl Logic for BridgeFirmware {
                     RegSelect::BusyDrops => {
                         self.value.d.next = self.busy_drops.q.val();
                         if self.write.q.val() {
+                            // A byte dropped in this very clock is kept: nothing is lost.
                             self.busy_drops.d.next = 0.into();
+                            if self.rx_clean.q.val() {
+                                self.busy_drops.d.next = 1.into();
+                            }
                         }
                     }
                     RegSelect::Replays => {
@@ -704,13 +729,6 @@ impl Logic for BridgeFirmware {
                     self.state.d.next = BridgeState::Reply;
                 }
             }
-        }
-        // Bytes arriving while a request is executed or answered are dropped, and counted.
-        if self.rx_clean.q.val()
-            & (self.state.q.val() != BridgeState::Idle)
-            & (self.state.q.val() != BridgeState::Body)
-        {
-            self.busy_drops.d.next = self.busy_drops.q.val() + 1;
         }
 
         if self.reset.val() {

@@ -125,7 +125,8 @@ impl SimLink {
             bad_frames_from_fpga: 0,
             // Longer than the firmware's inter-byte timeout plus a whole write request and
             // reply: a silence that long means the request or its reply was lost.
-            read_timeout_clocks: packet_timeout + (30.0 * frame_clocks) as u64,
+            // (The request takes 11 frames to send, the reply 9; 24 leaves a margin.)
+            read_timeout_clocks: packet_timeout + (24.0 * frame_clocks) as u64,
             max_cycles: 2_000_000_000,
             timing: *timing,
         };

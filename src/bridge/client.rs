@@ -225,7 +225,8 @@ impl<T: Read + Write> RegisterClient<T> {
     }
 
     /// Writes `value` to the register at `address`; returns what the register holds after
-    /// the write (for `LEDS` only the low 8 bits; for a counter 0).
+    /// the write (for `LEDS` only the low 8 bits), or for a counter the count the write
+    /// cleared (read-and-clear in one request).
     pub fn write(&mut self, address: u16, value: u32) -> Result<u32, BridgeError> {
         Ok(self.transact(Command::Write(value), address)?.value)
     }

@@ -5,6 +5,7 @@
 //! The FPGA side is `firmware/bridge.rs`: a separate implementation of the same protocol,
 //! so the tests check each against the other and both against fixed vectors.
 
+pub mod bench;
 pub mod client;
 pub mod protocol;
 pub mod registers;

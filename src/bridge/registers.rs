@@ -8,7 +8,7 @@ pub enum Access {
     ReadOnly,
     /// Reads and writes.
     ReadWrite,
-    /// A counter: reads its count; any write clears it to 0.
+    /// A counter: reads its count; any write clears it to 0 and answers the count it cleared.
     WriteToClear,
 }
 
