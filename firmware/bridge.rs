@@ -434,7 +434,7 @@ impl Logic for BridgeFirmware {
                 | self.receiver.break_detected.val());
         self.rx_byte.d.next = self.receiver.data.val();
         self.byte_wide.next = bit_cast::<32, 8>(self.rx_byte.q.val());
-        self.rx_crc.byte.next = self.rx_byte.q.val();
+        self.rx_crc.data.next = self.rx_byte.q.val();
         self.rx_crc.load.next = false;
         self.rx_crc.clear.next = false;
         self.tx_crc.load.next = false;
@@ -487,7 +487,7 @@ impl Logic for BridgeFirmware {
             _ => self.reply_byte.next = self.reply_crc.q.val().get_bits::<8>(0),
         }
         self.transmitter.data.next = self.reply_byte.val();
-        self.tx_crc.byte.next = self.reply_byte.val();
+        self.tx_crc.data.next = self.reply_byte.val();
 
         self.silence.d.next = 0.into();
         match self.state.q.val() {

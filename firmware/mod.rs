@@ -9,9 +9,9 @@ pub mod bridge;
 pub mod build;
 pub mod echo;
 
+pub use bridge::BridgeFirmware;
 pub use build::{
     bitstream_path, build, build_dir, build_request, build_with, firmware_verilog, flash,
     flash_with, Board, Firmware,
 };
-pub use bridge::BridgeFirmware;
 pub use echo::{EchoFirmware, FIFO_DEPTH};

@@ -5,7 +5,7 @@
 //! Guarantees
 //! - `clear` sets the running CRC to the initial value 0xFFFF and abandons a byte in
 //!   progress; it wins over `load` in the same clock.
-//! - `load` takes `byte` and folds it in, most significant bit first, one bit per clock:
+//! - `load` takes `data` and folds it in, most significant bit first, one bit per clock:
 //!   `busy` is high for the 8 clocks that takes, and `crc` is final for the bytes loaded so
 //!   far once `busy` is low. A `load` while busy abandons the byte in progress (the bridge
 //!   never does that: a UART byte takes far more than 8 clocks).
@@ -29,8 +29,8 @@ pub struct Crc16Serial {
     pub clock: Signal<In, Clock>,
     /// Start a new message: the CRC becomes 0xFFFF.
     pub clear: Signal<In, Bit>,
-    /// The byte `load` takes.
-    pub byte: Signal<In, Bits<8>>,
+    /// The byte `load` takes (not named `byte`: a SystemVerilog keyword that Verilator rejects).
+    pub data: Signal<In, Bits<8>>,
     /// Fold `byte` into the CRC (takes 8 clocks, see `busy`).
     pub load: Signal<In, Bit>,
     /// The CRC of every byte loaded since `clear`, once `busy` is low.
@@ -57,7 +57,7 @@ impl Crc16Serial {
         Self {
             clock: Default::default(),
             clear: Default::default(),
-            byte: Default::default(),
+            data: Default::default(),
             load: Default::default(),
             crc: Default::default(),
             busy: Default::default(),
@@ -89,7 +89,7 @@ impl Logic for Crc16Serial {
             self.bits_left.d.next = self.bits_left.q.val() - 1;
         }
         if self.load.val() {
-            self.shift.d.next = self.byte.val();
+            self.shift.d.next = self.data.val();
             self.bits_left.d.next = self.bits_per_byte.val();
         }
         if self.clear.val() {

@@ -2,8 +2,8 @@
 //! `external-tools` feature (turned on by `make test`) adds the tests that need yosys,
 //! Verilator, nextpnr or a solver.
 
-mod common;
 mod bridge;
+mod common;
 mod export;
 mod firmware;
 mod flow;

@@ -64,10 +64,11 @@ pub fn run(args: &RegArgs) -> Result<()> {
     if args.baud == 0 {
         bail!("--baud 0 is not a baud rate; use the firmware's, e.g. 115200");
     }
-    let port = args
-        .port
-        .clone()
-        .or_else(|| std::env::var("RUST_HDL_UART_PORT").ok().filter(|p| !p.is_empty()));
+    let port = args.port.clone().or_else(|| {
+        std::env::var("RUST_HDL_UART_PORT")
+            .ok()
+            .filter(|p| !p.is_empty())
+    });
     let Some(port) = &port else {
         bail!(
             "no serial port given: pass --port PATH or set RUST_HDL_UART_PORT; {}",
@@ -121,7 +122,11 @@ pub fn execute<T: Read + Write>(
         }
         Op::Write(address, value) => {
             let now = client.write(address, value)?;
-            writeln!(out, "{} = 0x{now:08x} ({now}) after writing 0x{value:08x}", label(address))?;
+            writeln!(
+                out,
+                "{} = 0x{now:08x} ({now}) after writing 0x{value:08x}",
+                label(address)
+            )?;
         }
         Op::Dump => {
             for (r, value) in client.dump()? {
