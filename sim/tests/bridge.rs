@@ -593,7 +593,7 @@ mod verilog {
             }
             .encode()
         };
-        let mut send = |driver: &mut SerialDriver, bytes: &[u8], gap_bits: f64| {
+        let send = |driver: &mut SerialDriver, bytes: &[u8], gap_bits: f64| {
             for &b in bytes {
                 driver.frame(b as u16);
             }
@@ -732,15 +732,113 @@ mod verilog {
 }
 
 #[test]
-fn bench_rates_are_below_the_line_limit_and_near_it() {
-    // The bench's own figures, checked for sense (not for speed): a rate above what the
-    // line can carry would mean the measurement is wrong; far below it, the firmware is slow.
+fn bench_rates_match_the_line_time_of_the_packets() {
+    // The bench's simulated-time figures checked for sense (deterministic, not a speed
+    // test): an operation takes its packets' line time, give or take one bit (host and
+    // firmware both act at the centre of the last stop bit, not its end) and the
+    // firmware's few clocks of latency.
     let rate = rust_hdl_uart::bridge::bench::measure(&config(3_000_000, 8), 5).unwrap();
-    for (got, limit) in [
-        (rate.reads_per_s, rate.read_line_limit_per_s),
-        (rate.writes_per_s, rate.write_line_limit_per_s),
+    for (got, limit, bytes) in [
+        (rate.reads_per_s, rate.read_line_limit_per_s, 16.0),
+        (rate.writes_per_s, rate.write_line_limit_per_s, 20.0),
     ] {
-        assert!(got < limit, "{got} ops/s above the line limit {limit}");
-        assert!(got > 0.8 * limit, "{got} ops/s, line limit {limit}");
+        let bits = 10.0 * bytes;
+        assert!(
+            got <= limit * bits / (bits - 1.0) && got >= limit * bits / (bits + 2.0),
+            "{got} ops/s, line time allows {limit}"
+        );
+    }
+}
+
+/// End to end through a real serial client: the bridge firmware's Verilog run by the virtual
+/// board (`sim-board`, from the vboard branch) behind a PTY that drops and corrupts bytes in
+/// both directions. `RegisterClient` opens the PTY with the `serialport` crate, exactly as
+/// `rust-hdl-uart reg` opens a board: it connects (reads ID and VERSION), makes `ops` random
+/// writes and reads of SCRATCH and LEDS, each checked against the last value written,
+/// reads both back at the end, and — when `faults_expected` — requires retries by the
+/// client and detections by the firmware (`crc_errors + timeouts + replays > 0`). The
+/// virtual board runs slower than real time, hence the long per-byte timeout (a hang
+/// guard: a healthy exchange takes a fraction of it).
+#[cfg(feature = "host")]
+#[allow(dead_code)] // Called by the test below once `sim-board` exists (see its comment).
+pub fn drive_bridge_through_pty(
+    pty: &std::path::Path,
+    baud: u32,
+    ops: usize,
+    faults_expected: bool,
+) -> anyhow::Result<rust_hdl_uart::bridge::ClientStats> {
+    use anyhow::ensure;
+    let path = pty.to_str().expect("a UTF-8 PTY path");
+    let opts = ClientOptions {
+        attempts: 12,
+        ..ClientOptions::default()
+    };
+    let timeout = std::time::Duration::from_secs(3);
+    let mut client = rust_hdl_uart::bridge::serial::connect(path, baud, Some(timeout), opts)?;
+    let (mut scratch, mut leds) = (0u32, 0u32);
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    for i in 0..ops {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        match i % 4 {
+            0 => {
+                scratch = state as u32;
+                ensure!(client.write(registers::SCRATCH, scratch)? == scratch);
+            }
+            1 => {
+                leds = (state >> 32) as u32 & 0xFF;
+                ensure!(client.write(registers::LEDS, leds)? == leds);
+            }
+            2 => ensure!(
+                client.read(registers::SCRATCH)? == scratch,
+                "scratch at op {i}"
+            ),
+            _ => ensure!(client.read(registers::LEDS)? == leds, "leds at op {i}"),
+        }
+    }
+    ensure!(client.read(registers::SCRATCH)? == scratch);
+    ensure!(client.read(registers::LEDS)? == leds);
+    if faults_expected {
+        let detected: u32 = ["crc_errors", "timeouts", "replays"]
+            .iter()
+            .map(|n| client.read(registers::by_name(n).unwrap().address))
+            .sum::<Result<u32, _>>()?;
+        ensure!(
+            client.stats().retries > 0,
+            "faults were injected but nothing was retried"
+        );
+        ensure!(
+            detected > 0,
+            "faults were injected but the firmware saw none"
+        );
+    }
+    Ok(client.stats())
+}
+
+/// To enable at merge, once the vboard branch's `sim-board` is in: start it on the bridge
+/// firmware (`--firmware bridge`, 115200) with ~1 % of bytes dropped and ~1 % corrupted in
+/// each direction, read the PTY path it prints, and call
+/// `drive_bridge_through_pty(pty, 115200, 200, true)`; then once more with no faults and
+/// `faults_expected = false`. Until then the test runs only when `BRIDGE_PTY` names a PTY
+/// that such a board is already serving (with faults on).
+#[cfg(feature = "host")]
+#[test]
+#[ignore = "needs sim-board from the vboard branch; the lead enables it at merge"]
+fn bridge_through_the_virtual_board_pty() {
+    let pty = std::env::var("BRIDGE_PTY")
+        .expect("set BRIDGE_PTY to the PTY of a sim-board running the bridge firmware");
+    let stats = drive_bridge_through_pty(std::path::Path::new(&pty), 115_200, 200, true)
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    println!("{stats:?}");
+}
+
+#[test]
+#[ignore = "prints the bench figures (minutes at 115200); `rust-hdl-uart bench` runs it once wired in"]
+fn bench_figures() {
+    let (json, md) = rust_hdl_uart::bridge::bench::run(10).unwrap();
+    println!("{json:#}");
+    for line in md {
+        println!("{line}");
     }
 }

@@ -24,9 +24,11 @@ pub struct OpsRate {
     pub reads_per_s: f64,
     /// Writes per second.
     pub writes_per_s: f64,
-    /// The line's limit for reads: baud / bits per frame / bytes per read.
+    /// The packets' line time for reads: baud / bits per frame / bytes per read. The
+    /// measured rate can exceed it by up to one bit per operation, because the firmware
+    /// and the host each act at the centre of the last stop bit, not its end.
     pub read_line_limit_per_s: f64,
-    /// The line's limit for writes.
+    /// The packets' line time for writes (see `read_line_limit_per_s`).
     pub write_line_limit_per_s: f64,
 }
 
@@ -108,7 +110,9 @@ pub fn run(ops: usize) -> Result<(serde_json::Value, Vec<String>)> {
     md.push(format!(
         "Bytes per operation: read {} ({READ_REQUEST_LEN} request + {REPLY_LEN} reply), write {} \
          ({WRITE_REQUEST_LEN} + {REPLY_LEN}). Simulated time, {ops} operations each, host with \
-         zero turnaround (a PC adds its USB latency per operation).",
+         zero turnaround (a PC adds its USB latency per operation). The line limit is baud / 10 / \
+         bytes; a rate slightly above it is real: each side acts at the centre of the last stop \
+         bit.",
         READ_REQUEST_LEN + REPLY_LEN,
         WRITE_REQUEST_LEN + REPLY_LEN
     ));
