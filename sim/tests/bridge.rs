@@ -347,6 +347,62 @@ fn a_repeated_request_is_answered_from_memory_not_executed_again() {
 }
 
 #[test]
+fn a_request_sent_while_another_is_answered_is_dropped_and_counted() {
+    use std::io::{Read, Write};
+    // One request at a time is the protocol: a second request sent back to back with the
+    // first arrives while the first is being answered, is dropped byte by byte and counted,
+    // and gets no reply; the client's retry would then carry it.
+    let cfg = config(3_000_000, 8);
+    let mut link = SimLink::new(&cfg, 5).unwrap();
+    let first = Request {
+        command: Command::Write(0x11),
+        seq: 1,
+        address: registers::SCRATCH,
+    };
+    let second = Request {
+        command: Command::Write(0x22),
+        seq: 2,
+        address: registers::SCRATCH,
+    };
+    let mut both = first.encode();
+    both.extend(second.encode());
+    link.write_all(&both).unwrap();
+    let mut decoder = ReplyDecoder::new();
+    let mut replies = Vec::new();
+    let mut byte = [0u8];
+    // Until the link has been silent for a whole read timeout.
+    while link.read(&mut byte).is_ok() {
+        replies.extend(decoder.push(byte[0]));
+    }
+    assert_eq!(
+        replies,
+        [Reply {
+            status: Status::Ok,
+            seq: 1,
+            value: 0x11
+        }]
+    );
+    let mut client = RegisterClient::connect(link, options(50)).unwrap();
+    assert_eq!(
+        client.read(registers::SCRATCH).unwrap(),
+        0x11,
+        "the second never ran"
+    );
+    // Every byte of the second request is accounted for: dropped while busy, or (its last
+    // bytes, once the reply is on its way out) ignored as garbage outside a request.
+    let mut count = |name: &str| {
+        client
+            .read(registers::by_name(name).unwrap().address)
+            .unwrap()
+    };
+    let (busy, garbage) = (count("busy_drops"), count("garbage"));
+    assert!(busy >= 7, "the reply lasts 9 bytes: {busy}");
+    assert_eq!(busy + garbage, 11, "busy {busy}, garbage {garbage}");
+    assert_eq!(count("timeouts"), 0);
+    assert_eq!(count("crc_errors"), 0);
+}
+
+#[test]
 fn firmware_recovers_from_garbage_partial_requests_and_line_errors() {
     let cfg = config(3_000_000, 8);
     // A short inter-byte timeout: many timeouts in little simulated time.
