@@ -177,7 +177,18 @@ pub struct BridgeFirmware {
     rx_parity: DFF<Bit>,
     rx_break: DFF<Bit>,
     rx_byte: DFF<Bits<8>>,
+    rx_is_start: DFF<Bit>,
+    rx_is_read: DFF<Bit>,
+    rx_is_write: DFF<Bit>,
     byte_wide: Signal<Local, Bits<32>>,
+    // Where the next byte of a request goes, decoded from `index` ahead of its arrival
+    // (bytes come at least a frame, 40 clocks or more, apart), so that a byte's arrival
+    // only has to enable one register: this keeps the parser well inside 100 MHz.
+    command_slot: DFF<Bit>,
+    seq_slot: DFF<Bit>,
+    address_slot: DFF<Bit>,
+    data_slot: DFF<Bit>,
+    last_slot: DFF<Bit>,
     // The request being received.
     new_write: DFF<Bit>,
     new_seq: DFF<Bits<8>>,
@@ -307,6 +318,14 @@ impl BridgeFirmware {
             rx_parity: Default::default(),
             rx_break: Default::default(),
             rx_byte: Default::default(),
+            rx_is_start: Default::default(),
+            rx_is_read: Default::default(),
+            rx_is_write: Default::default(),
+            command_slot: Default::default(),
+            seq_slot: Default::default(),
+            address_slot: Default::default(),
+            data_slot: Default::default(),
+            last_slot: Default::default(),
             byte_wide: Default::default(),
             new_write: Default::default(),
             new_seq: Default::default(),
@@ -382,6 +401,14 @@ impl Logic for BridgeFirmware {
             rx_parity,
             rx_break,
             rx_byte,
+            rx_is_start,
+            rx_is_read,
+            rx_is_write,
+            command_slot,
+            seq_slot,
+            address_slot,
+            data_slot,
+            last_slot,
             new_write,
             new_seq,
             new_address,
@@ -434,6 +461,9 @@ impl Logic for BridgeFirmware {
                 | self.receiver.parity_error.val()
                 | self.receiver.break_detected.val());
         self.rx_byte.d.next = self.receiver.data.val();
+        self.rx_is_start.d.next = self.receiver.data.val() == self.request_start.val();
+        self.rx_is_read.d.next = self.receiver.data.val() == self.command_read.val();
+        self.rx_is_write.d.next = self.receiver.data.val() == self.command_write.val();
         self.byte_wide.next = bit_cast::<32, 8>(self.rx_byte.q.val());
         self.rx_crc.data.next = self.rx_byte.q.val();
         self.rx_crc.load.next = false;
@@ -469,6 +499,13 @@ impl Logic for BridgeFirmware {
         } else {
             self.last_index.next = self.read_last_index.val();
         }
+        self.command_slot.d.next = !self.index.q.val().any();
+        self.seq_slot.d.next = self.index.q.val() == 1;
+        self.address_slot.d.next = (self.index.q.val() == 2) | (self.index.q.val() == 3);
+        self.data_slot.d.next = self.new_write.q.val()
+            & (self.index.q.val() >= self.first_data_index.val())
+            & (self.index.q.val() < self.first_write_crc_index.val());
+        self.last_slot.d.next = self.index.q.val() == self.last_index.val();
         self.duplicate.d.next = self.cache_valid.q.val()
             & (self.new_write.q.val() == self.write.q.val())
             & (self.new_seq.q.val() == self.seq.q.val())
@@ -494,7 +531,7 @@ impl Logic for BridgeFirmware {
         match self.state.q.val() {
             BridgeState::Idle => {
                 if self.rx_clean.q.val() {
-                    if self.rx_byte.q.val() == self.request_start.val() {
+                    if self.rx_is_start.q.val() {
                         self.state.d.next = BridgeState::Body;
                         self.index.d.next = 0.into();
                         self.rx_crc.clear.next = true;
@@ -514,29 +551,26 @@ impl Logic for BridgeFirmware {
                     self.silence.d.next = 0.into();
                     self.rx_crc.load.next = true;
                     self.index.d.next = self.index.q.val() + 1;
-                    if self.index.q.val() == self.last_index.val() {
+                    if self.last_slot.q.val() {
                         self.state.d.next = BridgeState::Check;
                     }
-                    if !self.index.q.val().any() {
-                        if self.rx_byte.q.val() == self.command_write.val() {
+                    if self.command_slot.q.val() {
+                        if self.rx_is_write.q.val() {
                             self.new_write.d.next = true;
-                        } else if self.rx_byte.q.val() != self.command_read.val() {
+                        } else if !self.rx_is_read.q.val() {
                             // Its length is unknown, so its CRC cannot be found: dropped.
                             self.bad_commands.d.next = self.bad_commands.q.val() + 1;
                             self.state.d.next = BridgeState::Idle;
                         }
                     }
-                    if self.index.q.val() == 1 {
+                    if self.seq_slot.q.val() {
                         self.new_seq.d.next = self.rx_byte.q.val();
                     }
-                    if (self.index.q.val() == 2) | (self.index.q.val() == 3) {
+                    if self.address_slot.q.val() {
                         self.new_address.d.next = (self.new_address.q.val() << 8)
                             | bit_cast::<16, 8>(self.rx_byte.q.val());
                     }
-                    if self.new_write.q.val()
-                        & (self.index.q.val() >= self.first_data_index.val())
-                        & (self.index.q.val() < self.first_write_crc_index.val())
-                    {
+                    if self.data_slot.q.val() {
                         self.new_data.d.next = (self.new_data.q.val() << 8) | self.byte_wide.val();
                     }
                 } else if self.silence.q.val() == self.packet_timeout.val() {
