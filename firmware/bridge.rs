@@ -207,6 +207,11 @@ pub struct BridgeFirmware {
     // The request received equals the one executed last (registered: a 58-bit compare;
     // it is read at least 8 clocks after the last byte, while the CRC is finished).
     duplicate: DFF<Bit>,
+    // The CRC engine's state, registered (the 16-bit zero test and the decision it feeds
+    // would otherwise be one long path): Check acts once the engine has been idle for a
+    // whole clock, so `crc_zero` holds the final CRC's test.
+    crc_idle: DFF<Bit>,
+    crc_zero: DFF<Bit>,
     reply_byte: Signal<Local, Bits<8>>,
     // The reply's CRC, copied from the engine (whose input is the reply byte: reading its
     // output straight into the reply byte would be a combinational loop to rust-hdl).
@@ -341,6 +346,8 @@ impl BridgeFirmware {
             status: Default::default(),
             value: Default::default(),
             duplicate: Default::default(),
+            crc_idle: Default::default(),
+            crc_zero: Default::default(),
             reply_byte: Default::default(),
             reply_crc: Default::default(),
             scratch: Default::default(),
@@ -422,6 +429,8 @@ impl Logic for BridgeFirmware {
             status,
             value,
             duplicate,
+            crc_idle,
+            crc_zero,
             reply_crc,
             scratch,
             leds,
@@ -499,6 +508,8 @@ impl Logic for BridgeFirmware {
         } else {
             self.last_index.next = self.read_last_index.val();
         }
+        self.crc_idle.d.next = !self.rx_crc.busy.val();
+        self.crc_zero.d.next = !self.rx_crc.crc.val().any();
         self.command_slot.d.next = !self.index.q.val().any();
         self.seq_slot.d.next = self.index.q.val() == 1;
         self.address_slot.d.next = (self.index.q.val() == 2) | (self.index.q.val() == 3);
@@ -579,8 +590,10 @@ impl Logic for BridgeFirmware {
                 }
             }
             BridgeState::Check => {
-                if !self.rx_crc.busy.val() {
-                    if self.rx_crc.crc.val().any() {
+                // (In the first clock here the engine is busy with the last byte, so a
+                // stale `crc_idle` from before it is never acted on.)
+                if self.crc_idle.q.val() & !self.rx_crc.busy.val() {
+                    if !self.crc_zero.q.val() {
                         self.crc_errors.d.next = self.crc_errors.q.val() + 1;
                         self.state.d.next = BridgeState::Idle;
                     } else if self.duplicate.q.val() {
