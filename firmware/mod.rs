@@ -3,11 +3,14 @@
 //! layers over these.
 //!
 //! - [`echo`]: the echo firmware (receiver → block RAM FIFO → transmitter, LEDs).
+//! - [`bridge`]: the register-bridge firmware (32-bit registers read and written over the UART).
 //! - [`mod@build`]: board and firmware names, Verilog, pin files, the build flow, flashing.
 
+pub mod bridge;
 pub mod build;
 pub mod echo;
 
+pub use bridge::BridgeFirmware;
 pub use build::{bitstream_path, build_dir, firmware_verilog, Board, Firmware};
 #[cfg(feature = "flow")]
 pub use build::{build, build_request, build_with, flash, flash_with};

@@ -5,6 +5,7 @@
 //! It lives in the library (as `rust_hdl_uart::sim`) so that the `bench` command can use
 //! the same models as the tests.
 
+pub mod bridge;
 pub mod cosim;
 pub mod duts;
 pub mod formal;

@@ -3,6 +3,7 @@
 //! - [`config`]: what the user asks for, validated, and every constant derived from it.
 //! - [`baud`]: the fractional (phase-accumulator) tick.
 //! - [`rx`], [`tx`], [`uart`]: the cores, to embed in your own `LogicBlock`.
+//! - [`bridge`]: the register bridge's PC side (protocol, register map, client, `reg`).
 //! - [`export`]: the Verilog users take away, under module names they choose.
 //! - [`sim`]: the testbench (line models, scoreboard, direct simulation loop); it lives in
 //!   `sim/`.
@@ -34,7 +35,7 @@
 //!
 //! let config = UartConfig { baud: 1_000_000, parity: Parity::Even, ..UartConfig::default() };
 //! let timing = config.validate()?; // every mistake is an Err naming the field and the fix
-//! assert!(timing.rx_error_ppm.abs() < 20.0);
+//! assert!(timing.rx_error_ppm.abs() < 100.0);
 //! let verilog = design_verilog(&config, Design::Receiver, "my_rx")?;
 //! assert!(verilog.contains("module my_rx("));
 //! # Ok::<(), anyhow::Error>(())
@@ -55,6 +56,7 @@ pub mod baud;
 #[cfg(feature = "flow")]
 #[allow(missing_docs)]
 pub mod bench;
+pub mod bridge;
 #[deny(missing_docs)]
 pub mod config;
 #[deny(missing_docs)]

@@ -133,7 +133,7 @@ enum Command {
     /// Build a firmware's bitstream: Verilog, yosys, nextpnr-ice40 (timing checked at the
     /// board clock), icepack; outputs and report.json in firmware/build/<firmware>-<board>/
     Build {
-        /// Firmware to build: echo
+        /// Firmware to build: echo or bridge
         #[arg(long, default_value = "echo")]
         firmware: Firmware,
         /// Board: cu or cu-v2
@@ -144,13 +144,16 @@ enum Command {
     },
     /// Write a built firmware to the board's flash with iceprog
     Flash {
-        /// Firmware to flash: echo
+        /// Firmware to flash: echo or bridge
         #[arg(long, default_value = "echo")]
         firmware: Firmware,
         /// Board: cu or cu-v2
         #[arg(long, default_value = "cu")]
         board: Board,
     },
+    /// Read and write the register-bridge firmware's registers over the serial port
+    #[cfg(feature = "host")]
+    Reg(rust_hdl_uart::bridge::cli::RegArgs),
     /// Measure simulation speed, receiver tolerance, glitch immunity, synthesis figures and
     /// the Verilator regression; results go to build/bench/ (bench/, the committed figures,
     /// only with --save)
@@ -244,6 +247,8 @@ fn run(cli: Cli) -> Result<()> {
                 bitstream_path(firmware, board, &root).display()
             );
         }
+        #[cfg(feature = "host")]
+        Command::Reg(args) => rust_hdl_uart::bridge::cli::run(&args)?,
         Command::Bench {
             only,
             quick,

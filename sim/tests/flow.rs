@@ -356,6 +356,33 @@ mod real_tools {
         build_and_check(Board::CuV2, &config, "cu-v2-12m");
     }
 
+    /// The register-bridge firmware on both boards: a bitstream meeting 100 MHz, no block
+    /// RAM (its registers are flip-flops), the board's 12 I/Os.
+    #[test]
+    fn bridge_builds_for_the_cu_and_cu_v2_at_100_mhz() {
+        let _g = serial();
+        let tools = require_tools();
+        for board in Board::ALL {
+            let root = scratch(&format!("bridge-{board}"));
+            let config = UartConfig::default();
+            let report = build_with(Firmware::Bridge, board, &config, &root, &tools)
+                .unwrap_or_else(|e| panic!("bridge on {board}: {e:#}"));
+            println!("bridge on {board}:\n{report}");
+            let dir = build_dir(Firmware::Bridge, board, &root);
+            assert!(std::fs::metadata(dir.join("top.bin")).unwrap().len() > 100_000);
+            let json: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap())
+                    .unwrap();
+            let clock = &json["clocks"][0];
+            assert_eq!(clock["met"], true, "{json}");
+            assert!(clock["fmax_mhz"].as_f64().unwrap() >= 100.0);
+            assert_eq!(json["ios"], 12);
+            assert_eq!(json["block_rams"], 0);
+            let cells = json["logic_cells"].as_u64().unwrap();
+            assert!((500..4000).contains(&cells), "{cells} logic cells");
+        }
+    }
+
     /// One cycle of the firmware's pins, as both simulators show them after the edge.
     fn pins_line(usb_tx: bool, led: u8) -> String {
         format!("{}{led:02x}", u8::from(usb_tx))

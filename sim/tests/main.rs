@@ -2,6 +2,7 @@
 //! `external-tools` feature (turned on by `make test`) adds the tests that need yosys,
 //! Verilator, nextpnr or a solver.
 
+mod bridge;
 #[cfg(feature = "cli")]
 mod cli;
 mod common;
