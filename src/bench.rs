@@ -19,7 +19,15 @@ use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-pub const SECTIONS: [&str; 5] = ["sim", "tolerance", "glitch", "synth", "verilator"];
+pub const SECTIONS: [&str; 7] = [
+    "sim",
+    "tolerance",
+    "glitch",
+    "synth",
+    "verilator",
+    "vboard",
+    "bridge",
+];
 
 pub struct BenchOptions {
     pub sections: Vec<String>,
@@ -323,6 +331,13 @@ pub fn run(options: &BenchOptions) -> Result<PathBuf> {
                 options.quick,
                 &options.results_dir.join("work"),
             )?,
+            "vboard" => section_vboard(options.quick)?,
+            "bridge" => {
+                let (mut value, lines) =
+                    crate::bridge::bench::run(if options.quick { 2 } else { 10 })?;
+                value["markdown"] = json!(lines.join("\n"));
+                value
+            }
             _ => unreachable!("checked above"),
         };
         if let Value::Object(map) = &mut value {
@@ -354,6 +369,20 @@ fn write_atomic(path: &Path, text: &str) -> Result<()> {
         .with_context(|| format!("cannot write {}", partial.display()))?;
     std::fs::rename(&partial, path)
         .with_context(|| format!("cannot move {} to {}", partial.display(), path.display()))
+}
+
+/// The virtual board's speed (needs the `host` feature, which the CLI has).
+#[cfg(feature = "host")]
+fn section_vboard(quick: bool) -> Result<Value> {
+    let root = std::env::current_dir().context("cannot read the current folder")?;
+    let (mut value, markdown) = crate::host::bench::bench_section(quick, &root)?;
+    value["markdown"] = json!(markdown);
+    Ok(value)
+}
+
+#[cfg(not(feature = "host"))]
+fn section_vboard(_quick: bool) -> Result<Value> {
+    bail!("bench vboard: built without the `host` feature")
 }
 
 fn markdown(all: &Map<String, Value>) -> String {
@@ -438,6 +467,11 @@ fn markdown(all: &Map<String, Value>) -> String {
             ));
         }
         out.push_str("\nTargets (issue #7): `uart` (115200 8N1 16x) at most 125 logic cells and a median Fmax of at least 190 MHz (no seed under 180); `uart_cfg` at most 170 logic cells and at least 170 MHz; the echo firmware's median Fmax at least 140 MHz.\n");
+    }
+    for (section, title) in [("vboard", "Virtual board"), ("bridge", "Register bridge")] {
+        if let Some(text) = all.get(section).and_then(|v| v["markdown"].as_str()) {
+            out.push_str(&format!("\n## {title}\n\n{text}\n"));
+        }
     }
     if let Some(v) = all.get("verilator") {
         out.push_str(&format!(

@@ -876,21 +876,45 @@ pub fn drive_bridge_through_pty(
     Ok(client.stats())
 }
 
-/// To enable at merge, once the vboard branch's `sim-board` is in: start it on the bridge
-/// firmware (`--firmware bridge`, 115200) with ~1 % of bytes dropped and ~1 % corrupted in
-/// each direction, read the PTY path it prints, and call
-/// `drive_bridge_through_pty(pty, 115200, 200, true)`; then once more with no faults and
-/// `faults_expected = false`. Until then the test runs only when `BRIDGE_PTY` names a PTY
-/// that such a board is already serving (with faults on).
+/// The bridge firmware's exported top, the same Verilog as the bitstream, on the virtual
+/// board behind a PTY, driven by the serialport-backed client as `reg` drives it: first with
+/// 1 % of the bytes dropped and 1 % corrupted in each direction between the PTY and the
+/// model (every fault must be detected and retried, the registers read back right), then
+/// with a clean line.
 #[cfg(feature = "host")]
 #[test]
-#[ignore = "needs sim-board from the vboard branch; the lead enables it at merge"]
 fn bridge_through_the_virtual_board_pty() {
-    let pty = std::env::var("BRIDGE_PTY")
-        .expect("set BRIDGE_PTY to the PTY of a sim-board running the bridge firmware");
-    let stats = drive_bridge_through_pty(std::path::Path::new(&pty), 115_200, 200, true)
-        .unwrap_or_else(|e| panic!("{e:#}"));
-    println!("{stats:?}");
+    use rust_hdl_uart::firmware::Firmware;
+    use rust_hdl_uart::host::{BoardModel, BoardOptions, FaultDirection, VirtualBoard};
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let config = UartConfig::default();
+    let work = root
+        .join("target")
+        .join("vboard-tests")
+        .join("bridge-100mhz");
+    let model = BoardModel::build(Firmware::Bridge, &config, &work)
+        .unwrap_or_else(|e| panic!("building the bridge's board model: {e:#}"));
+    let faulty = rust_hdl_uart::host::Faults {
+        drop: 0.01,
+        corrupt: 0.01,
+        seed: 5,
+        direction: FaultDirection::Both,
+    };
+    for (faults, ops, expected) in [
+        (faulty, 60, true),
+        (rust_hdl_uart::host::Faults::default(), 20, false),
+    ] {
+        let mut options = BoardOptions::new(Firmware::Bridge, config, &root);
+        options.work_dir = work.clone();
+        options.faults = faults;
+        let board = VirtualBoard::start_with_model(model.clone(), &options)
+            .unwrap_or_else(|e| panic!("starting the virtual board: {e:#}"));
+        let stats = drive_bridge_through_pty(board.path(), 115_200, ops, expected)
+            .unwrap_or_else(|e| panic!("faults {faults:?}: {e:#}"));
+        let board_stats = board.stop().unwrap();
+        assert_eq!(board_stats.firmware_bugs(), 0, "{board_stats:?}");
+        println!("faults {faults:?}: client {stats:?}");
+    }
 }
 
 #[test]
