@@ -201,6 +201,13 @@ pub const RUST_HDL_WAIVERS: &[Waiver] = &[
         why: "rust-hdl declares a wire for every port of every sub-block (`child$port`); \
               an output the parent does not read is trimmed by synthesis",
     },
+    Waiver {
+        code: "WIDTH",
+        pattern: "Operator AND expects * bits on the LHS, but LHS's VARREF '*' generates * bits.",
+        why: "rust-hdl's bit_cast to a wider type ANDs the signal with an all-ones literal of \
+              the wider width: the signal is zero-extended, exactly as the simulator widens it \
+              (the *_cfg exports' increment port, the bridge's fields)",
+    },
 ];
 
 const LINT_ARGS: &[&str] = &["--lint-only", "-Wall", "-Wno-fatal", "-Wno-DECLFILENAME"];

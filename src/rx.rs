@@ -93,8 +93,6 @@ pub struct RxCore<const D: usize> {
     pub parity_covers_data: Signal<In, Bit>,
     /// The parity bit of all-zero data (odd and mark 1).
     pub parity_seed: Signal<In, Bit>,
-    /// Two stop bits instead of one (only the first is checked).
-    pub two_stop_bits: Signal<In, Bit>,
     /// High while no frame is in progress: settings may change (see [`FrameSettings`]).
     pub between_frames: Signal<Out, Bit>,
     /// The received data, held while `valid`.
@@ -186,7 +184,6 @@ impl<const D: usize> RxCore<D> {
             parity_enabled: Default::default(),
             parity_covers_data: Default::default(),
             parity_seed: Default::default(),
-            two_stop_bits: Default::default(),
             between_frames: Default::default(),
             data: Default::default(),
             valid: Default::default(),
@@ -527,7 +524,6 @@ impl<const D: usize> Logic for UartRx<D> {
         self.core.parity_enabled.next = self.settings.parity_enabled.val();
         self.core.parity_covers_data.next = self.settings.parity_covers_data.val();
         self.core.parity_seed.next = self.settings.parity_seed.val();
-        self.core.two_stop_bits.next = self.settings.two_stop.val();
         self.core.reset.next = self.reset.val();
         self.core.rx.next = self.rx.val();
         self.core.ready.next = self.ready.val();
@@ -558,7 +554,8 @@ pub struct UartRxCfg<const D: usize> {
     pub data_bits: Signal<In, Bits<4>>,
     /// Parity code: 0 none, 1 even, 2 odd, 3 mark, 4 space.
     pub parity: Signal<In, Bits<3>>,
-    /// Two stop bits instead of one.
+    /// Two stop bits instead of one: no effect on the receiver, which checks only the
+    /// first stop bit (kept so the three `*_cfg` modules share one settings port list).
     pub two_stop_bits: Signal<In, Bit>,
     /// The received data, held while `valid`; bits above `data_bits` are 0.
     pub data: Signal<Out, Bits<D>>,
@@ -620,7 +617,6 @@ impl<const D: usize> Logic for UartRxCfg<D> {
         self.core.parity_enabled.next = self.settings.parity_enabled.val();
         self.core.parity_covers_data.next = self.settings.parity_covers_data.val();
         self.core.parity_seed.next = self.settings.parity_seed.val();
-        self.core.two_stop_bits.next = self.settings.two_stop.val();
         self.core.reset.next = self.reset.val();
         self.core.rx.next = self.rx.val();
         self.core.ready.next = self.ready.val();

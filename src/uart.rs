@@ -210,7 +210,6 @@ impl<const D: usize> Logic for UartCfg<D> {
         self.transmitter.parity_covers_data.next = self.settings.parity_covers_data.val();
         self.receiver.parity_seed.next = self.settings.parity_seed.val();
         self.transmitter.parity_seed.next = self.settings.parity_seed.val();
-        self.receiver.two_stop_bits.next = self.settings.two_stop.val();
         self.transmitter.two_stop_bits.next = self.settings.two_stop.val();
         self.receiver.reset.next = self.reset.val();
         self.transmitter.reset.next = self.reset.val();

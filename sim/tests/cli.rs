@@ -202,7 +202,14 @@ fn cli_name_names_modules_and_files_and_rejects_bad_names() {
     assert!(out.status.success(), "{:?}", text(&out));
     assert_eq!(
         listing(&dir.join("v")),
-        ["console.v", "console_rx.v", "console_tx.v"]
+        [
+            "console.v",
+            "console_cfg.v",
+            "console_rx.v",
+            "console_rx_cfg.v",
+            "console_tx.v",
+            "console_tx_cfg.v"
+        ]
     );
     let rx = std::fs::read_to_string(dir.join("v/console_rx.v")).unwrap();
     assert!(
