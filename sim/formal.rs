@@ -102,7 +102,7 @@ impl Group {
     /// the overrun group looks inside: "a frame completes" is the receiver's own event.
     fn probes(self) -> &'static [(&'static str, &'static str)] {
         match self {
-            Group::Overrun => &[("wb_frame_done", "dut.frame_done")],
+            Group::Overrun => &[("wb_frame_done", "dut.core.frame_done")],
             _ => &[],
         }
     }

@@ -44,7 +44,7 @@ use crate::baud::BaudTick;
 use crate::config::{
     Timing, CFG_INCREMENT_BITS, CFG_INCREMENT_FRACTION_BITS, RX_EDGE_LATENCY_CLOCKS,
 };
-use crate::settings::{FixedSettings, FrameSettings};
+use crate::settings::FrameSettings;
 use anyhow::{bail, Result};
 use rust_hdl::prelude::*;
 
@@ -490,8 +490,14 @@ pub struct UartRx<const D: usize> {
     pub break_detected: Signal<Out, Bit>,
     /// Sticky: a frame was dropped because the previous one had not been taken.
     pub overrun: Signal<Out, Bit>,
-    settings: FixedSettings,
     core: RxCore<D>,
+    // The settings, as constants in this block's own update (a block of constants alone
+    // would be an `always @(*)` with nothing to trigger it, which Icarus never runs).
+    increment: Constant<Bits<32>>,
+    last_data_bit: Constant<Bits<4>>,
+    parity_enabled: Constant<Bit>,
+    parity_covers_data: Constant<Bit>,
+    parity_seed: Constant<Bit>,
 }
 
 impl<const D: usize> UartRx<D> {
@@ -509,8 +515,12 @@ impl<const D: usize> UartRx<D> {
             parity_error: Default::default(),
             break_detected: Default::default(),
             overrun: Default::default(),
-            settings: FixedSettings::new(timing),
             core: RxCore::new(timing, false)?,
+            increment: Constant::new((timing.sample.increment as u64).to_bits()),
+            last_data_bit: Constant::new((timing.config.data_bits as u64 - 1).to_bits()),
+            parity_enabled: Constant::new(timing.config.parity.enabled()),
+            parity_covers_data: Constant::new(timing.config.parity.covers_data()),
+            parity_seed: Constant::new(timing.config.parity.seed()),
         })
     }
 }
@@ -519,11 +529,11 @@ impl<const D: usize> Logic for UartRx<D> {
     #[hdl_gen]
     fn update(&mut self) {
         clock!(self, clock, core);
-        self.core.increment.next = self.settings.sample_increment.val();
-        self.core.last_data_bit.next = self.settings.last_data_bit.val();
-        self.core.parity_enabled.next = self.settings.parity_enabled.val();
-        self.core.parity_covers_data.next = self.settings.parity_covers_data.val();
-        self.core.parity_seed.next = self.settings.parity_seed.val();
+        self.core.increment.next = self.increment.val();
+        self.core.last_data_bit.next = self.last_data_bit.val();
+        self.core.parity_enabled.next = self.parity_enabled.val();
+        self.core.parity_covers_data.next = self.parity_covers_data.val();
+        self.core.parity_seed.next = self.parity_seed.val();
         self.core.reset.next = self.reset.val();
         self.core.rx.next = self.rx.val();
         self.core.ready.next = self.ready.val();

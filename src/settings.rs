@@ -1,9 +1,10 @@
 //! The settings the cores run with: baud increment and frame format, decoded.
 //!
-//! [`FixedSettings`] gives a configuration's constants (the fixed exports: nothing to
-//! latch, nothing to decode in hardware). [`FrameSettings`] takes them from ports and holds
-//! them for the length of a frame (the `*_cfg` exports). Both have the same outputs, which
-//! the cores ([`crate::rx::RxCore`], [`crate::tx::TxCore`]) take as inputs.
+//! The fixed exports tie the cores' settings inputs to a configuration's constants (in
+//! [`crate::rx::UartRx`] and [`crate::tx::UartTx`]: nothing to latch or decode in
+//! hardware). [`FrameSettings`] takes them from ports and holds them for the length of a
+//! frame (the `*_cfg` exports); its outputs are the cores' ([`crate::rx::RxCore`],
+//! [`crate::tx::TxCore`]) settings inputs.
 //!
 //! Guarantees of [`FrameSettings`]
 //! - While `follow` is high (no frame in progress) the outputs follow the inputs with one
@@ -15,82 +16,16 @@
 //!   receiver waits a whole frame of idle line, the transmitter is idle), so the ports'
 //!   values are taken on the first clock: power-up settings are whatever the ports carry.
 //!
-//! Parity codes are [`Parity::code`]: 0 none, 1 even, 2 odd, 3 mark, 4 space; 5 to 7 act
+//! Parity codes are [`crate::config::Parity::code`]: 0 none, 1 even, 2 odd, 3 mark, 4 space; 5 to 7 act
 //! as none. `data_bits` outside 5 ..= the core's width gives frames of that many data
 //! bits whose data is not meaningful; the core never locks up.
 
-use crate::config::{Parity, Timing};
 use rust_hdl::prelude::*;
-
-/// `flags`, bit by bit: 0 parity enabled, 1 parity covers data, 2 parity seed, 3 two
-/// stop bits. (`#[hdl_gen]` cannot name Rust constants, so `update` spells the positions.)
-fn flag_bits(parity: Parity, two_stop_bits: bool) -> u64 {
-    (parity.enabled() as u64)
-        | (parity.covers_data() as u64) << 1
-        | (parity.seed() as u64) << 2
-        | (two_stop_bits as u64) << 3
-}
 
 /// log2 of the oversample rate: the transmitter's bit tick is the sample increment
 /// shifted right by it.
 fn oversample_shift(oversample: u32) -> u64 {
     oversample.trailing_zeros() as u64
-}
-
-/// A configuration's settings as constants.
-#[derive(LogicBlock)]
-pub struct FixedSettings {
-    /// Receiver sample-tick increment.
-    pub sample_increment: Signal<Out, Bits<32>>,
-    /// Transmitter bit-tick increment.
-    pub bit_increment: Signal<Out, Bits<32>>,
-    /// `data_bits - 1`.
-    pub last_data_bit: Signal<Out, Bits<4>>,
-    /// A parity bit follows the data.
-    pub parity_enabled: Signal<Out, Bit>,
-    /// The parity bit sums the data bits (even, odd) rather than being constant.
-    pub parity_covers_data: Signal<Out, Bit>,
-    /// The parity bit of all-zero data: odd and mark 1, even and space 0.
-    pub parity_seed: Signal<Out, Bit>,
-    /// Two stop bits.
-    pub two_stop: Signal<Out, Bit>,
-    sample_value: Constant<Bits<32>>,
-    bit_value: Constant<Bits<32>>,
-    last_data_bit_value: Constant<Bits<4>>,
-    flags: Constant<Bits<4>>,
-}
-
-impl FixedSettings {
-    /// The constants of `timing`'s configuration, with its exact increments.
-    pub fn new(timing: &Timing) -> Self {
-        let config = &timing.config;
-        Self {
-            sample_increment: Default::default(),
-            bit_increment: Default::default(),
-            last_data_bit: Default::default(),
-            parity_enabled: Default::default(),
-            parity_covers_data: Default::default(),
-            parity_seed: Default::default(),
-            two_stop: Default::default(),
-            sample_value: Constant::new((timing.sample.increment as u64).to_bits()),
-            bit_value: Constant::new((timing.bit.increment as u64).to_bits()),
-            last_data_bit_value: Constant::new((config.data_bits as u64 - 1).to_bits()),
-            flags: Constant::new(flag_bits(config.parity, config.stop_bits == 2).to_bits()),
-        }
-    }
-}
-
-impl Logic for FixedSettings {
-    #[hdl_gen]
-    fn update(&mut self) {
-        self.sample_increment.next = self.sample_value.val();
-        self.bit_increment.next = self.bit_value.val();
-        self.last_data_bit.next = self.last_data_bit_value.val();
-        self.parity_enabled.next = self.flags.val().get_bit(0);
-        self.parity_covers_data.next = self.flags.val().get_bit(1);
-        self.parity_seed.next = self.flags.val().get_bit(2);
-        self.two_stop.next = self.flags.val().get_bit(3);
-    }
 }
 
 /// Settings from ports, held for the length of a frame (see the module header).

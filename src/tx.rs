@@ -35,7 +35,7 @@
 use crate::baud::BaudTick;
 use crate::config::{Timing, CFG_INCREMENT_BITS, CFG_INCREMENT_FRACTION_BITS};
 use crate::rx::check_width;
-use crate::settings::{FixedSettings, FrameSettings};
+use crate::settings::FrameSettings;
 use anyhow::Result;
 use rust_hdl::prelude::*;
 
@@ -288,8 +288,14 @@ pub struct UartTx<const D: usize> {
     pub tx: Signal<Out, Bit>,
     /// A frame, a break or the mark after it is on the line.
     pub busy: Signal<Out, Bit>,
-    settings: FixedSettings,
     core: TxCore<D>,
+    // The settings, as constants in this block's own update (see `UartRx`).
+    increment: Constant<Bits<32>>,
+    last_data_bit: Constant<Bits<4>>,
+    parity_enabled: Constant<Bit>,
+    parity_covers_data: Constant<Bit>,
+    parity_seed: Constant<Bit>,
+    two_stop_bits: Constant<Bit>,
 }
 
 impl<const D: usize> UartTx<D> {
@@ -305,8 +311,13 @@ impl<const D: usize> UartTx<D> {
             break_line: Default::default(),
             tx: Default::default(),
             busy: Default::default(),
-            settings: FixedSettings::new(timing),
             core: TxCore::new(timing, false)?,
+            increment: Constant::new((timing.bit.increment as u64).to_bits()),
+            last_data_bit: Constant::new((timing.config.data_bits as u64 - 1).to_bits()),
+            parity_enabled: Constant::new(timing.config.parity.enabled()),
+            parity_covers_data: Constant::new(timing.config.parity.covers_data()),
+            parity_seed: Constant::new(timing.config.parity.seed()),
+            two_stop_bits: Constant::new(timing.config.stop_bits == 2),
         })
     }
 }
@@ -315,12 +326,12 @@ impl<const D: usize> Logic for UartTx<D> {
     #[hdl_gen]
     fn update(&mut self) {
         clock!(self, clock, core);
-        self.core.increment.next = self.settings.bit_increment.val();
-        self.core.last_data_bit.next = self.settings.last_data_bit.val();
-        self.core.parity_enabled.next = self.settings.parity_enabled.val();
-        self.core.parity_covers_data.next = self.settings.parity_covers_data.val();
-        self.core.parity_seed.next = self.settings.parity_seed.val();
-        self.core.two_stop_bits.next = self.settings.two_stop.val();
+        self.core.increment.next = self.increment.val();
+        self.core.last_data_bit.next = self.last_data_bit.val();
+        self.core.parity_enabled.next = self.parity_enabled.val();
+        self.core.parity_covers_data.next = self.parity_covers_data.val();
+        self.core.parity_seed.next = self.parity_seed.val();
+        self.core.two_stop_bits.next = self.two_stop_bits.val();
         self.core.reset.next = self.reset.val();
         self.core.data.next = self.data.val();
         self.core.valid.next = self.valid.val();
