@@ -21,7 +21,6 @@ use crate::firmware::BridgeFirmware;
 use crate::sim::cosim::{CosimDut, Port};
 use crate::sim::harness::line_format;
 use crate::sim::line::{LineFormat, LineMonitor, MonitorEvent, SerialDriver};
-use crate::sim::lint::{Waiver, RUST_HDL_WAIVERS};
 use anyhow::Result;
 use rust_hdl::prelude::*;
 use std::collections::{BTreeSet, VecDeque};
@@ -383,20 +382,4 @@ impl CosimDut for BridgeDut {
     fn replica(&self) -> Option<Self> {
         Self::with_packet_timeout(&self.timing, self.packet_timeout).ok()
     }
-}
-
-/// The one lint waiver the bridge firmware adds to [`RUST_HDL_WAIVERS`]: widening a byte to
-/// 16 or 32 bits with rust-hdl's `bit_cast` is written `(x & 'hffff...)`, an AND of the
-/// narrow signal with a wider all-ones literal.
-pub const BIT_CAST_WIDENING: Waiver = Waiver {
-    code: "WIDTH",
-    pattern: "Operator AND expects * bits on the LHS, but LHS's VARREF '*' generates * bits.",
-    why: "rust-hdl's bit_cast to a wider type ANDs the signal with an all-ones literal of the \
-          wider width: the signal is zero-extended, exactly as the simulator widens it",
-};
-
-/// [`RUST_HDL_WAIVERS`] plus [`BIT_CAST_WIDENING`]: what the bridge firmware's lint waives.
-pub fn bridge_lint_waivers() -> Vec<Waiver> {
-    // BIT_CAST_WIDENING is among the general waivers now: the *_cfg exports need it too.
-    RUST_HDL_WAIVERS.to_vec()
 }

@@ -783,7 +783,7 @@ mod verilog {
     #[test]
     fn bridge_firmware_lints_clean_with_only_documented_waivers() {
         let (verilog, top) = firmware_verilog(Firmware::Bridge, &UartConfig::default()).unwrap();
-        let waivers = rust_hdl_uart::sim::bridge::bridge_lint_waivers();
+        let waivers = rust_hdl_uart::sim::lint::RUST_HDL_WAIVERS.to_vec();
         match lint(&verilog, &top, &work_dir("lint-bridge"), &waivers) {
             Ok(report) => println!("{top}: {report}"),
             Err(err) => panic!("{top}: {err:#}"),
