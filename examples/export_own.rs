@@ -19,7 +19,7 @@ mod led_commander;
 use anyhow::{Context, Result};
 use led_commander::LedCommander;
 use rust_hdl_uart::export::{
-    block_verilog, config_comment, write_verilog_with, ExportOptions, YosysCheck,
+    block_verilog, config_comment, write_verilog_with, Design, ExportOptions, YosysCheck,
 };
 use rust_hdl_uart::UartConfig;
 use std::path::{Path, PathBuf};
@@ -57,6 +57,9 @@ pub fn export_all(out_dir: &Path, yosys: YosysCheck) -> Result<(Vec<PathBuf>, bo
     for (name, config) in [("console", config), ("fast", fast)] {
         let options = ExportOptions {
             name: name.to_string(),
+            // The fixed-configuration blocks: the run-time ones (`Design::ReceiverCfg`, …)
+            // do not depend on the configuration, one copy serves both.
+            designs: vec![Design::Receiver, Design::Transmitter, Design::Combined],
             yosys,
             ..ExportOptions::default()
         };

@@ -467,8 +467,9 @@ pub struct ExportReport {
     pub checked: bool,
 }
 
-/// Writes `uart_rx.v`, `uart_tx.v` and `uart.v` into `out_dir` and, when yosys is
-/// installed, elaborates each with it. Returns the files written and whether yosys ran.
+/// Writes every [`Design`] (`uart_rx.v`, `uart_tx.v`, `uart.v` and their run-time
+/// configurable `_cfg` forms) into `out_dir` and, when yosys is installed, elaborates each
+/// with it. Returns the files written and whether yosys ran.
 /// All or nothing, as [`write_verilog_with`] with the default options.
 pub fn write_verilog(config: &UartConfig, out_dir: &Path) -> Result<(Vec<PathBuf>, bool)> {
     let report = write_verilog_with(config, out_dir, &ExportOptions::default())?;
@@ -499,9 +500,13 @@ impl Drop for Cleanup {
 /// as it was before.
 ///
 /// ```no_run
-/// use rust_hdl_uart::export::{write_verilog_with, ExportOptions};
+/// use rust_hdl_uart::export::{write_verilog_with, Design, ExportOptions};
 /// use rust_hdl_uart::UartConfig;
-/// let options = ExportOptions { name: "fast".into(), ..ExportOptions::default() };
+/// let options = ExportOptions {
+///     name: "fast".into(),
+///     designs: vec![Design::Receiver, Design::Transmitter, Design::Combined],
+///     ..ExportOptions::default()
+/// };
 /// let report = write_verilog_with(&UartConfig::default(), "build/verilog".as_ref(), &options)?;
 /// assert_eq!(report.modules, ["fast_rx", "fast_tx", "fast"]);
 /// # Ok::<(), anyhow::Error>(())
