@@ -506,14 +506,18 @@ fn yosys_script(check: &Check, params: &[(String, i64)], design_file: &str) -> S
 }
 
 /// A finished (or killed) process.
-struct Ran {
-    success: bool,
-    timed_out: bool,
-    output: String,
+pub struct Ran {
+    /// It exited with status 0.
+    pub success: bool,
+    /// It was killed at the deadline.
+    pub timed_out: bool,
+    /// Its stdout and stderr, from the log file.
+    pub output: String,
 }
 
 /// Runs `program` in `dir` with output to `log`, killing its process group at `deadline`.
-fn run_bounded(
+/// Shared by every formal runner (the cores' groups here, the peripheral's elsewhere).
+pub fn run_bounded(
     program: &Path,
     args: &[String],
     dir: &Path,
@@ -572,7 +576,8 @@ fn run_bounded(
     })
 }
 
-fn last_lines(text: &str, n: usize) -> String {
+/// The last `n` non-empty lines of `text`, indented for an error message.
+pub fn last_lines(text: &str, n: usize) -> String {
     let lines: Vec<&str> = text
         .lines()
         .map(|l| l.trim_end())
