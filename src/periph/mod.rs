@@ -1,0 +1,3 @@
+//! The UART peripheral for soft CPUs: FIFOs, registers, interrupts, bus adapters.
+
+pub mod fifo;
