@@ -87,8 +87,6 @@ pub struct AxiLiteAdapter {
     write_ready: DFF<Bit>,
     write_strobe: DFF<Bit>,
     bvalid: DFF<Bit>,
-    // From the start of a write to its response's handshake.
-    write_busy: DFF<Bit>,
     // Read: ARREADY (one clock), the strobe, the capture of the data, RVALID.
     read_ready: DFF<Bit>,
     read_strobe: DFF<Bit>,
@@ -137,7 +135,6 @@ impl AxiLiteAdapter {
             write_ready: Default::default(),
             write_strobe: Default::default(),
             bvalid: Default::default(),
-            write_busy: Default::default(),
             read_ready: Default::default(),
             read_strobe: Default::default(),
             read_capture: Default::default(),
@@ -164,7 +161,6 @@ impl Logic for AxiLiteAdapter {
             write_ready,
             write_strobe,
             bvalid,
-            write_busy,
             read_ready,
             read_strobe,
             read_capture,
@@ -175,8 +171,11 @@ impl Logic for AxiLiteAdapter {
             wdata,
             wstrb
         );
-        self.write_wants.next =
-            self.s_axil_awvalid.val() & self.s_axil_wvalid.val() & !self.write_busy.q.val();
+        // A write is in progress from its READYs to its response's handshake.
+        self.write_wants.next = self.s_axil_awvalid.val()
+            & self.s_axil_wvalid.val()
+            & !self.write_ready.q.val()
+            & !self.bvalid.q.val();
         self.read_wants.next = self.s_axil_arvalid.val() & !self.read_busy.q.val();
         // One start per clock, the write first: a start's strobe comes two clocks later,
         // so starts in different clocks never strobe together.
@@ -192,10 +191,6 @@ impl Logic for AxiLiteAdapter {
         }
         if self.bvalid.q.val() & self.s_axil_bready.val() {
             self.bvalid.d.next = false;
-            self.write_busy.d.next = false;
-        }
-        if self.write_go.val() {
-            self.write_busy.d.next = true;
         }
 
         // Read: ARREADY, the strobe, the capture of the peripheral's data, RVALID.
@@ -224,7 +219,6 @@ impl Logic for AxiLiteAdapter {
 
         if self.reset.val() {
             self.bvalid.d.next = false;
-            self.write_busy.d.next = false;
             self.rvalid.d.next = false;
             self.read_busy.d.next = false;
         }
