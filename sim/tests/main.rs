@@ -3,11 +3,13 @@
 //! Verilator, nextpnr or a solver.
 
 mod bridge;
+mod bus_adapters;
 #[cfg(feature = "cli")]
 mod cli;
 mod common;
 mod consumer;
 mod export;
+mod fifo;
 #[cfg(feature = "flow")]
 mod firmware;
 #[cfg(feature = "flow")]
