@@ -1803,7 +1803,12 @@ mod tests {
             m
         };
         let joined = run(None);
-        assert_eq!(joined.timing_error_count(), 3, "{:?}", joined.timing_errors());
+        assert_eq!(
+            joined.timing_error_count(),
+            3,
+            "{:?}",
+            joined.timing_errors()
+        );
         assert!(joined.timing_errors()[0].contains("clock 203"));
         let restarted = run(Some(2.0));
         assert_eq!(
