@@ -84,3 +84,43 @@ fn fifo_wrong_order_property_fails() {
         "{outcome}"
     );
 }
+
+#[test]
+fn wishbone_properties_by_induction() {
+    proven(PCheck::new(
+        PGroup::Wishbone,
+        PMode::Induction { k: 6 },
+        Duration::from_secs(20),
+    ));
+}
+
+#[test]
+fn wishbone_covers_are_reachable() {
+    proven(PCheck::new(
+        PGroup::Wishbone,
+        PMode::Cover { depth: 16 },
+        Duration::from_secs(20),
+    ));
+}
+
+/// The checker can fail: an adapter that stalls only in the clock after acceptance
+/// (not through a read's ack) takes a classic master's held request twice.
+#[test]
+fn wishbone_short_stall_fails() {
+    let c = PCheck::new(
+        PGroup::Wishbone,
+        PMode::Bmc { depth: 8 },
+        Duration::from_secs(20),
+    )
+    .with_mutation(
+        "busy$d = (accept | read_strobe$q) & ~reset;",
+        "busy$d = accept & ~reset;",
+    )
+    .with_define("NO_INVARIANTS");
+    let outcome = check(c);
+    assert!(
+        matches!(&outcome.verdict, PVerdict::Counterexample { assertion, .. }
+            if assertion.contains("stall_busy")),
+        "{outcome}"
+    );
+}
