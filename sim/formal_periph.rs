@@ -23,8 +23,11 @@
 //! - Mutations (a changed line of the design's Verilog) and `defines` (switching on a
 //!   deliberately wrong assertion in a wrapper) exist only to show that a check can fail.
 
+use crate::periph::axil::AxiLiteAdapter;
+use crate::periph::fifo::Fifo;
+use crate::periph::wishbone::WishboneAdapter;
 use crate::sim::cosim::verilog_for;
-use crate::sim::formal::{last_lines, locate_in, run_bounded, search_path, Mode, Solver};
+use crate::sim::formal::{hang_guard, last_lines, locate_in, run_bounded, search_path, Solver};
 use anyhow::{bail, Context, Result};
 use rust_hdl::core::block::Block;
 use std::collections::BTreeMap;
@@ -136,4 +139,514 @@ pub fn ice40_cells(
         );
     }
     Ok(count)
+}
+
+/// The property groups, one wrapper file each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PGroup {
+    /// `fifo_props.sv` on a `Fifo<width, 2^abits>`: level = pushes − pops, full/empty
+    /// from the level, order and no loss (two consecutive tracked entries), `clear`.
+    /// Supported shapes: (8, 2), (8, 4), (11, 4).
+    Fifo { width: usize, abits: usize },
+    /// `wb_props.sv` on the Wishbone adapter: B4 pipelined slave rules, one strobe per
+    /// accepted request with its payload.
+    Wishbone,
+    /// `axil_props.sv` on the AXI4-Lite adapter: AXI4-Lite slave rules, one strobe per
+    /// request with its payload, read data from the clock after the strobe.
+    AxiLite,
+}
+
+impl PGroup {
+    /// A short name for work directories and reports.
+    pub fn name(self) -> String {
+        match self {
+            PGroup::Fifo { width, abits } => format!("fifo{width}x{}", 1 << abits),
+            PGroup::Wishbone => "wb".into(),
+            PGroup::AxiLite => "axil".into(),
+        }
+    }
+
+    /// The wrapper's top module (and file stem).
+    pub fn wrapper_module(self) -> &'static str {
+        match self {
+            PGroup::Fifo { .. } => "fifo_props",
+            PGroup::Wishbone => "wb_props",
+            PGroup::AxiLite => "axil_props",
+        }
+    }
+
+    /// The wrapper's SystemVerilog (compiled in).
+    pub fn wrapper_source(self) -> &'static str {
+        match self {
+            PGroup::Fifo { .. } => include_str!("formal/fifo_props.sv"),
+            PGroup::Wishbone => include_str!("formal/wb_props.sv"),
+            PGroup::AxiLite => include_str!("formal/axil_props.sv"),
+        }
+    }
+
+    /// The module name the wrapper instantiates.
+    pub fn dut_module(self) -> &'static str {
+        match self {
+            PGroup::Fifo { .. } => "fifo_dut",
+            PGroup::Wishbone => "wb_dut",
+            PGroup::AxiLite => "axil_dut",
+        }
+    }
+
+    /// The design's Verilog under [`PGroup::dut_module`].
+    pub fn design_verilog(self) -> Result<String> {
+        let top = self.dut_module();
+        match self {
+            PGroup::Fifo { width, abits } => match (width, abits) {
+                (8, 2) => verilog_for(&mut Fifo::<8, 2>::new()?, top),
+                (8, 4) => verilog_for(&mut Fifo::<8, 4>::new()?, top),
+                (11, 4) => verilog_for(&mut Fifo::<11, 4>::new()?, top),
+                _ => bail!("no formal FIFO shape {width} x 2^{abits}: use (8, 2), (8, 4), (11, 4)"),
+            },
+            PGroup::Wishbone => verilog_for(&mut WishboneAdapter::new()?, top),
+            PGroup::AxiLite => verilog_for(&mut AxiLiteAdapter::new()?, top),
+        }
+    }
+
+    /// Wrapper parameters.
+    pub fn parameters(self) -> Vec<(String, i64)> {
+        match self {
+            PGroup::Fifo { width, abits } => {
+                vec![("W".into(), width as i64), ("A".into(), abits as i64)]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Internal nets the wrapper reads, as (wrapper wire, net of the flattened design).
+    /// Only what induction needs to relate the wrapper's counters to the design's state.
+    pub fn probes(self) -> Vec<(String, String)> {
+        match self {
+            PGroup::Fifo { abits, .. } => {
+                let mut p: Vec<(String, String)> = vec![
+                    ("p_wptr".into(), "dut.wptr.q".into()),
+                    ("p_rptr".into(), "dut.rptr.q".into()),
+                    ("p_bypass".into(), "dut.bypass.q".into()),
+                    ("p_bypass_data".into(), "dut.bypass_data.q".into()),
+                    ("p_ram_out".into(), "dut.ram.read_data".into()),
+                ];
+                for i in 0..1usize << abits {
+                    // Renamed from `dut.ram.mem[i]` first (see `yosys_script`).
+                    p.push((format!("p_mem{i}"), format!("f_memword_{i}")));
+                }
+                p
+            }
+            PGroup::Wishbone => Vec::new(),
+            PGroup::AxiLite => vec![
+                ("p_read_capture".into(), "dut.read_capture.q".into()),
+                ("p_read_busy".into(), "dut.read_busy.q".into()),
+            ],
+        }
+    }
+
+    fn words(self) -> usize {
+        match self {
+            PGroup::Fifo { abits, .. } => 1 << abits,
+            _ => 0,
+        }
+    }
+}
+
+/// What to prove.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PMode {
+    /// Bounded model checking of steps 0..depth from power-up.
+    Bmc { depth: u32 },
+    /// k-induction (yosys-smtbmc -i) with up to k steps, from any state.
+    Induction { k: u32 },
+    /// Every `cover` statement reached within `depth` steps from power-up (smtbmc -c).
+    Cover { depth: u32 },
+}
+
+/// One formal run of a peripheral group.
+#[derive(Clone, Debug)]
+pub struct PCheck {
+    /// The property group.
+    pub group: PGroup,
+    /// How to prove.
+    pub mode: PMode,
+    /// The solver.
+    pub solver: Solver,
+    /// Hang guard for the whole run.
+    pub time_limit: Duration,
+    /// Work directory (emptied first).
+    pub work_dir: PathBuf,
+    /// Macros defined when the wrapper is read (`-D NAME`): switch on deliberately wrong
+    /// assertions in negative tests.
+    pub defines: Vec<String>,
+    /// Text replacements in the design's Verilog (each must match exactly once): a mutated
+    /// design for negative tests.
+    pub mutations: Vec<(String, String)>,
+}
+
+impl PCheck {
+    /// A check with the default solver, a hang guard for `expected` and a work directory
+    /// under the system's temporary folder.
+    pub fn new(group: PGroup, mode: PMode, expected: Duration) -> PCheck {
+        let tag = match mode {
+            PMode::Bmc { depth } => format!("bmc{depth}"),
+            PMode::Induction { k } => format!("ind{k}"),
+            PMode::Cover { depth } => format!("cover{depth}"),
+        };
+        PCheck {
+            group,
+            mode,
+            solver: crate::sim::formal::default_solver().0,
+            time_limit: hang_guard(expected),
+            work_dir: std::env::temp_dir().join(format!(
+                "uart-pformal-{}-{}-{tag}",
+                std::process::id(),
+                group.name()
+            )),
+            defines: Vec::new(),
+            mutations: Vec::new(),
+        }
+    }
+
+    /// Adds a `-D name` for the wrapper.
+    pub fn with_define(mut self, name: &str) -> PCheck {
+        self.defines.push(name.to_string());
+        self.work_dir.set_extension(name.to_lowercase());
+        self
+    }
+
+    /// Replaces `from` (which must occur exactly once) by `to` in the design's Verilog.
+    pub fn with_mutation(mut self, from: &str, to: &str) -> PCheck {
+        self.mutations.push((from.to_string(), to.to_string()));
+        self.work_dir
+            .set_extension(format!("mut{}", self.mutations.len()));
+        self
+    }
+}
+
+/// How a run ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PVerdict {
+    /// BMC: held in every step. Induction: closed. Cover: every cover statement reached.
+    Proven,
+    /// BMC found an assertion failing (`step`, the assertion's source location).
+    Counterexample { step: u32, assertion: String },
+    /// Induction did not close within k.
+    InductionOpen,
+    /// Cover: some cover statement was not reached within the depth.
+    CoverMissed { statement: String },
+    /// The hang guard stopped the run (no verdict; not a property failure).
+    TimedOut,
+}
+
+/// The result of a [`PCheck`].
+#[derive(Clone, Debug)]
+pub struct POutcome {
+    /// The group.
+    pub group: PGroup,
+    /// The mode.
+    pub mode: PMode,
+    /// The verdict.
+    pub verdict: PVerdict,
+    /// Induction: the k at which it closed; BMC/cover: steps checked.
+    pub steps: u32,
+    /// The solver used.
+    pub solver: Solver,
+    /// Wall time of the run.
+    pub elapsed: Duration,
+    /// The counterexample or induction trace, when there is one.
+    pub trace: Option<PathBuf>,
+    /// yosys-smtbmc's log.
+    pub smtbmc_log: PathBuf,
+    /// The last lines of that log.
+    pub tool_output: String,
+}
+
+impl POutcome {
+    /// Whether the run proved what it was asked.
+    pub fn proven(&self) -> bool {
+        self.verdict == PVerdict::Proven
+    }
+}
+
+impl fmt::Display for POutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.mode {
+            PMode::Bmc { depth } => format!("BMC to depth {depth}"),
+            PMode::Induction { k } => format!("k-induction (k <= {k})"),
+            PMode::Cover { depth } => format!("cover within {depth} steps"),
+        };
+        let verdict = match (&self.verdict, self.mode) {
+            (PVerdict::Proven, PMode::Induction { .. }) => {
+                format!("PROVEN, induction closed at k = {}", self.steps)
+            }
+            (PVerdict::Proven, PMode::Bmc { depth }) => format!("holds in steps 0..{depth}"),
+            (PVerdict::Proven, PMode::Cover { .. }) => "every cover statement reached".into(),
+            (PVerdict::Counterexample { step, assertion }, _) => {
+                format!("COUNTEREXAMPLE at step {step}: {assertion}")
+            }
+            (PVerdict::InductionOpen, _) => format!("induction open at k = {}", self.steps),
+            (PVerdict::CoverMissed { statement }, _) => {
+                format!("cover statement not reached: {statement}")
+            }
+            (PVerdict::TimedOut, _) => "HANG GUARD hit (no verdict, not a failure)".into(),
+        };
+        write!(
+            f,
+            "formal {} ({what}, {}): {verdict} in {:.1} s",
+            self.group.name(),
+            self.solver,
+            self.elapsed.as_secs_f64()
+        )?;
+        if !self.proven() {
+            if let Some(t) = &self.trace {
+                write!(f, "\n  trace: {}", t.display())?;
+            }
+            write!(
+                f,
+                "\n  log: {}\n{}",
+                self.smtbmc_log.display(),
+                self.tool_output
+            )?;
+        }
+        Ok(())
+    }
+}
+
+fn yosys_script(check: &PCheck, design_file: &str) -> String {
+    let top = check.group.wrapper_module();
+    let mut defines: String = check.defines.iter().map(|d| format!(" -D{d}")).collect();
+    if check.group.words() == 16 {
+        defines.push_str(" -DFIFO16");
+    }
+    let sets: String = check
+        .group
+        .parameters()
+        .iter()
+        .map(|(k, v)| format!(" -set {k} {v}"))
+        .collect();
+    let mut s = format!(
+        "read_verilog -formal {design_file}\n\
+         read_verilog -formal -sv{defines} {top}.sv\n"
+    );
+    if !sets.is_empty() {
+        s.push_str(&format!("chparam{sets} {top}\n"));
+    }
+    s.push_str(&format!("hierarchy -check -top {top}\nproc\nflatten\n"));
+    let words = check.group.words();
+    if words > 0 {
+        // The FIFO's memory as flip-flops, one word per wire, so the wrapper can probe
+        // the words that hold its tracked entries.
+        // (`rename` looks names up in the current module, hence the `cd`.)
+        s.push_str(&format!("memory -nomap\nmemory_map\nopt_clean\ncd {top}\n"));
+        for i in 0..words {
+            s.push_str(&format!("rename dut.ram.mem[{i}] f_memword_{i}\n"));
+        }
+        s.push_str("cd ..\n");
+    }
+    for (wire, net) in check.group.probes() {
+        s.push_str(&format!("connect -set {wire} {net}\n"));
+    }
+    s.push_str(&format!(
+        "prep -top {top}\n\
+         async2sync\n\
+         dffunmap\n\
+         write_smt2 -wires model.smt2\n"
+    ));
+    s
+}
+
+/// Runs a check. `Err` only when it could not be run (tool missing, yosys rejected the
+/// files, a mutation did not match); counterexamples and timeouts are outcomes.
+pub fn run(check: &PCheck) -> Result<POutcome> {
+    let started = Instant::now();
+    let deadline = started + check.time_limit;
+    let path = search_path();
+    let yosys = locate_in("yosys", &path)?;
+    let smtbmc = locate_in("yosys-smtbmc", &path)?;
+    locate_in(check.solver.program(), &path)?;
+
+    let dir = &check.work_dir;
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut verilog = check.group.design_verilog()?;
+    for (from, to) in &check.mutations {
+        let n = verilog.matches(from.as_str()).count();
+        if n != 1 {
+            bail!("mutation `{from}` matches {n} times in the design's Verilog (must be once)");
+        }
+        verilog = verilog.replace(from.as_str(), to);
+    }
+    let design_file = format!("{}.v", check.group.dut_module());
+    std::fs::write(dir.join(&design_file), verilog)?;
+    let top = check.group.wrapper_module();
+    std::fs::write(dir.join(format!("{top}.sv")), check.group.wrapper_source())?;
+    std::fs::write(dir.join("model.ys"), yosys_script(check, &design_file))?;
+
+    let ylog = dir.join("yosys.log");
+    let ran = run_bounded(
+        &yosys,
+        &[
+            "-q".into(),
+            "-l".into(),
+            "yosys.log.full".into(),
+            "model.ys".into(),
+        ],
+        dir,
+        &ylog,
+        deadline,
+        &path,
+    )?;
+    if ran.timed_out {
+        bail!(
+            "hang guard: yosys did not finish within {:.0} s; log {}",
+            check.time_limit.as_secs_f64(),
+            ylog.display()
+        );
+    }
+    if !ran.success {
+        bail!(
+            "yosys failed on the {} wrapper:\n{}\nlog: {}",
+            check.group.name(),
+            last_lines(&ran.output, 20),
+            dir.join("yosys.log.full").display()
+        );
+    }
+
+    // A proof by induction is the base case (BMC to k from power-up) and the inductive
+    // step (k steps from any state satisfying the assertions), as SymbiYosys's prove mode.
+    let runs: Vec<(PMode, &str)> = match check.mode {
+        PMode::Induction { k } => vec![(PMode::Bmc { depth: k }, "base"), (check.mode, "step")],
+        mode => vec![(mode, "run")],
+    };
+    let mut result = None;
+    let mut slog = dir.join("smtbmc.log");
+    for (mode, tag) in runs {
+        slog = dir.join(format!("smtbmc-{tag}.log"));
+        let (verdict, steps_done, output) =
+            run_smtbmc(check, mode, &smtbmc, &slog, deadline, &path)?;
+        let done = verdict != PVerdict::Proven;
+        result = Some((verdict, steps_done, output));
+        if done {
+            break;
+        }
+    }
+    let (verdict, steps_done, out) = result.expect("at least one run");
+    let trace = dir.join("trace.vcd");
+    Ok(POutcome {
+        group: check.group,
+        mode: check.mode,
+        verdict,
+        steps: steps_done,
+        solver: check.solver,
+        elapsed: started.elapsed(),
+        trace: trace.exists().then_some(trace),
+        smtbmc_log: slog,
+        tool_output: last_lines(&out, 12),
+    })
+}
+
+/// One yosys-smtbmc run on `model.smt2` in the check's work directory.
+fn run_smtbmc(
+    check: &PCheck,
+    mode: PMode,
+    smtbmc: &Path,
+    slog: &Path,
+    deadline: Instant,
+    path: &std::ffi::OsStr,
+) -> Result<(PVerdict, u32, String)> {
+    let mut args: Vec<String> = vec![
+        "-s".into(),
+        check.solver.smtbmc_name().into(),
+        "--noprogress".into(),
+    ];
+    if check.solver == Solver::Z3 {
+        args.push("--unroll".into());
+    }
+    let steps = match mode {
+        PMode::Bmc { depth } => depth,
+        PMode::Induction { k } => {
+            args.push("-i".into());
+            k
+        }
+        PMode::Cover { depth } => {
+            args.push("-c".into());
+            depth
+        }
+    };
+    args.extend([
+        "-t".into(),
+        steps.to_string(),
+        "--dump-vcd".into(),
+        "trace.vcd".into(),
+        "model.smt2".into(),
+    ]);
+    let ran = run_bounded(smtbmc, &args, &check.work_dir, slog, deadline, path)?;
+    let out = ran.output;
+    let mut last_step: Option<u32> = None;
+    let mut induction_steps: Vec<u32> = Vec::new();
+    let mut failed_step = None;
+    let mut assertion = String::new();
+    let mut missed = String::new();
+    for line in out.lines() {
+        for marker in [
+            "Checking assertions in step ",
+            "Checking cover reachability in step ",
+        ] {
+            if let Some(pos) = line.find(marker) {
+                let rest = &line[pos + marker.len()..];
+                last_step = rest.trim_end_matches('.').trim().parse().ok();
+            }
+        }
+        if let Some(pos) = line.find("Trying induction in step ") {
+            let rest = &line[pos + "Trying induction in step ".len()..];
+            if let Ok(n) = rest.trim_end_matches('.').trim().parse() {
+                induction_steps.push(n);
+            }
+        }
+        if line.contains("BMC failed!") {
+            failed_step = last_step;
+        }
+        if let Some(pos) = line.find("Assert failed in ") {
+            if assertion.is_empty() {
+                assertion = line[pos + "Assert failed in ".len()..].trim().to_string();
+            }
+        }
+        if let Some(pos) = line.find("Unreached cover statement at ") {
+            if missed.is_empty() {
+                missed = line[pos + "Unreached cover statement at ".len()..]
+                    .trim()
+                    .to_string();
+            }
+        }
+    }
+    let passed = out.contains("Status: PASSED");
+    let failed = out.contains("Status: FAILED");
+    let (verdict, steps_done) = if passed {
+        match mode {
+            PMode::Induction { k } => (
+                PVerdict::Proven,
+                induction_steps.last().map(|s| k - s).unwrap_or(k),
+            ),
+            _ => (PVerdict::Proven, steps),
+        }
+    } else if failed {
+        match mode {
+            PMode::Induction { k } => (PVerdict::InductionOpen, k),
+            PMode::Cover { .. } => (PVerdict::CoverMissed { statement: missed }, steps),
+            PMode::Bmc { .. } => {
+                let step = failed_step.or(last_step).unwrap_or(0);
+                (PVerdict::Counterexample { step, assertion }, step)
+            }
+        }
+    } else if ran.timed_out {
+        (PVerdict::TimedOut, last_step.unwrap_or(0))
+    } else {
+        bail!(
+            "yosys-smtbmc ended without a verdict:\n{}\nlog: {}",
+            last_lines(&out, 25),
+            slog.display()
+        );
+    };
+    Ok((verdict, steps_done, out))
 }

@@ -17,6 +17,8 @@ mod flow;
 #[cfg(feature = "external-tools")]
 mod formal;
 mod loopback;
+#[cfg(feature = "external-tools")]
+mod periph_formal;
 mod properties;
 mod receiver;
 mod runtime;
