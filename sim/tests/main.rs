@@ -15,6 +15,7 @@ mod flow;
 #[cfg(feature = "external-tools")]
 mod formal;
 mod loopback;
+mod periph;
 mod properties;
 mod receiver;
 mod runtime;
