@@ -8,6 +8,7 @@ mod cli;
 mod common;
 mod consumer;
 mod export;
+mod fifo;
 #[cfg(feature = "flow")]
 mod firmware;
 #[cfg(feature = "flow")]
