@@ -36,7 +36,7 @@
 use crate::baud::BaudTick;
 use crate::config::{cfg_increment, UartConfig, CFG_INCREMENT_BITS, CFG_INCREMENT_FRACTION_BITS};
 use crate::periph::fifo::Fifo;
-use crate::periph::regs::{self, Field, Register, Reset};
+use crate::periph::regs::{self, Field, Register};
 use crate::rx::RxCore;
 use crate::settings::FrameSettings;
 use crate::tx::TxCore;
@@ -255,6 +255,10 @@ pub struct UartPeriph<const A: usize> {
     increment_shift: Constant<Bits<32>>,
     lost_max: Constant<Bits<8>>,
     zero: Constant<Bits<32>>,
+    lane0: Constant<Bits<32>>,
+    lane1: Constant<Bits<32>>,
+    lane2: Constant<Bits<32>>,
+    lane3: Constant<Bits<32>>,
 }
 
 /// The writable bits of a register (RW fields), limited to `level_mask` in the fields
@@ -293,21 +297,30 @@ impl<const A: usize> UartPeriph<A> {
             "UartPeriph: the register map documents 16x oversampling (asked for {}x)",
             config.oversample
         );
-        ensure!((2..=12).contains(&A), "UartPeriph: FIFO depth 2^{A} outside 2^2 ..= 2^12");
+        ensure!(
+            (2..=12).contains(&A),
+            "UartPeriph: FIFO depth 2^{A} outside 2^2 ..= 2^12"
+        );
         // The RX entry is laid out as RXDATA's low bits: data at 0, flags above it.
         ensure!(
             regs::RXDATA_DATA.lsb == 0
                 && regs::RXDATA_DATA.width as usize == DATA_BITS_MAX
-                && [regs::RXDATA_FRAMING_ERROR, regs::RXDATA_PARITY_ERROR, regs::RXDATA_BREAK]
-                    .iter()
-                    .all(|f| (f.lsb as usize) < RX_ENTRY_BITS),
+                && [
+                    regs::RXDATA_FRAMING_ERROR,
+                    regs::RXDATA_PARITY_ERROR,
+                    regs::RXDATA_BREAK
+                ]
+                .iter()
+                .all(|f| (f.lsb as usize) < RX_ENTRY_BITS),
             "UartPeriph: RXDATA's layout does not fit the {RX_ENTRY_BITS}-bit FIFO entry"
         );
         let increment = cfg_increment(config.clock_hz, config.baud, config.oversample)?;
         let depth = 1u32 << A;
         let level_mask = (1u32 << (A + 1)) - 1;
         let config_reset = |reg: &Register, values: &[(Field, u32)]| -> u32 {
-            values.iter().fold(reg.reset_word(), |w, (f, v)| w | f.put(*v))
+            values
+                .iter()
+                .fold(reg.reset_word(), |w, (f, v)| w | f.put(*v))
         };
         let r_baud = config_reset(&regs::BAUD, &[(regs::BAUD_INCREMENT, increment)]);
         let r_frame = config_reset(
@@ -396,6 +409,10 @@ impl<const A: usize> UartPeriph<A> {
             frame_last_bit: Default::default(),
             read_word: Default::default(),
             zero: k32(0),
+            lane0: k32(0x0000_00FF),
+            lane1: k32(0x0000_FF00),
+            lane2: k32(0x00FF_0000),
+            lane3: k32(0xFF00_0000),
             a_id: k6(regs::ID.offset),
             a_ctrl: k6(regs::CTRL.offset),
             a_baud: k6(regs::BAUD.offset),
@@ -515,7 +532,16 @@ impl<const A: usize> Logic for UartPeriph<A> {
             seq_bits,
             driver_on
         );
-        clock!(self, clock, settings, receiver, transmitter, rx_fifo, tx_fifo, bit_timer);
+        clock!(
+            self,
+            clock,
+            settings,
+            receiver,
+            transmitter,
+            rx_fifo,
+            tx_fifo,
+            bit_timer
+        );
 
         // ---- Settings into the cores (latched between frames by FrameSettings).
         self.settings.follow.next =
@@ -526,9 +552,16 @@ impl<const A: usize> Logic for UartPeriph<A> {
                 .val()
                 .get_bits::<CFG_INCREMENT_BITS>(self.s_increment.val().index()),
         ) << self.increment_shift.val();
-        self.settings.data_bits.next =
-            self.frame.q.val().get_bits::<4>(self.s_data_bits.val().index());
-        self.settings.parity.next = self.frame.q.val().get_bits::<3>(self.s_parity.val().index());
+        self.settings.data_bits.next = self
+            .frame
+            .q
+            .val()
+            .get_bits::<4>(self.s_data_bits.val().index());
+        self.settings.parity.next = self
+            .frame
+            .q
+            .val()
+            .get_bits::<3>(self.s_parity.val().index());
         self.settings.two_stop_bits.next =
             self.frame.q.val().get_bit(self.b_two_stop.val().index());
         self.receiver.increment.next = self.settings.sample_increment.val();
@@ -548,16 +581,16 @@ impl<const A: usize> Logic for UartPeriph<A> {
         // ---- Register access decode.
         self.lanes.next = 0.into();
         if self.reg_wstrb.val().get_bit(0) {
-            self.lanes.next = self.lanes.val() | 0x0000_00FF;
+            self.lanes.next = self.lanes.val() | self.lane0.val();
         }
         if self.reg_wstrb.val().get_bit(1) {
-            self.lanes.next = self.lanes.val() | 0x0000_FF00;
+            self.lanes.next = self.lanes.val() | self.lane1.val();
         }
         if self.reg_wstrb.val().get_bit(2) {
-            self.lanes.next = self.lanes.val() | 0x00FF_0000;
+            self.lanes.next = self.lanes.val() | self.lane2.val();
         }
         if self.reg_wstrb.val().get_bit(3) {
-            self.lanes.next = self.lanes.val() | 0xFF00_0000;
+            self.lanes.next = self.lanes.val() | self.lane3.val();
         }
         // Bits a write sets (RW) or acts on (WO, W1C): written data on enabled lanes.
         self.wmask.next = self.reg_wdata.val() & self.lanes.val();
@@ -572,8 +605,7 @@ impl<const A: usize> Logic for UartPeriph<A> {
                     | (self.wmask.val() & self.m_baud.val());
             }
             if self.reg_addr.val() == self.a_frame.val() {
-                self.frame.d.next = (self.frame.q.val()
-                    & !(self.lanes.val() & self.m_frame.val()))
+                self.frame.d.next = (self.frame.q.val() & !(self.lanes.val() & self.m_frame.val()))
                     | (self.wmask.val() & self.m_frame.val());
             }
             if self.reg_addr.val() == self.a_irq_enable.val() {
@@ -597,16 +629,15 @@ impl<const A: usize> Logic for UartPeriph<A> {
                     | (self.wmask.val() & self.m_rts_threshold.val());
             }
             if self.reg_addr.val() == self.a_rs485.val() {
-                self.rs485.d.next = (self.rs485.q.val()
-                    & !(self.lanes.val() & self.m_rs485.val()))
+                self.rs485.d.next = (self.rs485.q.val() & !(self.lanes.val() & self.m_rs485.val()))
                     | (self.wmask.val() & self.m_rs485.val());
             }
         }
 
         // ---- Control bits.
         self.rs485_on.next = self.ctrl.q.val().get_bit(self.b_rs485.val().index());
-        self.cts_ok.next = !self.ctrl.q.val().get_bit(self.b_cts_flow.val().index())
-            | !self.cts_sync.q.val();
+        self.cts_ok.next =
+            !self.ctrl.q.val().get_bit(self.b_cts_flow.val().index()) | !self.cts_sync.q.val();
 
         // ---- Receive path: the core's output is taken every clock.
         self.receiver.reset.next =
@@ -688,7 +719,8 @@ impl<const A: usize> Logic for UartPeriph<A> {
             self.seq_bits.d.next = self.seq_bits.q.val() + 1;
         }
         self.lead_done.next = !self.rs485_on.val()
-            | (self.seq_bits.q.val() == self.rs485.q.val().get_bits::<4>(self.s_lead.val().index()));
+            | (self.seq_bits.q.val()
+                == self.rs485.q.val().get_bits::<4>(self.s_lead.val().index()));
         self.lag_done.next = !self.rs485_on.val()
             | (self.seq_bits.q.val() == self.rs485.q.val().get_bits::<4>(self.s_lag.val().index()));
         match self.seq.q.val() {
@@ -744,9 +776,9 @@ impl<const A: usize> Logic for UartPeriph<A> {
 
         // ---- RX timeout: counts bit times while bytes wait; restarted by a byte or a read.
         // The character's last bit index: start + data + parity + stop bits - 1.
-        self.frame_last_bit.next = self.settings.last_data_bit.val() + 1;
+        self.frame_last_bit.next = self.settings.last_data_bit.val() + 2;
         if self.settings.parity_enabled.val() {
-            self.frame_last_bit.next = self.settings.last_data_bit.val() + 2;
+            self.frame_last_bit.next = self.settings.last_data_bit.val() + 3;
         }
         if self.settings.two_stop.val() {
             self.frame_last_bit.next = self.frame_last_bit.val() + 1;
@@ -833,8 +865,8 @@ impl<const A: usize> Logic for UartPeriph<A> {
         if self.reg_write.val() & (self.reg_addr.val() == self.a_irq_pending.val()) {
             self.clear_bits.next = self.wmask.val();
         }
-        self.pending.d.next =
-            ((self.pending.q.val() & !self.clear_bits.val()) | self.events.val()) & self.m_irq.val();
+        self.pending.d.next = ((self.pending.q.val() & !self.clear_bits.val()) | self.events.val())
+            & self.m_irq.val();
         self.irq_out.d.next = (self.pending.q.val() & self.irq_enable.q.val()).any();
         self.irq.next = self.irq_out.q.val();
 
@@ -863,64 +895,62 @@ impl<const A: usize> Logic for UartPeriph<A> {
             .replace_bit(self.b_rts.val().index(), !self.rts_out.q.val())
             .replace_bit(self.b_tx_enable_pin.val().index(), self.driver_on.q.val());
         self.read_word.next = 0.into();
-            if self.reg_addr.val() == self.a_id.val() {
-                self.read_word.next = self.id_word.val();
+        if self.reg_addr.val() == self.a_id.val() {
+            self.read_word.next = self.id_word.val();
+        }
+        if self.reg_addr.val() == self.a_ctrl.val() {
+            self.read_word.next = self.ctrl.q.val();
+        }
+        if self.reg_addr.val() == self.a_baud.val() {
+            self.read_word.next = self.baud.q.val();
+        }
+        if self.reg_addr.val() == self.a_frame.val() {
+            self.read_word.next = self.frame.q.val();
+        }
+        if self.reg_addr.val() == self.a_status.val() {
+            self.read_word.next = self.status_word.val();
+        }
+        if self.reg_addr.val() == self.a_rxdata.val() {
+            self.read_word.next = bit_cast::<32, RX_ENTRY_BITS>(self.rx_fifo.read_data.val())
+                .replace_bit(self.b_valid.val().index(), true);
+            if self.rx_fifo.empty.val() {
+                self.read_word.next = 0.into();
             }
-            if self.reg_addr.val() == self.a_ctrl.val() {
-                self.read_word.next = self.ctrl.q.val();
-            }
-            if self.reg_addr.val() == self.a_baud.val() {
-                self.read_word.next = self.baud.q.val();
-            }
-            if self.reg_addr.val() == self.a_frame.val() {
-                self.read_word.next = self.frame.q.val();
-            }
-            if self.reg_addr.val() == self.a_status.val() {
-                self.read_word.next = self.status_word.val();
-            }
-            if self.reg_addr.val() == self.a_rxdata.val() {
-                self.read_word.next =
-                    bit_cast::<32, RX_ENTRY_BITS>(self.rx_fifo.read_data.val())
-                        .replace_bit(self.b_valid.val().index(), true);
-                if self.rx_fifo.empty.val() {
-                    self.read_word.next = 0.into();
-                }
-            }
-            if self.reg_addr.val() == self.a_txdata.val() {
-                self.read_word.next = self
-                    .zero
-                    .val()
-                    .replace_bit(self.b_txdata_full.val().index(), self.tx_fifo.full.val());
-            }
-            if self.reg_addr.val() == self.a_levels.val() {
-                self.read_word.next = (bit_cast::<32, 16>(self.rx_level.val())
-                    << self.s_rx_level.val())
-                    | (bit_cast::<32, 16>(self.tx_level.val()) << self.s_tx_level.val());
-            }
-            if self.reg_addr.val() == self.a_overflow.val() {
-                self.read_word.next = (bit_cast::<32, 8>(self.rx_lost.q.val())
-                    << self.s_rx_lost.val())
+        }
+        if self.reg_addr.val() == self.a_txdata.val() {
+            self.read_word.next = self
+                .zero
+                .val()
+                .replace_bit(self.b_txdata_full.val().index(), self.tx_fifo.full.val());
+        }
+        if self.reg_addr.val() == self.a_levels.val() {
+            self.read_word.next = (bit_cast::<32, 16>(self.rx_level.val())
+                << self.s_rx_level.val())
+                | (bit_cast::<32, 16>(self.tx_level.val()) << self.s_tx_level.val());
+        }
+        if self.reg_addr.val() == self.a_overflow.val() {
+            self.read_word.next = (bit_cast::<32, 8>(self.rx_lost.q.val()) << self.s_rx_lost.val())
                 .replace_bit(self.b_tx_dropped.val().index(), self.tx_dropped.q.val())
                 .replace_bit(self.b_rx_overflow.val().index(), self.rx_overflow.q.val());
-            }
-            if self.reg_addr.val() == self.a_irq_enable.val() {
-                self.read_word.next = self.irq_enable.q.val();
-            }
-            if self.reg_addr.val() == self.a_irq_pending.val() {
-                self.read_word.next = self.pending.q.val();
-            }
-            if self.reg_addr.val() == self.a_watermark.val() {
-                self.read_word.next = self.watermark.q.val();
-            }
-            if self.reg_addr.val() == self.a_rx_timeout.val() {
-                self.read_word.next = self.rx_timeout.q.val();
-            }
-            if self.reg_addr.val() == self.a_rts_threshold.val() {
-                self.read_word.next = self.rts_threshold.q.val();
-            }
-            if self.reg_addr.val() == self.a_rs485.val() {
-                self.read_word.next = self.rs485.q.val();
-            }
+        }
+        if self.reg_addr.val() == self.a_irq_enable.val() {
+            self.read_word.next = self.irq_enable.q.val();
+        }
+        if self.reg_addr.val() == self.a_irq_pending.val() {
+            self.read_word.next = self.pending.q.val();
+        }
+        if self.reg_addr.val() == self.a_watermark.val() {
+            self.read_word.next = self.watermark.q.val();
+        }
+        if self.reg_addr.val() == self.a_rx_timeout.val() {
+            self.read_word.next = self.rx_timeout.q.val();
+        }
+        if self.reg_addr.val() == self.a_rts_threshold.val() {
+            self.read_word.next = self.rts_threshold.q.val();
+        }
+        if self.reg_addr.val() == self.a_rs485.val() {
+            self.read_word.next = self.rs485.q.val();
+        }
         if self.reg_read.val() {
             self.read_data.d.next = self.read_word.val();
         }
