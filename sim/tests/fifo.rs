@@ -266,3 +266,26 @@ fn fifo_rejects_bad_sizes() {
     assert!(Fifo::<8, 2>::new().is_ok());
     assert!(Fifo::<32, 12>::new().is_ok());
 }
+
+/// The storage is block RAM: yosys maps the 16 x 11 FIFO (the RX FIFO's shape) to one
+/// SB_RAM40_4K, with no memory left in flip-flops and no collision emulation (the
+/// flip-flops are the pointers, count, flags and the bypass word: 4 + 4 + 4 + 3 + 11).
+#[cfg(feature = "external-tools")]
+#[test]
+fn fifo_maps_to_one_block_ram() {
+    use rust_hdl_uart::sim::formal_periph::{block_verilog, ice40_cells};
+    let mut fifo = Fifo::<11, 4>::new().unwrap();
+    let verilog = block_verilog(&mut fifo, "fifo_11x16").unwrap();
+    let dir = std::env::temp_dir().join(format!("fifo-synth-{}", std::process::id()));
+    let cells = ice40_cells(
+        &verilog,
+        "fifo_11x16",
+        &dir,
+        std::time::Duration::from_secs(1800),
+    )
+    .unwrap();
+    eprintln!("fifo 16 x 11: {cells}");
+    assert_eq!(cells.of("SB_RAM40_4K"), 1, "{cells}");
+    assert_eq!(cells.flip_flops(), 26, "{cells}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
