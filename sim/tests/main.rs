@@ -17,6 +17,8 @@ mod flow;
 mod formal;
 mod loopback;
 mod periph;
+#[cfg(feature = "external-tools")]
+mod periph_cosim;
 mod properties;
 mod receiver;
 mod runtime;

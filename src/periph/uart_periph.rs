@@ -170,6 +170,9 @@ pub struct UartPeriph<const A: usize> {
     lag_done: Signal<Local, Bit>,
     rs485_on: Signal<Local, Bit>,
     frame_last_bit: Signal<Local, Bits<4>>,
+    rx_avail: Signal<Local, Bit>,
+    cts_asserted: Signal<Local, Bit>,
+    rts_asserted: Signal<Local, Bit>,
     read_word: Signal<Local, Bits<32>>,
 
     // Offsets (from the register map).
@@ -407,6 +410,9 @@ impl<const A: usize> UartPeriph<A> {
             lag_done: Default::default(),
             rs485_on: Default::default(),
             frame_last_bit: Default::default(),
+            rx_avail: Default::default(),
+            cts_asserted: Default::default(),
+            rts_asserted: Default::default(),
             read_word: Default::default(),
             zero: k32(0),
             lane0: k32(0x0000_00FF),
@@ -882,17 +888,22 @@ impl<const A: usize> Logic for UartPeriph<A> {
         }
 
         // ---- Read data, registered: valid the clock after the strobe.
+        // Inverted flags go through 1-bit signals: in Verilog a `~` inside the 32-bit
+        // expression would be widened before inverting (ones in the upper bits).
+        self.rx_avail.next = !self.rx_fifo.empty.val();
+        self.cts_asserted.next = !self.cts_sync.q.val();
+        self.rts_asserted.next = !self.rts_out.q.val();
         self.status_word.next = 0.into();
         self.status_word.next = self
             .status_word
             .val()
-            .replace_bit(self.b_rx_avail.val().index(), !self.rx_fifo.empty.val())
+            .replace_bit(self.b_rx_avail.val().index(), self.rx_avail.val())
             .replace_bit(self.b_rx_full.val().index(), self.rx_fifo.full.val())
             .replace_bit(self.b_tx_empty.val().index(), self.tx_fifo.empty.val())
             .replace_bit(self.b_tx_full.val().index(), self.tx_fifo.full.val())
             .replace_bit(self.b_tx_idle.val().index(), self.tx_idle.val())
-            .replace_bit(self.b_cts.val().index(), !self.cts_sync.q.val())
-            .replace_bit(self.b_rts.val().index(), !self.rts_out.q.val())
+            .replace_bit(self.b_cts.val().index(), self.cts_asserted.val())
+            .replace_bit(self.b_rts.val().index(), self.rts_asserted.val())
             .replace_bit(self.b_tx_enable_pin.val().index(), self.driver_on.q.val());
         self.read_word.next = 0.into();
         if self.reg_addr.val() == self.a_id.val() {
