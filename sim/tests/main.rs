@@ -3,6 +3,7 @@
 //! Verilator, nextpnr or a solver.
 
 mod bridge;
+mod bus_adapters;
 #[cfg(feature = "cli")]
 mod cli;
 mod common;
