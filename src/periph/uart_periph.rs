@@ -222,19 +222,9 @@ pub struct UartPeriph<const A: usize> {
     s_data_bits: Constant<Bits<32>>,
     s_parity: Constant<Bits<32>>,
     b_two_stop: Constant<Bits<32>>,
-    b_rx_avail: Constant<Bits<32>>,
-    b_rx_full: Constant<Bits<32>>,
-    b_tx_empty: Constant<Bits<32>>,
-    b_tx_full: Constant<Bits<32>>,
-    b_tx_idle: Constant<Bits<32>>,
-    b_cts: Constant<Bits<32>>,
-    b_rts: Constant<Bits<32>>,
-    b_tx_enable_pin: Constant<Bits<32>>,
     b_framing: Constant<Bits<32>>,
     b_parity_err: Constant<Bits<32>>,
     b_break_flag: Constant<Bits<32>>,
-    b_valid: Constant<Bits<32>>,
-    b_txdata_full: Constant<Bits<32>>,
     s_rx_level: Constant<Bits<32>>,
     s_tx_level: Constant<Bits<32>>,
     b_fifo_reset_rx: Constant<Bits<32>>,
@@ -242,13 +232,6 @@ pub struct UartPeriph<const A: usize> {
     s_rx_lost: Constant<Bits<32>>,
     b_tx_dropped: Constant<Bits<32>>,
     b_rx_overflow: Constant<Bits<32>>,
-    b_irq_rx_watermark: Constant<Bits<32>>,
-    b_irq_tx_watermark: Constant<Bits<32>>,
-    b_irq_rx_timeout: Constant<Bits<32>>,
-    b_irq_line_error: Constant<Bits<32>>,
-    b_irq_overflow: Constant<Bits<32>>,
-    b_irq_cts_changed: Constant<Bits<32>>,
-    b_irq_tx_done: Constant<Bits<32>>,
     s_watermark_rx: Constant<Bits<32>>,
     s_watermark_tx: Constant<Bits<32>>,
     s_timeout_chars: Constant<Bits<32>>,
@@ -257,7 +240,33 @@ pub struct UartPeriph<const A: usize> {
     s_lag: Constant<Bits<32>>,
     increment_shift: Constant<Bits<32>>,
     lost_max: Constant<Bits<8>>,
-    zero: Constant<Bits<32>>,
+    // Single-bit field masks (from the register map).
+    mk_irq_rx_watermark: Constant<Bits<32>>,
+    mk_irq_tx_watermark: Constant<Bits<32>>,
+    mk_irq_rx_timeout: Constant<Bits<32>>,
+    mk_irq_line_error: Constant<Bits<32>>,
+    mk_irq_overflow: Constant<Bits<32>>,
+    mk_irq_cts_changed: Constant<Bits<32>>,
+    mk_irq_tx_done: Constant<Bits<32>>,
+    mk_rx_avail: Constant<Bits<32>>,
+    mk_rx_full: Constant<Bits<32>>,
+    mk_tx_empty: Constant<Bits<32>>,
+    mk_tx_full: Constant<Bits<32>>,
+    mk_tx_idle: Constant<Bits<32>>,
+    mk_cts: Constant<Bits<32>>,
+    mk_rts: Constant<Bits<32>>,
+    mk_tx_enable_pin: Constant<Bits<32>>,
+    mk_valid: Constant<Bits<32>>,
+    mk_txdata_full: Constant<Bits<32>>,
+    mk_tx_dropped: Constant<Bits<32>>,
+    mk_rx_overflow: Constant<Bits<32>>,
+    ev_rx_watermark: Signal<Local, Bit>,
+    ev_tx_watermark: Signal<Local, Bit>,
+    ev_rx_timeout: Signal<Local, Bit>,
+    ev_line_error: Signal<Local, Bit>,
+    ev_cts_changed: Signal<Local, Bit>,
+    ev_tx_done: Signal<Local, Bit>,
+    increment_field: Signal<Local, Bits<CFG_INCREMENT_BITS>>,
     lane0: Constant<Bits<32>>,
     lane1: Constant<Bits<32>>,
     lane2: Constant<Bits<32>>,
@@ -414,7 +423,32 @@ impl<const A: usize> UartPeriph<A> {
             cts_asserted: Default::default(),
             rts_asserted: Default::default(),
             read_word: Default::default(),
-            zero: k32(0),
+            mk_irq_rx_watermark: k32(regs::IRQ_RX_WATERMARK.mask()),
+            mk_irq_tx_watermark: k32(regs::IRQ_TX_WATERMARK.mask()),
+            mk_irq_rx_timeout: k32(regs::IRQ_RX_TIMEOUT.mask()),
+            mk_irq_line_error: k32(regs::IRQ_LINE_ERROR.mask()),
+            mk_irq_overflow: k32(regs::IRQ_OVERFLOW.mask()),
+            mk_irq_cts_changed: k32(regs::IRQ_CTS_CHANGED.mask()),
+            mk_irq_tx_done: k32(regs::IRQ_TX_DONE.mask()),
+            mk_rx_avail: k32(regs::STATUS_RX_AVAIL.mask()),
+            mk_rx_full: k32(regs::STATUS_RX_FULL.mask()),
+            mk_tx_empty: k32(regs::STATUS_TX_EMPTY.mask()),
+            mk_tx_full: k32(regs::STATUS_TX_FULL.mask()),
+            mk_tx_idle: k32(regs::STATUS_TX_IDLE.mask()),
+            mk_cts: k32(regs::STATUS_CTS.mask()),
+            mk_rts: k32(regs::STATUS_RTS.mask()),
+            mk_tx_enable_pin: k32(regs::STATUS_TX_ENABLE.mask()),
+            mk_valid: k32(regs::RXDATA_VALID.mask()),
+            mk_txdata_full: k32(regs::TXDATA_FULL.mask()),
+            mk_tx_dropped: k32(regs::OVERFLOW_TX_DROPPED.mask()),
+            mk_rx_overflow: k32(regs::OVERFLOW_RX_OVERFLOW.mask()),
+            ev_rx_watermark: Default::default(),
+            ev_tx_watermark: Default::default(),
+            ev_rx_timeout: Default::default(),
+            ev_line_error: Default::default(),
+            ev_cts_changed: Default::default(),
+            ev_tx_done: Default::default(),
+            increment_field: Default::default(),
             lane0: k32(0x0000_00FF),
             lane1: k32(0x0000_FF00),
             lane2: k32(0x00FF_0000),
@@ -463,19 +497,9 @@ impl<const A: usize> UartPeriph<A> {
             s_data_bits: bit(&regs::FRAME_DATA_BITS),
             s_parity: bit(&regs::FRAME_PARITY),
             b_two_stop: bit(&regs::FRAME_TWO_STOP),
-            b_rx_avail: bit(&regs::STATUS_RX_AVAIL),
-            b_rx_full: bit(&regs::STATUS_RX_FULL),
-            b_tx_empty: bit(&regs::STATUS_TX_EMPTY),
-            b_tx_full: bit(&regs::STATUS_TX_FULL),
-            b_tx_idle: bit(&regs::STATUS_TX_IDLE),
-            b_cts: bit(&regs::STATUS_CTS),
-            b_rts: bit(&regs::STATUS_RTS),
-            b_tx_enable_pin: bit(&regs::STATUS_TX_ENABLE),
             b_framing: bit(&regs::RXDATA_FRAMING_ERROR),
             b_parity_err: bit(&regs::RXDATA_PARITY_ERROR),
             b_break_flag: bit(&regs::RXDATA_BREAK),
-            b_valid: bit(&regs::RXDATA_VALID),
-            b_txdata_full: bit(&regs::TXDATA_FULL),
             s_rx_level: bit(&regs::LEVELS_RX),
             s_tx_level: bit(&regs::LEVELS_TX),
             b_fifo_reset_rx: bit(&regs::FIFO_RESET_RX),
@@ -483,13 +507,6 @@ impl<const A: usize> UartPeriph<A> {
             s_rx_lost: bit(&regs::OVERFLOW_RX_LOST),
             b_tx_dropped: bit(&regs::OVERFLOW_TX_DROPPED),
             b_rx_overflow: bit(&regs::OVERFLOW_RX_OVERFLOW),
-            b_irq_rx_watermark: bit(&regs::IRQ_RX_WATERMARK),
-            b_irq_tx_watermark: bit(&regs::IRQ_TX_WATERMARK),
-            b_irq_rx_timeout: bit(&regs::IRQ_RX_TIMEOUT),
-            b_irq_line_error: bit(&regs::IRQ_LINE_ERROR),
-            b_irq_overflow: bit(&regs::IRQ_OVERFLOW),
-            b_irq_cts_changed: bit(&regs::IRQ_CTS_CHANGED),
-            b_irq_tx_done: bit(&regs::IRQ_TX_DONE),
             s_watermark_rx: bit(&regs::WATERMARK_RX),
             s_watermark_tx: bit(&regs::WATERMARK_TX),
             s_timeout_chars: bit(&regs::RX_TIMEOUT_CHARS),
@@ -552,12 +569,13 @@ impl<const A: usize> Logic for UartPeriph<A> {
         // ---- Settings into the cores (latched between frames by FrameSettings).
         self.settings.follow.next =
             self.receiver.between_frames.val() & self.transmitter.between_frames.val();
-        self.settings.increment.next = bit_cast::<32, CFG_INCREMENT_BITS>(
-            self.baud
-                .q
-                .val()
-                .get_bits::<CFG_INCREMENT_BITS>(self.s_increment.val().index()),
-        ) << self.increment_shift.val();
+        self.increment_field.next = self
+            .baud
+            .q
+            .val()
+            .get_bits::<CFG_INCREMENT_BITS>(self.s_increment.val().index());
+        self.settings.increment.next =
+            bit_cast::<32, CFG_INCREMENT_BITS>(self.increment_field.val()) << self.increment_shift.val();
         self.settings.data_bits.next = self
             .frame
             .q
@@ -835,38 +853,40 @@ impl<const A: usize> Logic for UartPeriph<A> {
         self.rx_above_before.d.next = self.rx_above.val();
         self.tx_below_before.d.next = self.tx_below.val();
         self.tx_idle_before.d.next = self.tx_idle.val();
+        // Event and status words are built by OR-ing 32-bit masks under 1-bit conditions:
+        // a 1-bit value shifted or inverted inside a 32-bit Verilog expression is widened
+        // first (`~x` would set the upper bits), so no such expression is written.
+        self.ev_rx_watermark.next = self.rx_above.val() & !self.rx_above_before.q.val();
+        self.ev_tx_watermark.next = self.tx_below.val() & !self.tx_below_before.q.val();
+        self.ev_rx_timeout.next = self.timeout_due.q.val() & !self.timeout_fired.q.val();
+        self.ev_line_error.next = self.rx_byte.val()
+            & (self.receiver.framing_error.val()
+                | self.receiver.parity_error.val()
+                | self.receiver.break_detected.val());
+        self.ev_cts_changed.next = self.cts_sync.q.val() ^ self.cts_before.q.val();
+        self.ev_tx_done.next = self.tx_idle.val() & !self.tx_idle_before.q.val();
         self.events.next = 0.into();
-        self.events.next = self
-            .events
-            .val()
-            .replace_bit(
-                self.b_irq_rx_watermark.val().index(),
-                self.rx_above.val() & !self.rx_above_before.q.val(),
-            )
-            .replace_bit(
-                self.b_irq_tx_watermark.val().index(),
-                self.tx_below.val() & !self.tx_below_before.q.val(),
-            )
-            .replace_bit(
-                self.b_irq_rx_timeout.val().index(),
-                self.timeout_due.q.val() & !self.timeout_fired.q.val(),
-            )
-            .replace_bit(
-                self.b_irq_line_error.val().index(),
-                self.rx_byte.val()
-                    & (self.receiver.framing_error.val()
-                        | self.receiver.parity_error.val()
-                        | self.receiver.break_detected.val()),
-            )
-            .replace_bit(self.b_irq_overflow.val().index(), self.overflow_event.val())
-            .replace_bit(
-                self.b_irq_cts_changed.val().index(),
-                self.cts_sync.q.val() ^ self.cts_before.q.val(),
-            )
-            .replace_bit(
-                self.b_irq_tx_done.val().index(),
-                self.tx_idle.val() & !self.tx_idle_before.q.val(),
-            );
+        if self.ev_rx_watermark.val() {
+            self.events.next = self.events.val() | self.mk_irq_rx_watermark.val();
+        }
+        if self.ev_tx_watermark.val() {
+            self.events.next = self.events.val() | self.mk_irq_tx_watermark.val();
+        }
+        if self.ev_rx_timeout.val() {
+            self.events.next = self.events.val() | self.mk_irq_rx_timeout.val();
+        }
+        if self.ev_line_error.val() {
+            self.events.next = self.events.val() | self.mk_irq_line_error.val();
+        }
+        if self.overflow_event.val() {
+            self.events.next = self.events.val() | self.mk_irq_overflow.val();
+        }
+        if self.ev_cts_changed.val() {
+            self.events.next = self.events.val() | self.mk_irq_cts_changed.val();
+        }
+        if self.ev_tx_done.val() {
+            self.events.next = self.events.val() | self.mk_irq_tx_done.val();
+        }
         self.clear_bits.next = 0.into();
         if self.reg_write.val() & (self.reg_addr.val() == self.a_irq_pending.val()) {
             self.clear_bits.next = self.wmask.val();
@@ -894,17 +914,30 @@ impl<const A: usize> Logic for UartPeriph<A> {
         self.cts_asserted.next = !self.cts_sync.q.val();
         self.rts_asserted.next = !self.rts_out.q.val();
         self.status_word.next = 0.into();
-        self.status_word.next = self
-            .status_word
-            .val()
-            .replace_bit(self.b_rx_avail.val().index(), self.rx_avail.val())
-            .replace_bit(self.b_rx_full.val().index(), self.rx_fifo.full.val())
-            .replace_bit(self.b_tx_empty.val().index(), self.tx_fifo.empty.val())
-            .replace_bit(self.b_tx_full.val().index(), self.tx_fifo.full.val())
-            .replace_bit(self.b_tx_idle.val().index(), self.tx_idle.val())
-            .replace_bit(self.b_cts.val().index(), self.cts_asserted.val())
-            .replace_bit(self.b_rts.val().index(), self.rts_asserted.val())
-            .replace_bit(self.b_tx_enable_pin.val().index(), self.driver_on.q.val());
+        if self.rx_avail.val() {
+            self.status_word.next = self.status_word.val() | self.mk_rx_avail.val();
+        }
+        if self.rx_fifo.full.val() {
+            self.status_word.next = self.status_word.val() | self.mk_rx_full.val();
+        }
+        if self.tx_fifo.empty.val() {
+            self.status_word.next = self.status_word.val() | self.mk_tx_empty.val();
+        }
+        if self.tx_fifo.full.val() {
+            self.status_word.next = self.status_word.val() | self.mk_tx_full.val();
+        }
+        if self.tx_idle.val() {
+            self.status_word.next = self.status_word.val() | self.mk_tx_idle.val();
+        }
+        if self.cts_asserted.val() {
+            self.status_word.next = self.status_word.val() | self.mk_cts.val();
+        }
+        if self.rts_asserted.val() {
+            self.status_word.next = self.status_word.val() | self.mk_rts.val();
+        }
+        if self.driver_on.q.val() {
+            self.status_word.next = self.status_word.val() | self.mk_tx_enable_pin.val();
+        }
         self.read_word.next = 0.into();
         if self.reg_addr.val() == self.a_id.val() {
             self.read_word.next = self.id_word.val();
@@ -922,17 +955,16 @@ impl<const A: usize> Logic for UartPeriph<A> {
             self.read_word.next = self.status_word.val();
         }
         if self.reg_addr.val() == self.a_rxdata.val() {
-            self.read_word.next = bit_cast::<32, RX_ENTRY_BITS>(self.rx_fifo.read_data.val())
-                .replace_bit(self.b_valid.val().index(), true);
+            self.read_word.next =
+                bit_cast::<32, RX_ENTRY_BITS>(self.rx_fifo.read_data.val()) | self.mk_valid.val();
             if self.rx_fifo.empty.val() {
                 self.read_word.next = 0.into();
             }
         }
         if self.reg_addr.val() == self.a_txdata.val() {
-            self.read_word.next = self
-                .zero
-                .val()
-                .replace_bit(self.b_txdata_full.val().index(), self.tx_fifo.full.val());
+            if self.tx_fifo.full.val() {
+                self.read_word.next = self.mk_txdata_full.val();
+            }
         }
         if self.reg_addr.val() == self.a_levels.val() {
             self.read_word.next = (bit_cast::<32, 16>(self.rx_level.val())
@@ -940,9 +972,13 @@ impl<const A: usize> Logic for UartPeriph<A> {
                 | (bit_cast::<32, 16>(self.tx_level.val()) << self.s_tx_level.val());
         }
         if self.reg_addr.val() == self.a_overflow.val() {
-            self.read_word.next = (bit_cast::<32, 8>(self.rx_lost.q.val()) << self.s_rx_lost.val())
-                .replace_bit(self.b_tx_dropped.val().index(), self.tx_dropped.q.val())
-                .replace_bit(self.b_rx_overflow.val().index(), self.rx_overflow.q.val());
+            self.read_word.next = bit_cast::<32, 8>(self.rx_lost.q.val()) << self.s_rx_lost.val();
+            if self.tx_dropped.q.val() {
+                self.read_word.next = self.read_word.val() | self.mk_tx_dropped.val();
+            }
+            if self.rx_overflow.q.val() {
+                self.read_word.next = self.read_word.val() | self.mk_rx_overflow.val();
+            }
         }
         if self.reg_addr.val() == self.a_irq_enable.val() {
             self.read_word.next = self.irq_enable.q.val();
