@@ -64,7 +64,7 @@
 
 /* BAUD: Baud: the sample-tick increment. */
 #define UART_BAUD 0x08u
-/* INCREMENT (RW): Sample-tick increment: round(baud × 16 × 2^20 / clock_hz) for the default 16x oversampling (`config::cfg_increment`). A change takes effect between frames. */
+/* INCREMENT (RW): Sample-tick increment: round(baud × oversample × 2^20 / clock_hz), oversample = 16 in the default build (`config::cfg_increment`). A change takes effect between frames. */
 #define UART_BAUD_INCREMENT_SHIFT 0u
 #define UART_BAUD_INCREMENT_MASK 0x001FFFFFu
 

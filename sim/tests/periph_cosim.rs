@@ -3,12 +3,12 @@
 //! rust-hdl's simulator and through Verilator, every output compared on every cycle.
 
 use rust_hdl::prelude::*;
+use rust_hdl_uart::export::{design_verilog, Design};
 use rust_hdl_uart::periph::regs::{self, Register};
 use rust_hdl_uart::periph::uart_periph::UartPeriph;
 use rust_hdl_uart::sim::cosim::{cosimulate, CosimDut, Port, Stimulus, VerilatedModel};
 use rust_hdl_uart::sim::harness::line_format;
 use rust_hdl_uart::sim::line::SerialDriver;
-use rust_hdl_uart::export::{design_verilog, Design};
 use rust_hdl_uart::sim::lint::{lint, Waiver, RUST_HDL_WAIVERS};
 use rust_hdl_uart::UartConfig;
 use std::path::PathBuf;
@@ -128,7 +128,12 @@ pub struct Script {
 
 impl Script {
     pub fn new(bus: Bus, driver: SerialDriver) -> Self {
-        Self { bus, driver, cts: false, cycles: Vec::new() }
+        Self {
+            bus,
+            driver,
+            cts: false,
+            cycles: Vec::new(),
+        }
     }
 
     /// One clock; `req` is (write, read, word address, data) of this clock's bus inputs.
@@ -180,10 +185,27 @@ impl Script {
         let idle = BusInputs::default();
         for op in ops {
             let (req, hold, tail) = match *op {
-                Op::Write(addr, data) => {
-                    (BusInputs { write: true, addr, data, cyc: true, ..idle }, 1, 2)
-                }
-                Op::Read(addr) => (BusInputs { read: true, addr, cyc: true, ..idle }, 1, 3),
+                Op::Write(addr, data) => (
+                    BusInputs {
+                        write: true,
+                        addr,
+                        data,
+                        cyc: true,
+                        ..idle
+                    },
+                    1,
+                    2,
+                ),
+                Op::Read(addr) => (
+                    BusInputs {
+                        read: true,
+                        addr,
+                        cyc: true,
+                        ..idle
+                    },
+                    1,
+                    3,
+                ),
                 Op::Idle(n) => {
                     (0..n).for_each(|_| self.cycle(false, idle));
                     continue;
@@ -202,7 +224,11 @@ impl Script {
                 Bus::Wishbone => {
                     // stb for the accepting clock, cyc held until the ack has come.
                     self.cycle(false, req);
-                    let wait = BusInputs { write: false, read: false, ..req };
+                    let wait = BusInputs {
+                        write: false,
+                        read: false,
+                        ..req
+                    };
                     for _ in 0..tail {
                         self.cycle(false, wait);
                     }

@@ -205,8 +205,8 @@ fields! {
     /// and the stop bits' worth of high line follows the break.
     CTRL_BREAK = "BREAK" [7:7] Rw, Reset::Value(0);
 
-    /// Sample-tick increment: round(baud × 16 × 2^20 / clock_hz) for the default 16x
-    /// oversampling (`config::cfg_increment`). A change takes effect between frames.
+    /// Sample-tick increment: round(baud × oversample × 2^20 / clock_hz), oversample = 16
+    /// in the default build (`config::cfg_increment`). A change takes effect between frames.
     BAUD_INCREMENT = "INCREMENT" [20:0] Rw, Reset::Config("the build's baud: 19327 = 115200 at 100 MHz, 16x");
 
     /// Data bits per frame, 5 to 8. A change takes effect between frames.

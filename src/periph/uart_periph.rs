@@ -305,11 +305,6 @@ impl<const A: usize> UartPeriph<A> {
             config.data_bits
         );
         ensure!(
-            config.oversample == 16,
-            "UartPeriph: the register map documents 16x oversampling (asked for {}x)",
-            config.oversample
-        );
-        ensure!(
             (2..=12).contains(&A),
             "UartPeriph: FIFO depth 2^{A} outside 2^2 ..= 2^12"
         );
@@ -575,7 +570,8 @@ impl<const A: usize> Logic for UartPeriph<A> {
             .val()
             .get_bits::<CFG_INCREMENT_BITS>(self.s_increment.val().index());
         self.settings.increment.next =
-            bit_cast::<32, CFG_INCREMENT_BITS>(self.increment_field.val()) << self.increment_shift.val();
+            bit_cast::<32, CFG_INCREMENT_BITS>(self.increment_field.val())
+                << self.increment_shift.val();
         self.settings.data_bits.next = self
             .frame
             .q
