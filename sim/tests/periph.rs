@@ -89,7 +89,7 @@ mod regs {
 /// `rx` and a decoder on `tx`.
 mod bench {
     use rust_hdl::prelude::*;
-    use rust_hdl_uart::periph::regs::{self, Field, Register};
+    use rust_hdl_uart::periph::regs::{self, Register};
     use rust_hdl_uart::periph::uart_periph::UartPeriph;
     use rust_hdl_uart::sim::harness::line_format;
     use rust_hdl_uart::sim::line::{LineMonitor, SerialDriver};
@@ -212,11 +212,6 @@ mod bench {
 
         pub fn read(&mut self, reg: &Register) -> u32 {
             self.read_at(reg.offset)
-        }
-
-        pub fn field(&mut self, reg: &Register, field: &Field) -> u32 {
-            let w = self.read(reg);
-            field.get(w)
         }
 
         pub fn irq(&self) -> bool {

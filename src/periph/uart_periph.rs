@@ -957,10 +957,8 @@ impl<const A: usize> Logic for UartPeriph<A> {
                 self.read_word.next = 0.into();
             }
         }
-        if self.reg_addr.val() == self.a_txdata.val() {
-            if self.tx_fifo.full.val() {
-                self.read_word.next = self.mk_txdata_full.val();
-            }
+        if (self.reg_addr.val() == self.a_txdata.val()) & self.tx_fifo.full.val() {
+            self.read_word.next = self.mk_txdata_full.val();
         }
         if self.reg_addr.val() == self.a_levels.val() {
             self.read_word.next = (bit_cast::<32, 16>(self.rx_level.val())
