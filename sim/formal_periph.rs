@@ -444,9 +444,13 @@ fn yosys_script(check: &PCheck, design_file: &str) -> String {
         }
         s.push_str("cd ..\n");
     }
+    // (After `opt_clean`: `proc` leaves aliases of a probe wire, e.g. an `if` on it,
+    // which `connect -set` would otherwise leave undriven.)
+    s.push_str("opt_clean\n");
     for (wire, net) in check.group.probes() {
         s.push_str(&format!("connect -set {wire} {net}\n"));
     }
+    s.push_str("check -assert\n");
     s.push_str(&format!(
         "prep -top {top}\n\
          async2sync\n\
