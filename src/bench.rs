@@ -246,6 +246,9 @@ fn section_synth(results_dir: &Path) -> Result<Value> {
         crate::export::Design::Transmitter,
         crate::export::Design::Combined,
         crate::export::Design::CombinedCfg,
+        // uart_axil's 130 ports do not fit the cb132 package's I/O (nextpnr cannot place
+        // them), so it is not in this comparable set; see the README for its figures.
+        crate::export::Design::Wishbone,
     ] {
         let module = design.module_name();
         let verilog = crate::export::design_verilog(&config, design, module)?;
@@ -269,7 +272,7 @@ fn section_synth(results_dir: &Path) -> Result<Value> {
     rows.insert("method".into(), json!("yosys synth_ice40; nextpnr-ice40 --hx8k --package cb132 --freq 100 --pcf-allow-unconstrained --timing-allow-fail --seed 1,2,3; medians"));
     rows.insert(
         "targets".into(),
-        json!({"uart_logic_cells_max": 125, "uart_fmax_mhz_median_min": 190, "uart_cfg_logic_cells_max": 170, "uart_cfg_fmax_mhz_median_min": 170, "echo_fmax_mhz_median_min": 140}),
+        json!({"uart_logic_cells_max": 125, "uart_fmax_mhz_median_min": 190, "uart_cfg_logic_cells_max": 170, "uart_cfg_fmax_mhz_median_min": 170, "echo_fmax_mhz_median_min": 140, "uart_wb_logic_cells_max": 400, "uart_wb_fmax_mhz_median_min": 150}),
     );
     Ok(Value::Object(rows))
 }

@@ -17,6 +17,9 @@ mod flow;
 #[cfg(feature = "external-tools")]
 mod formal;
 mod loopback;
+mod periph;
+#[cfg(feature = "external-tools")]
+mod periph_cosim;
 #[cfg(feature = "external-tools")]
 mod periph_formal;
 mod properties;
