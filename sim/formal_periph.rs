@@ -23,6 +23,8 @@
 //! - Mutations (a changed line of the design's Verilog) and `defines` (switching on a
 //!   deliberately wrong assertion in a wrapper) exist only to show that a check can fail.
 
+use crate::config::UartConfig;
+use crate::export::{design_verilog, Design};
 use crate::periph::axil::AxiLiteAdapter;
 use crate::periph::fifo::Fifo;
 use crate::periph::wishbone::WishboneAdapter;
@@ -154,6 +156,11 @@ pub enum PGroup {
     /// `axil_props.sv` on the AXI4-Lite adapter: AXI4-Lite slave rules, one strobe per
     /// request with its payload, read data from the clock after the strobe.
     AxiLite,
+    /// `wb_props.sv` on the whole `uart_wb` export (16-entry FIFOs, the default
+    /// configuration): the same properties at its bus, the register port probed inside.
+    UartWb,
+    /// `axil_props.sv` on the whole `uart_axil` export.
+    UartAxil,
 }
 
 impl PGroup {
@@ -163,6 +170,8 @@ impl PGroup {
             PGroup::Fifo { width, abits } => format!("fifo{width}x{}", 1 << abits),
             PGroup::Wishbone => "wb".into(),
             PGroup::AxiLite => "axil".into(),
+            PGroup::UartWb => "uart_wb".into(),
+            PGroup::UartAxil => "uart_axil".into(),
         }
     }
 
@@ -170,8 +179,8 @@ impl PGroup {
     pub fn wrapper_module(self) -> &'static str {
         match self {
             PGroup::Fifo { .. } => "fifo_props",
-            PGroup::Wishbone => "wb_props",
-            PGroup::AxiLite => "axil_props",
+            PGroup::Wishbone | PGroup::UartWb => "wb_props",
+            PGroup::AxiLite | PGroup::UartAxil => "axil_props",
         }
     }
 
@@ -179,8 +188,8 @@ impl PGroup {
     pub fn wrapper_source(self) -> &'static str {
         match self {
             PGroup::Fifo { .. } => include_str!("formal/fifo_props.sv"),
-            PGroup::Wishbone => include_str!("formal/wb_props.sv"),
-            PGroup::AxiLite => include_str!("formal/axil_props.sv"),
+            PGroup::Wishbone | PGroup::UartWb => include_str!("formal/wb_props.sv"),
+            PGroup::AxiLite | PGroup::UartAxil => include_str!("formal/axil_props.sv"),
         }
     }
 
@@ -190,6 +199,8 @@ impl PGroup {
             PGroup::Fifo { .. } => "fifo_dut",
             PGroup::Wishbone => "wb_dut",
             PGroup::AxiLite => "axil_dut",
+            PGroup::UartWb => "uart_wb",
+            PGroup::UartAxil => "uart_axil",
         }
     }
 
@@ -205,6 +216,8 @@ impl PGroup {
             },
             PGroup::Wishbone => verilog_for(&mut WishboneAdapter::new()?, top),
             PGroup::AxiLite => verilog_for(&mut AxiLiteAdapter::new()?, top),
+            PGroup::UartWb => design_verilog(&UartConfig::default(), Design::Wishbone, top),
+            PGroup::UartAxil => design_verilog(&UartConfig::default(), Design::AxiLite, top),
         }
     }
 
@@ -241,6 +254,24 @@ impl PGroup {
                 ("p_read_capture".into(), "dut.read_capture.q".into()),
                 ("p_read_busy".into(), "dut.read_busy.q".into()),
             ],
+            PGroup::UartWb | PGroup::UartAxil => {
+                let mut p: Vec<(String, String)> = [
+                    "reg_addr",
+                    "reg_write",
+                    "reg_wdata",
+                    "reg_wstrb",
+                    "reg_read",
+                    "reg_rdata",
+                ]
+                .iter()
+                .map(|n| (n.to_string(), format!("dut.bus.{n}")))
+                .collect();
+                if self == PGroup::UartAxil {
+                    p.push(("p_read_capture".into(), "dut.bus.read_capture.q".into()));
+                    p.push(("p_read_busy".into(), "dut.bus.read_busy.q".into()));
+                }
+                p
+            }
         }
     }
 
@@ -419,6 +450,9 @@ fn yosys_script(check: &PCheck, design_file: &str) -> String {
     if check.group.words() == 16 {
         defines.push_str(" -DFIFO16");
     }
+    if matches!(check.group, PGroup::UartWb | PGroup::UartAxil) {
+        defines.push_str(" -DUART_TOP");
+    }
     let sets: String = check
         .group
         .parameters()
@@ -444,9 +478,13 @@ fn yosys_script(check: &PCheck, design_file: &str) -> String {
         }
         s.push_str("cd ..\n");
     }
+    // (After `opt_clean`: `proc` leaves aliases of a probe wire, e.g. an `if` on it,
+    // which `connect -set` would otherwise leave undriven.)
+    s.push_str("opt_clean\n");
     for (wire, net) in check.group.probes() {
         s.push_str(&format!("connect -set {wire} {net}\n"));
     }
+    s.push_str("check -assert\n");
     s.push_str(&format!(
         "prep -top {top}\n\
          async2sync\n\
