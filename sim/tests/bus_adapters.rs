@@ -144,12 +144,12 @@ impl Responder {
 
 fn random_req(rng: &mut Rng) -> Req {
     // A third of the accesses go to the word with the read side effect.
-    let word = if rng.next() % 3 == 0 {
+    let word = if rng.next().is_multiple_of(3) {
         0
     } else {
         (rng.next() % 64) as u8
     };
-    if rng.next() % 2 == 0 {
+    if rng.next().is_multiple_of(2) {
         Req::Write {
             word,
             data: rng.next() as u32,
@@ -306,7 +306,7 @@ fn wb_run(kind: WbMaster, seed: u64, count: usize, gap_percent: u64) -> (WbBench
                 // Pipelined: the cycle stays open while acks are due; garbage on the bus.
                 cyc: !outstanding.is_empty(),
                 stb: false,
-                we: rng.next() % 2 == 0,
+                we: rng.next().is_multiple_of(2),
                 adr: rng.next() as u8,
                 sel: 0xF,
                 dat: rng.next() as u32,
