@@ -91,11 +91,7 @@ impl<const W: usize, const A: usize> Bench<W, A> {
             len == depth,
             "cycle {c}: full, level {len}"
         );
-        assert_eq!(
-            self.dut.level.val().index() as usize,
-            len,
-            "cycle {c}: level"
-        );
+        assert_eq!(self.dut.level.val().index(), len, "cycle {c}: level");
         if let Some(&head) = self.model.front() {
             assert_eq!(
                 self.dut.read_data.val().index() as u64,
@@ -165,7 +161,7 @@ fn random_traffic<const W: usize, const A: usize>(seed: u64, cycles: u64) -> Cov
             write: rng.next() % 100 < phase.0,
             data: rng.next(),
             read: rng.next() % 100 < phase.1,
-            clear: rng.next() % 400 == 0,
+            clear: rng.next().is_multiple_of(400),
         };
         bench.step(ops);
     }
