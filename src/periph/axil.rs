@@ -41,7 +41,7 @@ pub struct AxiLiteAdapter {
     pub s_axil_awvalid: Signal<In, Bit>,
     /// Write address ready.
     pub s_axil_awready: Signal<Out, Bit>,
-    /// Write byte address; bits [7:2] select one of 64 words.
+    /// Write byte address; bits `[7:2]` select one of 64 words.
     pub s_axil_awaddr: Signal<In, Bits<8>>,
     /// Write data valid.
     pub s_axil_wvalid: Signal<In, Bit>,
@@ -61,7 +61,7 @@ pub struct AxiLiteAdapter {
     pub s_axil_arvalid: Signal<In, Bit>,
     /// Read address ready.
     pub s_axil_arready: Signal<Out, Bit>,
-    /// Read byte address; bits [7:2] select one of 64 words.
+    /// Read byte address; bits `[7:2]` select one of 64 words.
     pub s_axil_araddr: Signal<In, Bits<8>>,
     /// Read data valid.
     pub s_axil_rvalid: Signal<Out, Bit>,

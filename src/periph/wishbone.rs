@@ -40,7 +40,7 @@ pub struct WishboneAdapter {
     pub wb_stb: Signal<In, Bit>,
     /// The request is a write.
     pub wb_we: Signal<In, Bit>,
-    /// Byte address; bits [7:2] select one of 64 words, [1:0] are ignored.
+    /// Byte address; bits `[7:2]` select one of 64 words, `[1:0]` are ignored.
     pub wb_adr: Signal<In, Bits<8>>,
     /// Byte selects of a write.
     pub wb_sel: Signal<In, Bits<4>>,
