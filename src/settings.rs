@@ -12,9 +12,12 @@
 //!   therefore takes effect at the next frame boundary, never in the middle of a frame.
 //! - The outputs are registered and already decoded (`parity` code to three flags,
 //!   `data_bits` to the index of the last data bit), so no decode sits on the cores' paths.
-//! - At power-up the registers are zero, but both cores start between frames (the
-//!   receiver waits a whole frame of idle line, the transmitter is idle), so the ports'
-//!   values are taken on the first clock: power-up settings are whatever the ports carry.
+//! - At power-up the registers are zero; the ports' values are taken on the first clock,
+//!   and `loaded` rises a clock later. The receiver cannot start a frame that early (it
+//!   waits a whole frame of idle line); the wrappers hold the transmitter's `ready` low
+//!   until `loaded`, so no byte is ever sent with the power-up zeros (a frame of one data
+//!   bit: found by the formal check of `uart_tx_cfg`). Power-up settings are whatever the
+//!   ports carry.
 //!
 //! Parity codes are [`crate::config::Parity::code`]: 0 none, 1 even, 2 odd, 3 mark, 4 space; 5 to 7 act
 //! as none. `data_bits` outside 5 ..= the core's width gives frames of that many data
@@ -57,6 +60,9 @@ pub struct FrameSettings {
     pub parity_seed: Signal<Out, Bit>,
     /// Held `two_stop_bits`.
     pub two_stop: Signal<Out, Bit>,
+    /// The held settings come from the ports (low only in the first clock after power-up).
+    pub loaded: Signal<Out, Bit>,
+    loaded_flag: DFF<Bit>,
     held_sample_increment: DFF<Bits<32>>,
     held_last_data_bit: DFF<Bits<4>>,
     held_flags: DFF<Bits<4>>,
@@ -81,6 +87,8 @@ impl FrameSettings {
             parity_covers_data: Default::default(),
             parity_seed: Default::default(),
             two_stop: Default::default(),
+            loaded: Default::default(),
+            loaded_flag: Default::default(),
             held_sample_increment: Default::default(),
             held_last_data_bit: Default::default(),
             held_flags: Default::default(),
@@ -98,8 +106,11 @@ impl Logic for FrameSettings {
             clock,
             held_sample_increment,
             held_last_data_bit,
-            held_flags
+            held_flags,
+            loaded_flag
         );
+        self.loaded_flag.d.next = true;
+        self.loaded.next = self.loaded_flag.q.val();
         // Decode the parity code: 1 even, 2 odd, 3 mark, 4 space; anything else is none.
         self.flags_in.next = 0.into();
         if self.parity.val() == 1 {

@@ -419,9 +419,10 @@ impl<const D: usize> Logic for UartTxCfg<D> {
         self.core.two_stop_bits.next = self.settings.two_stop.val();
         self.core.reset.next = self.reset.val();
         self.core.data.next = self.data.val();
-        self.core.valid.next = self.valid.val();
+        // Not before the settings come from the ports (see `FrameSettings::loaded`).
+        self.core.valid.next = self.valid.val() & self.settings.loaded.val();
         self.core.break_line.next = self.break_line.val();
-        self.ready.next = self.core.ready.val();
+        self.ready.next = self.core.ready.val() & self.settings.loaded.val();
         self.tx.next = self.core.tx.val();
         self.busy.next = self.core.busy.val();
     }

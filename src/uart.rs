@@ -222,8 +222,9 @@ impl<const D: usize> Logic for UartCfg<D> {
         self.rx_break.next = self.receiver.break_detected.val();
         self.rx_overrun.next = self.receiver.overrun.val();
         self.transmitter.data.next = self.tx_data.val();
-        self.transmitter.valid.next = self.tx_valid.val();
-        self.tx_ready.next = self.transmitter.ready.val();
+        // Not before the settings come from the ports (see `FrameSettings::loaded`).
+        self.transmitter.valid.next = self.tx_valid.val() & self.settings.loaded.val();
+        self.tx_ready.next = self.transmitter.ready.val() & self.settings.loaded.val();
         self.transmitter.break_line.next = self.tx_break_line.val();
         self.tx.next = self.transmitter.tx.val();
         self.tx_busy.next = self.transmitter.busy.val();

@@ -392,3 +392,59 @@ fn a_core_too_narrow_for_the_configuration_is_an_error_not_a_panic() {
     );
     assert!(CfgBench::<9>::new(&timing).is_ok(), "wider is fine");
 }
+
+/// A byte offered from the very first clock after power-up goes out with the settings on
+/// the ports, not with the latch's power-up zeros (a defect the formal check of
+/// `uart_tx_cfg` found: the byte was taken in the first clock and sent with one data bit).
+#[test]
+fn a_byte_offered_at_power_up_goes_out_with_the_ports_settings() {
+    let timing = base().validate().unwrap();
+    let config = UartConfig {
+        data_bits: 7,
+        parity: Parity::Even,
+        stop_bits: 2,
+        ..base()
+    };
+    let ports = SettingsPorts::of(&config).unwrap();
+    let mut bench = CfgBench::<9>::new(&timing).unwrap();
+    let mut monitor = LineMonitor::new(real_format(&config), 1.0);
+    let mut inputs = UartInputs {
+        rx: true,
+        rx_ready: true,
+        tx_data: 0x55,
+        tx_valid: true,
+        ..Default::default()
+    };
+    let mut taken_at = None;
+    for cycle in 0..(config.frame_bits() as u64 + 2) * bit_clocks(&config) {
+        let ready = bench.apply(&inputs, &ports).unwrap();
+        if ready && inputs.tx_valid {
+            taken_at = Some(cycle);
+        }
+        let (_, tx) = bench.edge().unwrap();
+        if taken_at.is_some() {
+            inputs.tx_valid = false;
+        }
+        monitor.push(tx.tx);
+    }
+    assert_eq!(
+        taken_at,
+        Some(1),
+        "the byte is taken once the settings are loaded"
+    );
+    let frames: Vec<&MonitorEvent> = monitor.events().iter().collect();
+    assert!(
+        matches!(
+            frames.as_slice(),
+            [MonitorEvent::Frame {
+                data: 0x55,
+                parity_ok: true,
+                stop_ok: true,
+                ..
+            }]
+        ),
+        "{frames:?}; timing: {:?}",
+        monitor.timing_errors()
+    );
+    assert_eq!(monitor.timing_error_count(), 0);
+}
