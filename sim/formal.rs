@@ -116,6 +116,16 @@ impl Group {
                 ("lastb", "dut.core.last_bit.q"),
                 ("ph", "dut.core.bit_timer.phase.q"),
             ],
+            Group::Rx => &[
+                ("rst", "dut.core.state.q"),
+                ("sib", "dut.core.sample_in_bit.q"),
+                ("bidx", "dut.core.bit_index.q"),
+                ("shf", "dut.core.shift.q"),
+                ("rpsum", "dut.core.parity_sum.q"),
+                ("ralow", "dut.core.all_low.q"),
+                ("fdone", "dut.core.frame_done"),
+                ("rph", "dut.core.sampler.phase.q"),
+            ],
             _ => &[],
         }
     }
@@ -481,6 +491,21 @@ fn gcd(a: u64, b: u64) -> u64 {
     }
 }
 
+/// The receiver's proven tolerance in [`configs::tolerance_5n1`]: the sender's rate in
+/// 1/1024 bit per clock, slowest and fastest (nominal 128: 8 clocks per bit). 119 is
+/// -7.0 % (bits of 8.61 clocks), 135 is +5.5 % (bits of 7.59 clocks); at 136 (+6.25 %)
+/// BMC finds a frame whose low stop bit is missed (presented as good). The
+/// configuration's theoretical window is +-7.7 % (half a bit over the 6.5 bits to the
+/// stop bit's centre). The slow side reaches it to within the model's 1/128 resolution
+/// (the exact bound is 8.67 clocks per bit: the stop bit must have begun by the
+/// receiver's sample 52 clocks after the edge). The fast side cannot: the receiver sees
+/// the start edge only to the clock, 0 to 1 clock after it happened, and this
+/// configuration's restart phase (one clock of latency compensation: its sample phase
+/// has one fraction bit, so 1.5 clocks cannot be represented) leaves the samples up to a
+/// clock late, 1/8 bit; the stop bit's second sample then falls after a sender's stop bit
+/// once 7 of its bits are shorter than 53 clocks (+5.7 %).
+pub const TOLERANCE_STEPS: (u32, u32) = (119, 135);
+
 /// One bit of the RX group's modelled transmitter in phase units (`rx_props.sv`'s 2^UB):
 /// rates are given in 1/1024 bit per clock.
 pub const RX_UNIT: u64 = 1024;
@@ -576,6 +601,19 @@ pub fn wrapper_parameters(check: &Check) -> Result<Vec<(String, i64)>> {
             // and the byte is presented within a bit and 4 clocks of its stop bit.
             p.push(("MIN_WAIT".into(), (bit_min / 4).max(1)));
             p.push(("MAX_WAIT".into(), bit_max + 4));
+            // The receiver's timing, for the invariants that tie it to the model.
+            p.push(("INC".into(), design.sample.increment as i64));
+            p.push(("RESTART".into(), design.rx_restart_phase as i64));
+            p.push((
+                "RESTART_LATE".into(),
+                design
+                    .sample
+                    .phase_after(rust_hdl_uart::config::RX_EDGE_LATENCY_CLOCKS + 1.0)
+                    as i64,
+            ));
+            // Proven, not assumed: within the windows checked, the receiver always sees a
+            // start edge 3 clocks after it reaches the line (an invariant says so).
+            p.push(("LATE_MAX".into(), 0));
             p.push(("INVARIANTS".into(), invariants as i64));
         }
         Group::Loopback => {
@@ -1061,6 +1099,20 @@ pub mod configs {
             parity: Parity::Even,
             stop_bits: 2,
             ..quick_5n1()
+        }
+    }
+
+    /// 8 clocks per bit, 2 clocks per sample at 4x, 5N1: a frame is 56 clocks. The
+    /// tolerance theorem's configuration: at one clock per sample the receiver's samples
+    /// cannot be centred (see [`super::TOLERANCE_STEPS`]).
+    pub fn tolerance_5n1() -> UartConfig {
+        UartConfig {
+            clock_hz: 8_000_000,
+            baud: 1_000_000,
+            data_bits: 5,
+            parity: Parity::None,
+            stop_bits: 1,
+            oversample: 4,
         }
     }
 

@@ -34,7 +34,10 @@ module tx_props #(
     parameter TOL = 1,
     // The design's bit-timer restart phase in units of 2^31 / CL (CL must be a power of
     // two so those units are whole: the formal configurations pick such ratios).
-    parameter RESTART_UNITS = 1
+    parameter RESTART_UNITS = 1,
+    // 1: assert the invariants below (the model describes this design); 0: only the
+    // properties (a deliberately different model).
+    parameter INVARIANTS = 1
 ) (
     input clock,
     input reset,
@@ -235,6 +238,22 @@ module tx_props #(
         if (!busy) assert (tx);
     end
 
+    // ---- covers: every kind of frame is reachable (run with smtbmc -c) ----
+    reg [1:0] frames = 0;  // frames sent in a row, back to back
+    always @(posedge clock)
+        if (reset) frames <= 0;
+        else if (hs2 && mode == M_FRAME && frames != 2'd3) frames <= frames + 1;
+        else if (hs2) frames <= 1;
+    always @* begin
+        // A frame from idle, two frames back to back, a break after a frame, the mark
+        // after a break, and a reset in the middle of a frame.
+        cover (history && !rst1 && !rst2 && mode == M_FRAME && b == F && in_window(d));
+        cover (frames == 2'd2 && mode == M_FRAME && b == F && in_window(d));
+        cover (history && mode == M_BREAK && busy2 && !tx);
+        cover (history && !rst1 && !rst2 && mode == M_FRAME && bits == {F{1'b1}} && b == F);
+        cover (history && rst1 && !rst2 && mode == M_FRAME && b > 2);
+    end
+
     // ---- invariants: the reference model tied to the design's state ----
     // They make the properties inductive: k-induction starts from any state that
     // satisfies every assertion for k clocks, and without these a state in which the
@@ -318,7 +337,7 @@ module tx_props #(
     wire [4:0] pidx = DATA_BITS + 1 - (b - 1);
     wire pbit = bits[pidx];
 
-    always @* begin
+    always @* if (INVARIANTS) begin
         // age only counts 0, 1, 2 and then stays.
         assert (age != 2'd3);
         if (!history) assert (mode == M_IDLE);
