@@ -55,14 +55,25 @@ pub enum Group {
     /// `overrun_props.sv`: `overrun` rises exactly when a frame completes while the
     /// previous byte is held, the held byte is kept, and the flag stays until `reset`.
     Overrun,
+    /// `tx_cfg_props.sv`: the transmitter group on `uart_tx_cfg`, the frame format
+    /// (data bits, parity, stop bits) chosen by the solver on the settings ports, valid
+    /// and changed only between frames; the increment port tied to the configuration's.
+    TxCfg,
 }
 
 impl Group {
-    pub const ALL: [Group; 4] = [Group::Tx, Group::Rx, Group::Loopback, Group::Overrun];
+    pub const ALL: [Group; 5] = [
+        Group::Tx,
+        Group::Rx,
+        Group::Loopback,
+        Group::Overrun,
+        Group::TxCfg,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Group::Tx => "tx",
+            Group::TxCfg => "tx_cfg",
             Group::Rx => "rx",
             Group::Loopback => "loopback",
             Group::Overrun => "overrun",
@@ -73,6 +84,7 @@ impl Group {
     pub fn wrapper_module(self) -> &'static str {
         match self {
             Group::Tx => "tx_props",
+            Group::TxCfg => "tx_cfg_props",
             Group::Rx => "rx_props",
             Group::Loopback => "loopback_props",
             Group::Overrun => "overrun_props",
@@ -83,6 +95,7 @@ impl Group {
     pub fn wrapper_source(self) -> &'static str {
         match self {
             Group::Tx => include_str!("formal/tx_props.sv"),
+            Group::TxCfg => include_str!("formal/tx_cfg_props.sv"),
             Group::Rx => include_str!("formal/rx_props.sv"),
             Group::Loopback => include_str!("formal/loopback_props.sv"),
             Group::Overrun => include_str!("formal/overrun_props.sv"),
@@ -93,6 +106,7 @@ impl Group {
     pub fn design(self) -> Design {
         match self {
             Group::Tx => Design::Transmitter,
+            Group::TxCfg => Design::TransmitterCfg,
             Group::Rx | Group::Overrun => Design::Receiver,
             Group::Loopback => Design::Combined,
         }
@@ -105,17 +119,8 @@ impl Group {
     fn probes(self) -> &'static [(&'static str, &'static str)] {
         match self {
             Group::Overrun => &[("wb_frame_done", "dut.core.frame_done")],
-            Group::Tx => &[
-                ("st", "dut.core.state.q"),
-                ("bl", "dut.core.bits_left.q"),
-                ("fr", "dut.core.frame.q"),
-                ("blow", "dut.core.bit_low.q"),
-                ("llow", "dut.core.line_low.q"),
-                ("psum", "dut.core.parity_sum.q"),
-                ("pnext", "dut.core.parity_next.q"),
-                ("lastb", "dut.core.last_bit.q"),
-                ("ph", "dut.core.bit_timer.phase.q"),
-            ],
+            Group::Tx => &TX_PROBES[..9],
+            Group::TxCfg => &TX_PROBES,
             Group::Rx => &[
                 ("rst", "dut.core.state.q"),
                 ("sib", "dut.core.sample_in_bit.q"),
@@ -130,6 +135,21 @@ impl Group {
         }
     }
 }
+
+/// The transmitter's registers the TX invariants read; the last two only in `uart_tx_cfg`.
+const TX_PROBES: [(&str, &str); 11] = [
+    ("st", "dut.core.state.q"),
+    ("bl", "dut.core.bits_left.q"),
+    ("fr", "dut.core.frame.q"),
+    ("blow", "dut.core.bit_low.q"),
+    ("llow", "dut.core.line_low.q"),
+    ("psum", "dut.core.parity_sum.q"),
+    ("pnext", "dut.core.parity_next.q"),
+    ("lastb", "dut.core.last_bit.q"),
+    ("ph", "dut.core.bit_timer.phase.q"),
+    ("hldb", "dut.settings.held_last_data_bit.q"),
+    ("hflags", "dut.settings.held_flags.q"),
+];
 
 /// SMT solvers yosys-smtbmc can drive, with the Debian package that ships each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -281,6 +301,8 @@ pub struct Check {
     /// a property failing, not an invariant. Always off when `model` differs from
     /// `config`, since the invariants describe the design.
     pub invariants: bool,
+    /// Further wrapper parameters, set after the computed ones (see each wrapper).
+    pub extra_parameters: Vec<(String, i64)>,
     /// Where the tools are looked for (and yosys-smtbmc's PATH); `None`: [`search_path`].
     pub search_path: Option<std::ffi::OsString>,
 }
@@ -311,7 +333,14 @@ impl Check {
             search_path: None,
             sender_steps: None,
             invariants: true,
+            extra_parameters: Vec::new(),
         }
+    }
+
+    /// Sets a further wrapper parameter.
+    pub fn with_parameter(mut self, name: &str, value: i64) -> Check {
+        self.extra_parameters.push((name.to_string(), value));
+        self
     }
 
     /// Checks the properties alone, without the invariants (see [`Check::invariants`]).
@@ -540,17 +569,18 @@ pub fn wrapper_parameters(check: &Check) -> Result<Vec<(String, i64)>> {
     let frame_clocks = (model.frame_bits() as f64 * clocks_per_bit).ceil() as i64;
     // Clocks after power-up before the receiver is armed.
     let arm = arm_clocks(&design.config)? as i64;
-    let mut p: Vec<(String, i64)> = vec![
-        ("DATA_BITS".into(), model.data_bits as i64),
-        ("PARITY".into(), parity_code(model.parity)),
-        ("STOP_BITS".into(), model.stop_bits as i64),
-    ];
+    let mut p: Vec<(String, i64)> = vec![("DATA_BITS".into(), model.data_bits as i64)];
+    if check.group != Group::TxCfg {
+        // (The run-time configurable group's frame format is on ports, chosen by the solver.)
+        p.push(("PARITY".into(), parity_code(model.parity)));
+        p.push(("STOP_BITS".into(), model.stop_bits as i64));
+    }
     // The invariants tie the wrapper's model to the design's state, so they hold only
     // when the model describes the design; a deliberately different model is checked
     // against the properties alone.
     let invariants = check.invariants && *model == design.config;
     match check.group {
-        Group::Tx => {
+        Group::Tx | Group::TxCfg => {
             p.push(("CL".into(), cl as i64));
             p.push(("BD".into(), bd as i64));
             p.push(("TOL".into(), tol as i64));
@@ -563,7 +593,12 @@ pub fn wrapper_parameters(check: &Check) -> Result<Vec<(String, i64)>> {
                     );
                 }
                 let unit = (1u64 << 31) / cl;
-                let restart = design.tx_restart_phase as u64;
+                // The run-time core restarts its bit timer at the increment (one clock).
+                let restart = if check.group == Group::TxCfg {
+                    bd * unit
+                } else {
+                    design.tx_restart_phase as u64
+                };
                 if restart % unit != 0 || (design.bit.increment as u64 * cl) != (bd << 31) {
                     bail!("the TX invariants need an exact bit increment of BD / CL");
                 }
@@ -572,6 +607,9 @@ pub fn wrapper_parameters(check: &Check) -> Result<Vec<(String, i64)>> {
                 0
             };
             p.push(("RESTART_UNITS".into(), units as i64));
+            if check.group == Group::TxCfg {
+                p.push(("INCREMENT".into(), design.cfg_increment as i64));
+            }
             p.push(("INVARIANTS".into(), invariants as i64));
         }
         Group::Rx => {
@@ -622,6 +660,7 @@ pub fn wrapper_parameters(check: &Check) -> Result<Vec<(String, i64)>> {
         }
         Group::Overrun => {}
     }
+    p.extend(check.extra_parameters.iter().cloned());
     Ok(p)
 }
 
@@ -1116,6 +1155,15 @@ pub mod configs {
         }
     }
 
+    /// 4 clocks per bit, 1 clock per sample at 4x, 6N1: the run-time configurable group's
+    /// configuration (its data port is 6 bits wide, so frames of 5 and 6 data bits).
+    pub fn quick_6n1() -> UartConfig {
+        UartConfig {
+            data_bits: 6,
+            ..quick_5n1()
+        }
+    }
+
     /// Clocks in `frames` whole frames of `config`.
     pub fn frame_clocks(config: &UartConfig, frames: u32) -> u32 {
         (frames as f64 * config.frame_bits() as f64 * config.clock_hz as f64 / config.baud as f64)
@@ -1140,7 +1188,7 @@ pub fn two_frame_depth(group: Group, config: &UartConfig) -> Result<u32> {
     Ok(match group {
         // Handshake in clock 0, start bit from clock 2, both frames ended, and the check
         // of the clock after.
-        Group::Tx => frames + 3,
+        Group::Tx | Group::TxCfg => frames + 3,
         Group::Rx | Group::Loopback | Group::Overrun => arm_clocks(config)? + frames + bit + 4,
     })
 }
@@ -1180,11 +1228,11 @@ pub fn default_solver() -> (Solver, Option<String>) {
 pub fn expected_time(group: Group, depth: u32, solver: Solver) -> Duration {
     // (depth, seconds) measured for each solver.
     let (d0, s0) = match (solver, group) {
-        (Solver::Yices | Solver::Cvc5, Group::Tx) => (59.0, 82.0),
+        (Solver::Yices | Solver::Cvc5, Group::Tx | Group::TxCfg) => (59.0, 82.0),
         (Solver::Yices | Solver::Cvc5, Group::Rx) => (129.0, 86.0),
         (Solver::Yices | Solver::Cvc5, Group::Loopback) => (103.0, 56.0),
         (Solver::Yices | Solver::Cvc5, Group::Overrun) => (103.0, 19.0),
-        (_, Group::Tx) => (28.0, 38.0),
+        (_, Group::Tx | Group::TxCfg) => (28.0, 38.0),
         (_, Group::Rx) => (86.0, 67.0),
         (_, Group::Loopback) => (74.0, 51.0),
         (_, Group::Overrun) => (85.0, 71.0),
@@ -1214,7 +1262,7 @@ pub fn hang_guard(expected: Duration) -> Duration {
 pub fn bmc_depth(group: Group, config: &UartConfig, solver: Solver) -> Result<u32> {
     let full = two_frame_depth(group, config)?;
     let z3_cap = match group {
-        Group::Tx => 28,
+        Group::Tx | Group::TxCfg => 28,
         Group::Rx => 84,
         Group::Loopback => 74,
         Group::Overrun => 75,

@@ -376,6 +376,9 @@ module tx_props #(
                     assert (par_want == pbit);
                 if (PB && (PARITY == 3 || PARITY == 4) && cb <= DATA_BITS)
                     assert (psum == (PARITY == 3));
+                // Mark and space: the model's parity bit is the constant.
+                if (PB && (PARITY == 3 || PARITY == 4) && b - 1 <= DATA_BITS + 1)
+                    assert (pbit == (PARITY == 3));
                 // `moved`: the edge of boundary b was seen in the window's earlier clocks.
                 if (b < F) assert (moved == (in_window(d - SBD) && tx1 == bits[1]));
                 else assert (!moved);
