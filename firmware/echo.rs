@@ -7,9 +7,7 @@
 //! - `rst_n` (the active-low button) passes a 2-flip-flop synchroniser; the synchronous reset
 //!   it drives is held for as long as the button is down (and for the first two clocks
 //!   after power-up). Reset returns the receiver to waiting for an idle line, the
-//!   transmitter to idle-high, turns every LED off and empties the FIFO (one entry a clock:
-//!   a reset of [`FIFO_DEPTH`] + 2 clocks, about 5 µs at 100 MHz, empties it from full; a
-//!   button press lasts milliseconds).
+//!   transmitter to idle-high, turns every LED off and empties the FIFO.
 //! - Every clean frame (no framing, parity or break flag) is sent back unchanged, in order,
 //!   with the transmitter's timing: back to back while the FIFO has bytes.
 //! - The FIFO holds [`FIFO_DEPTH`] bytes (one SB_RAM40_4K for 5-8 data bits, two for 9). The
@@ -28,6 +26,7 @@
 //! - Everything comes from one [`Timing`]: the same configuration for both directions.
 
 use crate::config::Timing;
+use crate::periph::fifo::Fifo;
 use crate::rx::UartRx;
 use crate::tx::UartTx;
 use rust_hdl::prelude::*;
@@ -37,10 +36,10 @@ pub const FIFO_ADDRESS_BITS: usize = 9;
 /// Bytes the FIFO holds.
 pub const FIFO_DEPTH: usize = 1 << FIFO_ADDRESS_BITS;
 
-/// The block RAM FIFO between receiver and transmitter (rust-hdl's synchronous FIFO:
-/// `data_out` shows the oldest entry while `empty` is low; `read` takes it).
-pub type EchoFifo<const D: usize> =
-    SynchronousFIFO<Bits<D>, FIFO_ADDRESS_BITS, { FIFO_ADDRESS_BITS + 1 }, 1>;
+/// The block RAM FIFO between receiver and transmitter: the peripheral's FIFO, whose
+/// `full` and `empty` come from flip-flops. (rust-hdl's SynchronousFIFO computes them from
+/// its pointers: that comparison was the firmware's critical path, 120 MHz.)
+pub type EchoFifo<const D: usize> = Fifo<D, FIFO_ADDRESS_BITS>;
 
 #[derive(LogicBlock)]
 pub struct EchoFirmware<const D: usize> {
@@ -92,7 +91,7 @@ impl<const D: usize> EchoFirmware<D> {
             button_synced: Default::default(),
             reset: Default::default(),
             receiver: UartRx::new(timing)?,
-            fifo: Default::default(),
+            fifo: Fifo::new()?,
             transmitter: UartTx::new(timing)?,
             take_byte: Default::default(),
             frame_bad: Default::default(),
@@ -133,17 +132,17 @@ impl<const D: usize> Logic for EchoFirmware<D> {
             | self.receiver.break_detected.val();
         self.receiver.ready.next = !self.fifo.full.val() | self.frame_bad.val();
         self.take_byte.next = self.receiver.valid.val() & !self.fifo.full.val();
-        self.fifo.data_in.next = self.receiver.data.val();
+        self.fifo.write_data.next = self.receiver.data.val();
         self.fifo.write.next = self.take_byte.val() & !self.frame_bad.val();
 
         // FIFO -> transmitter. The transmitter takes `data` in the cycle valid and ready
         // are both high; the FIFO shows its oldest entry whenever it is not empty. During
         // reset the transmitter is not ready and the FIFO is drained instead.
-        self.transmitter.data.next = self.fifo.data_out.val();
+        self.transmitter.data.next = self.fifo.read_data.val();
         self.transmitter.valid.next = !self.fifo.empty.val();
         self.transmitter.break_line.next = false;
-        self.fifo.read.next =
-            !self.fifo.empty.val() & (self.transmitter.ready.val() | self.reset.val());
+        self.fifo.clear.next = self.reset.val();
+        self.fifo.read.next = !self.fifo.empty.val() & self.transmitter.ready.val();
         self.usb_tx.next = self.transmitter.tx.val();
 
         // LEDs.

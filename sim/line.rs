@@ -31,8 +31,9 @@
 //!   can re-arm before whatever is queued next.
 //! * A break is the line low from the start bit through the *first* stop bit; both the
 //!   driver's expectations and the monitor use that definition.
-//! * The monitor treats a start edge within tolerance of the end of the previous frame as
-//!   the next frame of the same burst; a later one is an idle gap (an error only with
+//! * The monitor treats a start edge within tolerance (or the distance set by
+//!   [`LineMonitor::restarts_beyond`]) of the end of the previous frame as the next frame
+//!   of the same burst; a later one is an idle gap (an error only with
 //!   [`LineMonitor::back_to_back`]). Give it the baud the transmitter really produces.
 
 use std::collections::VecDeque;
@@ -770,6 +771,8 @@ pub struct LineMonitor {
     /// Bits from the start bit through the first stop bit.
     through_stop1: usize,
     back_to_back: bool,
+    /// How far off the burst's grid a start edge may be and still continue the burst.
+    join: f64,
     clock: u64,
     prev_level: bool,
     last_fall: u64,
@@ -803,6 +806,7 @@ impl LineMonitor {
             n_bits: format.frame_bits() as usize,
             through_stop1: (format.frame_bits() - format.stop_bits + 1) as usize,
             back_to_back: false,
+            join: tolerance_clocks,
             clock: 0,
             prev_level: true,
             last_fall: 0,
@@ -824,6 +828,24 @@ impl LineMonitor {
     /// tolerance is taken as a gap and only shows in the idle statistics.
     pub fn back_to_back(mut self) -> Self {
         self.back_to_back = true;
+        self
+    }
+
+    /// For a transmitter that restarts its bit clock when it starts from idle (a gap of
+    /// any length, a fraction of a bit included): a start edge more than `clocks` off the
+    /// burst's grid begins a new burst anchored at the edge itself, instead of joining the
+    /// burst (the default joins anything within the tolerance). Without this, a restart
+    /// just inside the tolerance joins the burst and its frame's later edges, off by that
+    /// much plus rounding, land just outside it: a false timing error. `clocks` must leave
+    /// room for rounding below the tolerance; drift across a burst is still caught as long
+    /// as it stays under `clocks` per frame.
+    pub fn restarts_beyond(mut self, clocks: f64) -> Self {
+        assert!(
+            (0.0..=self.tol).contains(&clocks),
+            "join distance must be in [0, tolerance {}], got {clocks}",
+            self.tol
+        );
+        self.join = clocks;
         self
     }
 
@@ -944,7 +966,7 @@ impl LineMonitor {
         let cf = c as f64;
         let on_grid = self
             .grid
-            .filter(|g| (cf - (g.t0 + g.next_k as f64 * self.cpb)).abs() <= self.tol + EPS);
+            .filter(|g| (cf - (g.t0 + g.next_k as f64 * self.cpb)).abs() <= self.join + EPS);
         let (burst_t0, k0) = match on_grid {
             Some(g) => {
                 self.record_gap(0.0);
@@ -1753,6 +1775,49 @@ mod tests {
         assert_eq!(m.min_idle_before_start_bits(), Some(0.0));
         assert!(run(-2000.0, 0xFF, true).timing_error_count() > 0);
         assert_eq!(run(0.0, 0xFF, true).timing_error_count(), 0);
+    }
+
+    #[test]
+    fn monitor_restart_near_the_tolerance_is_a_new_burst_not_an_error() {
+        // 16.5 clocks per bit, tolerance 4. The first frame starts at 16.5 (seen at 17) and
+        // ends at 181.5; the burst's grid puts the next start at 182. The transmitter
+        // restarts after 4.3 clocks idle: start at 185.8, seen at 186 (4.0 off the grid,
+        // inside the tolerance), its next edge at 202.3, seen at 203: 4.5 off the grid,
+        // but 0.5 off its own (and so on for its edges at 269 and 335).
+        let format = fmt(1_650_000.0, 100_000.0, 8, LineParity::None, 1);
+        let run = |join: Option<f64>| -> LineMonitor {
+            let mut d = SerialDriver::new(format, 5);
+            let mut m = LineMonitor::new(format, 4.0);
+            if let Some(join) = join {
+                m = m.restarts_beyond(join);
+            }
+            d.idle_bits(1.0);
+            d.frame(0x0F);
+            d.idle_bits(4.3 / 16.5);
+            d.frame(0x0F);
+            d.idle_bits(1.0);
+            for _ in 0..d.clocks_queued() {
+                m.push(d.next_level());
+            }
+            compare_events(d.expected(), &monitor_rx(m.events())).unwrap();
+            m
+        };
+        let joined = run(None);
+        assert_eq!(
+            joined.timing_error_count(),
+            3,
+            "{:?}",
+            joined.timing_errors()
+        );
+        assert!(joined.timing_errors()[0].contains("clock 203"));
+        let restarted = run(Some(2.0));
+        assert_eq!(
+            restarted.timing_error_count(),
+            0,
+            "{:?}",
+            restarted.timing_errors()
+        );
+        assert!(restarted.max_idle_before_start_bits().unwrap() > 0.2);
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod bridge;
 pub mod cosim;
 pub mod duts;
 pub mod formal;
+pub mod formal_periph;
 pub mod harness;
 pub mod line;
 pub mod lint;

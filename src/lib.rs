@@ -67,6 +67,8 @@ pub mod flow;
 #[cfg(feature = "host")]
 pub mod host;
 #[deny(missing_docs)]
+pub mod periph;
+#[deny(missing_docs)]
 pub mod rx;
 #[deny(missing_docs)]
 pub mod settings;

@@ -4,7 +4,7 @@
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use rust_hdl_uart::config::{Parity, UartConfig};
-use rust_hdl_uart::export::{write_verilog_with, ExportOptions};
+use rust_hdl_uart::export::{write_verilog_with, Design, ExportOptions};
 use rust_hdl_uart::firmware::{bitstream_path, build, build_dir, flash, Board, Firmware};
 use rust_hdl_uart::tools::{Progress, Toolchain};
 use std::path::{Path, PathBuf};
@@ -208,6 +208,7 @@ fn run(cli: Cli) -> Result<()> {
             let config = config.resolve()?;
             let options = ExportOptions {
                 name,
+                designs: Design::for_config(&config),
                 yosys_timeout,
                 tools: Toolchain::from_env().with_progress(Progress::Quiet),
                 ..ExportOptions::default()

@@ -73,11 +73,13 @@ fn listing(dir: &Path) -> Vec<String> {
 fn std_files() -> Vec<String> {
     [
         "uart.v",
+        "uart_axil.v",
         "uart_cfg.v",
         "uart_rx.v",
         "uart_rx_cfg.v",
         "uart_tx.v",
         "uart_tx_cfg.v",
+        "uart_wb.v",
     ]
     .map(String::from)
     .to_vec()
@@ -204,11 +206,13 @@ fn cli_name_names_modules_and_files_and_rejects_bad_names() {
         listing(&dir.join("v")),
         [
             "console.v",
+            "console_axil.v",
             "console_cfg.v",
             "console_rx.v",
             "console_rx_cfg.v",
             "console_tx.v",
-            "console_tx_cfg.v"
+            "console_tx_cfg.v",
+            "console_wb.v"
         ]
     );
     let rx = std::fs::read_to_string(dir.join("v/console_rx.v")).unwrap();

@@ -3,11 +3,13 @@
 //! Verilator, nextpnr or a solver.
 
 mod bridge;
+mod bus_adapters;
 #[cfg(feature = "cli")]
 mod cli;
 mod common;
 mod consumer;
 mod export;
+mod fifo;
 #[cfg(feature = "flow")]
 mod firmware;
 #[cfg(feature = "flow")]
@@ -15,6 +17,11 @@ mod flow;
 #[cfg(feature = "external-tools")]
 mod formal;
 mod loopback;
+mod periph;
+#[cfg(feature = "external-tools")]
+mod periph_cosim;
+#[cfg(feature = "external-tools")]
+mod periph_formal;
 mod properties;
 mod receiver;
 mod runtime;

@@ -1,5 +1,5 @@
 //! The virtual board (src/host) driven through its PTY by real serial clients: pyserial
-//! (sim/clients/echo_stream.py), the Rust `serialport` crate, and the link tester; its
+//! (sim/clients/echo_stream.py), the Rust `serialport` crate, picocom and the link tester; its
 //! LEDs, reset, fault injection and clean stop; the link tester's error messages.
 //!
 //! All runs use the echo firmware in the bitstream's own configuration (115200 8N1 at a
@@ -610,4 +610,67 @@ fn sim_board_command_takes_reset_and_quit_keys() {
         std::thread::sleep(Duration::from_millis(20));
     };
     assert!(status.success(), "{status}");
+}
+
+/// picocom, the terminal the README tells people to use, as a client: what is typed (here
+/// piped into it) comes back on its screen, byte for byte. Printable text only, as typed:
+/// picocom itself acts on Ctrl-A.
+#[test]
+fn picocom_talks_to_the_echo() {
+    let board = start(|_| {});
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let typed: Vec<u8> = (0..1000)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,-"
+                [(state >> 40) as usize % 66]
+        })
+        .collect();
+    let mut picocom = Command::new("picocom")
+        .args(["--baud", "115200", "--quiet"])
+        .arg(board.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start picocom ({e}): run `make tools`"));
+    // stdin stays open: picocom would quit at its end, before the echo is back.
+    let mut keyboard = picocom.stdin.take().unwrap();
+    keyboard.write_all(&typed).unwrap();
+    keyboard.flush().unwrap();
+    let mut screen = picocom.stdout.take().unwrap();
+    let expected = typed.len();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut got = Vec::new();
+        let mut buf = [0u8; 256];
+        while got.len() < expected {
+            match screen.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+        let _ = tx.send(got);
+    });
+    // A hang guard: 1000 bytes take about 15 s here.
+    let got = rx.recv_timeout(Duration::from_secs(600));
+    let _ = picocom.kill();
+    let status = picocom.wait().unwrap();
+    let mut errors = String::new();
+    if let Some(mut e) = picocom.stderr.take() {
+        let _ = e.read_to_string(&mut errors);
+    }
+    let got = got.unwrap_or_else(|_| panic!("no echo within the hang guard; picocom: {errors}"));
+    assert_eq!(
+        String::from_utf8_lossy(&got),
+        String::from_utf8_lossy(&typed),
+        "picocom ({status}): {errors}"
+    );
+    drop(keyboard);
+    let stats = board.stop().unwrap();
+    assert_eq!(stats.frames_to_board, 1000);
+    assert_eq!(stats.bytes_to_pty, 1000);
+    no_bugs(&stats);
 }

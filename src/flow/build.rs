@@ -727,7 +727,8 @@ fn median(mut values: Vec<f64>) -> Option<f64> {
     })
 }
 
-/// Measures logic cells and Fmax of `top` with the tools on PATH.
+/// Measures logic cells and Fmax of `top` with the tools on PATH, placed on the Cu's
+/// HX8K cb132 (the NOTES method).
 pub fn measure_resources(
     verilog: &str,
     top: &str,
@@ -745,6 +746,37 @@ pub fn measure_resources(
     )
 }
 
+/// HX8K packages [`measure_resources_on`] accepts: the Cu's cb132, and ct256 for designs
+/// with more ports than cb132 has I/O (an AXI4-Lite slave has about 130).
+pub const MEASURE_PACKAGES: [&str; 2] = ["cb132", "ct256"];
+
+/// Like [`measure_resources`] on another HX8K package of [`MEASURE_PACKAGES`]: the same
+/// die and fabric, so cells and Fmax stay comparable; only the I/O ring differs.
+pub fn measure_resources_on(
+    verilog: &str,
+    top: &str,
+    work_dir: &Path,
+    seeds: &[u64],
+    timeout: Duration,
+    package: &str,
+) -> Result<ResourceFigures> {
+    if !MEASURE_PACKAGES.contains(&package) {
+        bail!(
+            "package {package:?} is not one of {}",
+            MEASURE_PACKAGES.join(", ")
+        );
+    }
+    measure_on(
+        verilog,
+        top,
+        work_dir,
+        seeds,
+        timeout,
+        &Toolchain::from_env(),
+        package,
+    )
+}
+
 /// Like [`measure_resources`] with a given toolchain.
 pub fn measure_resources_with(
     verilog: &str,
@@ -753,6 +785,18 @@ pub fn measure_resources_with(
     seeds: &[u64],
     timeout: Duration,
     tc: &Toolchain,
+) -> Result<ResourceFigures> {
+    measure_on(verilog, top, work_dir, seeds, timeout, tc, "cb132")
+}
+
+fn measure_on(
+    verilog: &str,
+    top: &str,
+    work_dir: &Path,
+    seeds: &[u64],
+    timeout: Duration,
+    tc: &Toolchain,
+    package: &str,
 ) -> Result<ResourceFigures> {
     check_module_name(top)?;
     if seeds.is_empty() {
@@ -777,7 +821,7 @@ pub fn measure_resources_with(
         let args: Vec<&OsStr> = vec![
             "--hx8k".as_ref(),
             "--package".as_ref(),
-            "cb132".as_ref(),
+            package.as_ref(),
             "--json".as_ref(),
             "top.json".as_ref(),
             "--freq".as_ref(),

@@ -25,9 +25,9 @@ pub mod pcf;
 pub use crate::tools;
 
 pub use build::{
-    build_bitstream, build_bitstream_with, measure_resources, measure_resources_with, BuildReport,
-    BuildRequest, ClockReport, MeasureOutcome, ResourceFigures, SeedAttempt, SeedFigures,
-    SeedOutcome,
+    build_bitstream, build_bitstream_with, measure_resources, measure_resources_on,
+    measure_resources_with, BuildReport, BuildRequest, ClockReport, MeasureOutcome,
+    ResourceFigures, SeedAttempt, SeedFigures, SeedOutcome, MEASURE_PACKAGES,
 };
 pub use flash::{flash, flash_with};
 pub use pcf::{check_constraints, ports_from_verilog, Pcf, Port, PortDirection};

@@ -1,0 +1,690 @@
+//! Formal checks and synthesis figures of the peripheral's building blocks: the FIFO,
+//! the Wishbone and AXI4-Lite adapters, and (once they exist) the whole exported
+//! peripherals `uart_wb` / `uart_axil`.
+//!
+//! Each property group is a SystemVerilog wrapper in `sim/formal/` that instantiates the
+//! block's exported Verilog (the text [`crate::sim::cosim::verilog_for`] gives, the same
+//! rust-hdl output the exports ship) and states the properties as assertions; assumptions
+//! only constrain inputs. Where induction needs to know the block's internal state, the
+//! wrapper reads it through probes: the design is flattened and each probe wire of the
+//! wrapper is connected to an internal net (`connect -set`), as the cores' runner does.
+//! The FIFO's memory is mapped to flip-flops first (`memory_map`) so its words can be
+//! probed.
+//!
+//! The flow is the cores' (see [`crate::sim::formal`], whose process runner, tool lookup
+//! and hang guard this module uses): `read_verilog -formal` → `prep` → `async2sync;
+//! dffunmap` → `write_smt2 -wires` → `yosys-smtbmc [-i] -t N -s SOLVER`.
+//!
+//! Guarantees:
+//! - A missing tool is an error naming it and its package; nothing is skipped.
+//! - Every tool run is bounded by the check's hang guard and logged in the work directory;
+//!   a run stopped by it is [`PVerdict::TimedOut`], never a property failure.
+//! - The outcome says what was proven: BMC depth, or the k at which induction closed.
+//! - Mutations (a changed line of the design's Verilog) and `defines` (switching on a
+//!   deliberately wrong assertion in a wrapper) exist only to show that a check can fail.
+
+use crate::config::UartConfig;
+use crate::export::{design_verilog, Design};
+use crate::periph::axil::AxiLiteAdapter;
+use crate::periph::fifo::Fifo;
+use crate::periph::wishbone::WishboneAdapter;
+use crate::sim::cosim::verilog_for;
+use crate::sim::formal::{hang_guard, last_lines, locate_in, run_bounded, search_path, Solver};
+use anyhow::{bail, Context, Result};
+use rust_hdl::core::block::Block;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Verilog of any rust-hdl block under module name `top` (sub-modules `top$...`).
+pub fn block_verilog<B: Block>(block: &mut B, top: &str) -> Result<String> {
+    verilog_for(block, top)
+}
+
+/// Cell counts of a yosys `synth_ice40` run (the `stat` of the flattened top).
+#[derive(Clone, Debug, Default)]
+pub struct CellCount {
+    /// Cells by type (`SB_LUT4`, `SB_DFF`, `SB_RAM40_4K`, ...).
+    pub by_type: BTreeMap<String, u64>,
+}
+
+impl CellCount {
+    /// Cells of one type (0 when there are none).
+    pub fn of(&self, cell: &str) -> u64 {
+        self.by_type.get(cell).copied().unwrap_or(0)
+    }
+
+    /// Flip-flops of every `SB_DFF*` kind.
+    pub fn flip_flops(&self) -> u64 {
+        self.by_type
+            .iter()
+            .filter(|(k, _)| k.starts_with("SB_DFF"))
+            .map(|(_, v)| v)
+            .sum()
+    }
+
+    /// LUT4s.
+    pub fn luts(&self) -> u64 {
+        self.of("SB_LUT4")
+    }
+}
+
+impl fmt::Display for CellCount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} LUT4, {} FF, {} carry, {} SB_RAM40_4K",
+            self.luts(),
+            self.flip_flops(),
+            self.of("SB_CARRY"),
+            self.of("SB_RAM40_4K")
+        )
+    }
+}
+
+/// Runs `yosys synth_ice40 -top top` on `verilog` in `dir` (emptied first) and returns its
+/// cell counts. `time_limit` is a hang guard (synthesis of these blocks takes seconds).
+pub fn ice40_cells(
+    verilog: &str,
+    top: &str,
+    dir: &Path,
+    time_limit: Duration,
+) -> Result<CellCount> {
+    let path = search_path();
+    let yosys = locate_in("yosys", &path)?;
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::write(dir.join("design.v"), verilog)?;
+    let log = dir.join("synth.log");
+    let ran = run_bounded(
+        &yosys,
+        &[
+            "-p".into(),
+            format!("read_verilog design.v; synth_ice40 -top {top}; tee -o stat.txt stat"),
+        ],
+        dir,
+        &log,
+        Instant::now() + time_limit,
+        &path,
+    )?;
+    if ran.timed_out {
+        bail!(
+            "hang guard: yosys synth_ice40 did not finish within {:.0} s; log {}",
+            time_limit.as_secs_f64(),
+            log.display()
+        );
+    }
+    if !ran.success {
+        bail!(
+            "yosys synth_ice40 failed:\n{}\nlog {}",
+            last_lines(&ran.output, 20),
+            log.display()
+        );
+    }
+    let stat = std::fs::read_to_string(dir.join("stat.txt"))?;
+    let mut count = CellCount::default();
+    for line in stat.lines() {
+        let mut words = line.split_whitespace();
+        if let (Some(name), Some(n), None) = (words.next(), words.next(), words.next()) {
+            if name.starts_with("SB_") || name.starts_with('$') {
+                if let Ok(n) = n.parse::<u64>() {
+                    *count.by_type.entry(name.to_string()).or_default() += n;
+                }
+            }
+        }
+    }
+    if count.by_type.is_empty() {
+        bail!(
+            "no cells in yosys's stat output ({})",
+            dir.join("stat.txt").display()
+        );
+    }
+    Ok(count)
+}
+
+/// The property groups, one wrapper file each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PGroup {
+    /// `fifo_props.sv` on a `Fifo<width, 2^abits>`: level = pushes − pops, full/empty
+    /// from the level, order and no loss (two consecutive tracked entries), `clear`.
+    /// Supported shapes: (8, 2), (8, 4), (11, 4).
+    Fifo { width: usize, abits: usize },
+    /// `wb_props.sv` on the Wishbone adapter: B4 pipelined slave rules, one strobe per
+    /// accepted request with its payload.
+    Wishbone,
+    /// `axil_props.sv` on the AXI4-Lite adapter: AXI4-Lite slave rules, one strobe per
+    /// request with its payload, read data from the clock after the strobe.
+    AxiLite,
+    /// `wb_props.sv` on the whole `uart_wb` export (16-entry FIFOs, the default
+    /// configuration): the same properties at its bus, the register port probed inside.
+    UartWb,
+    /// `axil_props.sv` on the whole `uart_axil` export.
+    UartAxil,
+}
+
+impl PGroup {
+    /// A short name for work directories and reports.
+    pub fn name(self) -> String {
+        match self {
+            PGroup::Fifo { width, abits } => format!("fifo{width}x{}", 1 << abits),
+            PGroup::Wishbone => "wb".into(),
+            PGroup::AxiLite => "axil".into(),
+            PGroup::UartWb => "uart_wb".into(),
+            PGroup::UartAxil => "uart_axil".into(),
+        }
+    }
+
+    /// The wrapper's top module (and file stem).
+    pub fn wrapper_module(self) -> &'static str {
+        match self {
+            PGroup::Fifo { .. } => "fifo_props",
+            PGroup::Wishbone | PGroup::UartWb => "wb_props",
+            PGroup::AxiLite | PGroup::UartAxil => "axil_props",
+        }
+    }
+
+    /// The wrapper's SystemVerilog (compiled in).
+    pub fn wrapper_source(self) -> &'static str {
+        match self {
+            PGroup::Fifo { .. } => include_str!("formal/fifo_props.sv"),
+            PGroup::Wishbone | PGroup::UartWb => include_str!("formal/wb_props.sv"),
+            PGroup::AxiLite | PGroup::UartAxil => include_str!("formal/axil_props.sv"),
+        }
+    }
+
+    /// The module name the wrapper instantiates.
+    pub fn dut_module(self) -> &'static str {
+        match self {
+            PGroup::Fifo { .. } => "fifo_dut",
+            PGroup::Wishbone => "wb_dut",
+            PGroup::AxiLite => "axil_dut",
+            PGroup::UartWb => "uart_wb",
+            PGroup::UartAxil => "uart_axil",
+        }
+    }
+
+    /// The design's Verilog under [`PGroup::dut_module`].
+    pub fn design_verilog(self) -> Result<String> {
+        let top = self.dut_module();
+        match self {
+            PGroup::Fifo { width, abits } => match (width, abits) {
+                (8, 2) => verilog_for(&mut Fifo::<8, 2>::new()?, top),
+                (8, 4) => verilog_for(&mut Fifo::<8, 4>::new()?, top),
+                (11, 4) => verilog_for(&mut Fifo::<11, 4>::new()?, top),
+                _ => bail!("no formal FIFO shape {width} x 2^{abits}: use (8, 2), (8, 4), (11, 4)"),
+            },
+            PGroup::Wishbone => verilog_for(&mut WishboneAdapter::new()?, top),
+            PGroup::AxiLite => verilog_for(&mut AxiLiteAdapter::new()?, top),
+            PGroup::UartWb => design_verilog(&UartConfig::default(), Design::Wishbone, top),
+            PGroup::UartAxil => design_verilog(&UartConfig::default(), Design::AxiLite, top),
+        }
+    }
+
+    /// Wrapper parameters.
+    pub fn parameters(self) -> Vec<(String, i64)> {
+        match self {
+            PGroup::Fifo { width, abits } => {
+                vec![("W".into(), width as i64), ("A".into(), abits as i64)]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Internal nets the wrapper reads, as (wrapper wire, net of the flattened design).
+    /// Only what induction needs to relate the wrapper's counters to the design's state.
+    pub fn probes(self) -> Vec<(String, String)> {
+        match self {
+            PGroup::Fifo { abits, .. } => {
+                let mut p: Vec<(String, String)> = vec![
+                    ("p_wptr".into(), "dut.wptr.q".into()),
+                    ("p_rptr".into(), "dut.rptr.q".into()),
+                    ("p_bypass".into(), "dut.bypass.q".into()),
+                    ("p_bypass_data".into(), "dut.bypass_data.q".into()),
+                    ("p_ram_out".into(), "dut.ram.read_data".into()),
+                ];
+                for i in 0..1usize << abits {
+                    // Renamed from `dut.ram.mem[i]` first (see `yosys_script`).
+                    p.push((format!("p_mem{i}"), format!("f_memword_{i}")));
+                }
+                p
+            }
+            PGroup::Wishbone => Vec::new(),
+            PGroup::AxiLite => vec![
+                ("p_read_capture".into(), "dut.read_capture.q".into()),
+                ("p_read_busy".into(), "dut.read_busy.q".into()),
+            ],
+            PGroup::UartWb | PGroup::UartAxil => {
+                let mut p: Vec<(String, String)> = [
+                    "reg_addr",
+                    "reg_write",
+                    "reg_wdata",
+                    "reg_wstrb",
+                    "reg_read",
+                    "reg_rdata",
+                ]
+                .iter()
+                .map(|n| (n.to_string(), format!("dut.bus.{n}")))
+                .collect();
+                if self == PGroup::UartAxil {
+                    p.push(("p_read_capture".into(), "dut.bus.read_capture.q".into()));
+                    p.push(("p_read_busy".into(), "dut.bus.read_busy.q".into()));
+                }
+                p
+            }
+        }
+    }
+
+    fn words(self) -> usize {
+        match self {
+            PGroup::Fifo { abits, .. } => 1 << abits,
+            _ => 0,
+        }
+    }
+}
+
+/// What to prove.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PMode {
+    /// Bounded model checking of steps 0..depth from power-up.
+    Bmc { depth: u32 },
+    /// k-induction (yosys-smtbmc -i) with up to k steps, from any state.
+    Induction { k: u32 },
+    /// Every `cover` statement reached within `depth` steps from power-up (smtbmc -c).
+    Cover { depth: u32 },
+}
+
+/// One formal run of a peripheral group.
+#[derive(Clone, Debug)]
+pub struct PCheck {
+    /// The property group.
+    pub group: PGroup,
+    /// How to prove.
+    pub mode: PMode,
+    /// The solver.
+    pub solver: Solver,
+    /// Hang guard for the whole run.
+    pub time_limit: Duration,
+    /// Work directory (emptied first).
+    pub work_dir: PathBuf,
+    /// Macros defined when the wrapper is read (`-D NAME`): switch on deliberately wrong
+    /// assertions in negative tests.
+    pub defines: Vec<String>,
+    /// Text replacements in the design's Verilog (each must match exactly once): a mutated
+    /// design for negative tests.
+    pub mutations: Vec<(String, String)>,
+}
+
+impl PCheck {
+    /// A check with the default solver, a hang guard for `expected` and a work directory
+    /// under the system's temporary folder.
+    pub fn new(group: PGroup, mode: PMode, expected: Duration) -> PCheck {
+        let tag = match mode {
+            PMode::Bmc { depth } => format!("bmc{depth}"),
+            PMode::Induction { k } => format!("ind{k}"),
+            PMode::Cover { depth } => format!("cover{depth}"),
+        };
+        PCheck {
+            group,
+            mode,
+            solver: crate::sim::formal::default_solver().0,
+            time_limit: hang_guard(expected),
+            work_dir: std::env::temp_dir().join(format!(
+                "uart-pformal-{}-{}-{tag}",
+                std::process::id(),
+                group.name()
+            )),
+            defines: Vec::new(),
+            mutations: Vec::new(),
+        }
+    }
+
+    /// Adds a `-D name` for the wrapper.
+    pub fn with_define(mut self, name: &str) -> PCheck {
+        self.defines.push(name.to_string());
+        self.work_dir.set_extension(name.to_lowercase());
+        self
+    }
+
+    /// Replaces `from` (which must occur exactly once) by `to` in the design's Verilog.
+    pub fn with_mutation(mut self, from: &str, to: &str) -> PCheck {
+        self.mutations.push((from.to_string(), to.to_string()));
+        self.work_dir
+            .set_extension(format!("mut{}", self.mutations.len()));
+        self
+    }
+}
+
+/// How a run ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PVerdict {
+    /// BMC: held in every step. Induction: closed. Cover: every cover statement reached.
+    Proven,
+    /// BMC found an assertion failing (`step`, the assertion's source location).
+    Counterexample { step: u32, assertion: String },
+    /// Induction did not close within k.
+    InductionOpen,
+    /// Cover: some cover statement was not reached within the depth.
+    CoverMissed { statement: String },
+    /// The hang guard stopped the run (no verdict; not a property failure).
+    TimedOut,
+}
+
+/// The result of a [`PCheck`].
+#[derive(Clone, Debug)]
+pub struct POutcome {
+    /// The group.
+    pub group: PGroup,
+    /// The mode.
+    pub mode: PMode,
+    /// The verdict.
+    pub verdict: PVerdict,
+    /// Induction: the k at which it closed; BMC/cover: steps checked.
+    pub steps: u32,
+    /// The solver used.
+    pub solver: Solver,
+    /// Wall time of the run.
+    pub elapsed: Duration,
+    /// The counterexample or induction trace, when there is one.
+    pub trace: Option<PathBuf>,
+    /// yosys-smtbmc's log.
+    pub smtbmc_log: PathBuf,
+    /// The last lines of that log.
+    pub tool_output: String,
+}
+
+impl POutcome {
+    /// Whether the run proved what it was asked.
+    pub fn proven(&self) -> bool {
+        self.verdict == PVerdict::Proven
+    }
+}
+
+impl fmt::Display for POutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.mode {
+            PMode::Bmc { depth } => format!("BMC to depth {depth}"),
+            PMode::Induction { k } => format!("k-induction (k <= {k})"),
+            PMode::Cover { depth } => format!("cover within {depth} steps"),
+        };
+        let verdict = match (&self.verdict, self.mode) {
+            (PVerdict::Proven, PMode::Induction { .. }) => {
+                format!("PROVEN, induction closed at k = {}", self.steps)
+            }
+            (PVerdict::Proven, PMode::Bmc { depth }) => format!("holds in steps 0..{depth}"),
+            (PVerdict::Proven, PMode::Cover { .. }) => "every cover statement reached".into(),
+            (PVerdict::Counterexample { step, assertion }, _) => {
+                format!("COUNTEREXAMPLE at step {step}: {assertion}")
+            }
+            (PVerdict::InductionOpen, _) => format!("induction open at k = {}", self.steps),
+            (PVerdict::CoverMissed { statement }, _) => {
+                format!("cover statement not reached: {statement}")
+            }
+            (PVerdict::TimedOut, _) => "HANG GUARD hit (no verdict, not a failure)".into(),
+        };
+        write!(
+            f,
+            "formal {} ({what}, {}): {verdict} in {:.1} s",
+            self.group.name(),
+            self.solver,
+            self.elapsed.as_secs_f64()
+        )?;
+        if !self.proven() {
+            if let Some(t) = &self.trace {
+                write!(f, "\n  trace: {}", t.display())?;
+            }
+            write!(
+                f,
+                "\n  log: {}\n{}",
+                self.smtbmc_log.display(),
+                self.tool_output
+            )?;
+        }
+        Ok(())
+    }
+}
+
+fn yosys_script(check: &PCheck, design_file: &str) -> String {
+    let top = check.group.wrapper_module();
+    let mut defines: String = check.defines.iter().map(|d| format!(" -D{d}")).collect();
+    if check.group.words() == 16 {
+        defines.push_str(" -DFIFO16");
+    }
+    if matches!(check.group, PGroup::UartWb | PGroup::UartAxil) {
+        defines.push_str(" -DUART_TOP");
+    }
+    let sets: String = check
+        .group
+        .parameters()
+        .iter()
+        .map(|(k, v)| format!(" -set {k} {v}"))
+        .collect();
+    let mut s = format!(
+        "read_verilog -formal {design_file}\n\
+         read_verilog -formal -sv{defines} {top}.sv\n"
+    );
+    if !sets.is_empty() {
+        s.push_str(&format!("chparam{sets} {top}\n"));
+    }
+    s.push_str(&format!("hierarchy -check -top {top}\nproc\nflatten\n"));
+    let words = check.group.words();
+    if words > 0 {
+        // The FIFO's memory as flip-flops, one word per wire, so the wrapper can probe
+        // the words that hold its tracked entries.
+        // (`rename` looks names up in the current module, hence the `cd`.)
+        s.push_str(&format!("memory -nomap\nmemory_map\nopt_clean\ncd {top}\n"));
+        for i in 0..words {
+            s.push_str(&format!("rename dut.ram.mem[{i}] f_memword_{i}\n"));
+        }
+        s.push_str("cd ..\n");
+    }
+    // (After `opt_clean`: `proc` leaves aliases of a probe wire, e.g. an `if` on it,
+    // which `connect -set` would otherwise leave undriven.)
+    s.push_str("opt_clean\n");
+    for (wire, net) in check.group.probes() {
+        s.push_str(&format!("connect -set {wire} {net}\n"));
+    }
+    s.push_str("check -assert\n");
+    s.push_str(&format!(
+        "prep -top {top}\n\
+         async2sync\n\
+         dffunmap\n\
+         write_smt2 -wires model.smt2\n"
+    ));
+    s
+}
+
+/// Runs a check. `Err` only when it could not be run (tool missing, yosys rejected the
+/// files, a mutation did not match); counterexamples and timeouts are outcomes.
+pub fn run(check: &PCheck) -> Result<POutcome> {
+    let started = Instant::now();
+    let deadline = started + check.time_limit;
+    let path = search_path();
+    let yosys = locate_in("yosys", &path)?;
+    let smtbmc = locate_in("yosys-smtbmc", &path)?;
+    locate_in(check.solver.program(), &path)?;
+
+    let dir = &check.work_dir;
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut verilog = check.group.design_verilog()?;
+    for (from, to) in &check.mutations {
+        let n = verilog.matches(from.as_str()).count();
+        if n != 1 {
+            bail!("mutation `{from}` matches {n} times in the design's Verilog (must be once)");
+        }
+        verilog = verilog.replace(from.as_str(), to);
+    }
+    let design_file = format!("{}.v", check.group.dut_module());
+    std::fs::write(dir.join(&design_file), verilog)?;
+    let top = check.group.wrapper_module();
+    std::fs::write(dir.join(format!("{top}.sv")), check.group.wrapper_source())?;
+    std::fs::write(dir.join("model.ys"), yosys_script(check, &design_file))?;
+
+    let ylog = dir.join("yosys.log");
+    let ran = run_bounded(
+        &yosys,
+        &[
+            "-q".into(),
+            "-l".into(),
+            "yosys.log.full".into(),
+            "model.ys".into(),
+        ],
+        dir,
+        &ylog,
+        deadline,
+        &path,
+    )?;
+    if ran.timed_out {
+        bail!(
+            "hang guard: yosys did not finish within {:.0} s; log {}",
+            check.time_limit.as_secs_f64(),
+            ylog.display()
+        );
+    }
+    if !ran.success {
+        bail!(
+            "yosys failed on the {} wrapper:\n{}\nlog: {}",
+            check.group.name(),
+            last_lines(&ran.output, 20),
+            dir.join("yosys.log.full").display()
+        );
+    }
+
+    // A proof by induction is the base case (BMC to k from power-up) and the inductive
+    // step (k steps from any state satisfying the assertions), as SymbiYosys's prove mode.
+    let runs: Vec<(PMode, &str)> = match check.mode {
+        PMode::Induction { k } => vec![(PMode::Bmc { depth: k }, "base"), (check.mode, "step")],
+        mode => vec![(mode, "run")],
+    };
+    let mut result = None;
+    let mut slog = dir.join("smtbmc.log");
+    for (mode, tag) in runs {
+        slog = dir.join(format!("smtbmc-{tag}.log"));
+        let (verdict, steps_done, output) =
+            run_smtbmc(check, mode, &smtbmc, &slog, deadline, &path)?;
+        let done = verdict != PVerdict::Proven;
+        result = Some((verdict, steps_done, output));
+        if done {
+            break;
+        }
+    }
+    let (verdict, steps_done, out) = result.expect("at least one run");
+    let trace = dir.join("trace.vcd");
+    Ok(POutcome {
+        group: check.group,
+        mode: check.mode,
+        verdict,
+        steps: steps_done,
+        solver: check.solver,
+        elapsed: started.elapsed(),
+        trace: trace.exists().then_some(trace),
+        smtbmc_log: slog,
+        tool_output: last_lines(&out, 12),
+    })
+}
+
+/// One yosys-smtbmc run on `model.smt2` in the check's work directory.
+fn run_smtbmc(
+    check: &PCheck,
+    mode: PMode,
+    smtbmc: &Path,
+    slog: &Path,
+    deadline: Instant,
+    path: &std::ffi::OsStr,
+) -> Result<(PVerdict, u32, String)> {
+    let mut args: Vec<String> = vec![
+        "-s".into(),
+        check.solver.smtbmc_name().into(),
+        "--noprogress".into(),
+    ];
+    if check.solver == Solver::Z3 {
+        args.push("--unroll".into());
+    }
+    let steps = match mode {
+        PMode::Bmc { depth } => depth,
+        PMode::Induction { k } => {
+            args.push("-i".into());
+            k
+        }
+        PMode::Cover { depth } => {
+            args.push("-c".into());
+            depth
+        }
+    };
+    args.extend([
+        "-t".into(),
+        steps.to_string(),
+        "--dump-vcd".into(),
+        "trace.vcd".into(),
+        "model.smt2".into(),
+    ]);
+    let ran = run_bounded(smtbmc, &args, &check.work_dir, slog, deadline, path)?;
+    let out = ran.output;
+    let mut last_step: Option<u32> = None;
+    let mut induction_steps: Vec<u32> = Vec::new();
+    let mut failed_step = None;
+    let mut assertion = String::new();
+    let mut missed = String::new();
+    for line in out.lines() {
+        for marker in [
+            "Checking assertions in step ",
+            "Checking cover reachability in step ",
+        ] {
+            if let Some(pos) = line.find(marker) {
+                let rest = &line[pos + marker.len()..];
+                last_step = rest.trim_end_matches('.').trim().parse().ok();
+            }
+        }
+        if let Some(pos) = line.find("Trying induction in step ") {
+            let rest = &line[pos + "Trying induction in step ".len()..];
+            if let Ok(n) = rest.trim_end_matches('.').trim().parse() {
+                induction_steps.push(n);
+            }
+        }
+        if line.contains("BMC failed!") {
+            failed_step = last_step;
+        }
+        if let Some(pos) = line.find("Assert failed in ") {
+            if assertion.is_empty() {
+                assertion = line[pos + "Assert failed in ".len()..].trim().to_string();
+            }
+        }
+        if let Some(pos) = line.find("Unreached cover statement at ") {
+            if missed.is_empty() {
+                missed = line[pos + "Unreached cover statement at ".len()..]
+                    .trim()
+                    .to_string();
+            }
+        }
+    }
+    let passed = out.contains("Status: PASSED");
+    let failed = out.contains("Status: FAILED");
+    let (verdict, steps_done) = if passed {
+        match mode {
+            PMode::Induction { k } => (
+                PVerdict::Proven,
+                induction_steps.last().map(|s| k - s).unwrap_or(k),
+            ),
+            _ => (PVerdict::Proven, steps),
+        }
+    } else if failed {
+        match mode {
+            PMode::Induction { k } => (PVerdict::InductionOpen, k),
+            PMode::Cover { .. } => (PVerdict::CoverMissed { statement: missed }, steps),
+            PMode::Bmc { .. } => {
+                let step = failed_step.or(last_step).unwrap_or(0);
+                (PVerdict::Counterexample { step, assertion }, step)
+            }
+        }
+    } else if ran.timed_out {
+        (PVerdict::TimedOut, last_step.unwrap_or(0))
+    } else {
+        bail!(
+            "yosys-smtbmc ended without a verdict:\n{}\nlog: {}",
+            last_lines(&out, 25),
+            slog.display()
+        );
+    };
+    Ok((verdict, steps_done, out))
+}

@@ -1,0 +1,20 @@
+//! The UART peripheral for soft CPUs: FIFOs, interrupts, RX timeout, RTS/CTS and RS-485
+//! direction, behind a register port, with Wishbone and AXI4-Lite adapters.
+//!
+//! - [`regs`]: the register map, defined once (RTL decode, C header, README table and
+//!   firmware constants all come from it).
+//! - [`uart_periph`]: the peripheral behind the register port.
+//! - [`fifo`]: the FIFOs (block RAM, first-word fall-through).
+//! - [`wishbone`], [`axil`]: the bus adapters (bus → register port).
+//! - [`top`]: adapter + peripheral, the `uart_wb` and `uart_axil` exports.
+//!
+//! The register port (between an adapter and the peripheral): `reg_addr` (word address,
+//! 6 bits), `reg_write` with `reg_wdata`/`reg_wstrb`, `reg_read`, one-clock strobes, never
+//! both in one clock; `reg_rdata` is registered, valid the clock after `reg_read`.
+
+pub mod axil;
+pub mod fifo;
+pub mod regs;
+pub mod top;
+pub mod uart_periph;
+pub mod wishbone;

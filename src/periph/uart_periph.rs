@@ -1,0 +1,1025 @@
+//! The UART peripheral behind the register port: run-time configurable receiver and
+//! transmitter, RX and TX FIFOs, interrupts, RX timeout, RTS/CTS, RS-485 direction.
+//!
+//! Guarantees
+//! - The register map is [`crate::periph::regs`]: every offset, field position, writable
+//!   mask and reset value used here is taken from those constants in [`UartPeriph::new`].
+//! - Register port: a write takes effect in its strobe's clock, on the byte lanes
+//!   `reg_wstrb` enables; `reg_rdata` is registered and valid the clock after
+//!   `reg_read`. Reading `RXDATA` pops exactly one entry per strobe, and only when the
+//!   FIFO holds one (`VALID` tells which).
+//! - No byte is lost silently: the receiver's output is taken every clock; a byte that
+//!   finds the RX FIFO full is counted (`OVERFLOW.RX_LOST`, saturating) and flagged
+//!   (`RX_OVERFLOW`, sticky); a `TXDATA` write that finds the TX FIFO full sets
+//!   `TX_DROPPED` (sticky). Both raise the overflow interrupt event.
+//! - Each RX FIFO entry carries its own byte's framing, parity and break flags.
+//! - Baud and frame format are latched between frames (one [`FrameSettings`] for both
+//!   directions, as in [`crate::uart::UartCfg`]): a register write during a frame applies
+//!   from the next frame on.
+//! - CTS (active low) passes a 2-flip-flop synchroniser and gates only the start of a
+//!   frame: a frame on the line always finishes. RTS (active low) is registered.
+//! - RS-485: with `CTRL.RS485`, `tx_enable` (registered) rises `LEAD` bit times (plus at
+//!   most three clocks) before the start bit and falls `LAG` bit times (plus at most three
+//!   clocks) after the end of the last stop bit on the line; never while a frame is on the
+//!   line. The bit times are counted by a phase accumulator restarted at the rise and at
+//!   the last stop bit, so they are whole bit times of the current baud.
+//! - Interrupt: `irq` (level, registered) is high while any pending bit is enabled.
+//!   Pending bits are set by events (edges of the conditions), whether enabled or not,
+//!   and cleared by writing 1; an event in the clock of the clear wins.
+//! - `reset` (synchronous) returns every register to its reset value, empties both FIFOs
+//!   and resets both cores; a frame on the `tx` line is cut (the line goes high).
+//!
+//! Size: the FIFOs are in block RAM; registers hold only their writable bits (the FIFO
+//! level fields only the bits the depth needs: the masks are constants, so synthesis
+//! removes the other flip-flops); counters are as narrow as their fields.
+
+use crate::baud::BaudTick;
+use crate::config::{cfg_increment, UartConfig, CFG_INCREMENT_BITS, CFG_INCREMENT_FRACTION_BITS};
+use crate::periph::fifo::Fifo;
+use crate::periph::regs::{self, Field, Register};
+use crate::rx::RxCore;
+use crate::settings::FrameSettings;
+use crate::tx::TxCore;
+use anyhow::{ensure, Result};
+use rust_hdl::prelude::*;
+
+/// Data width of the peripheral's cores: frames of 5 to 8 data bits.
+pub const DATA_BITS_MAX: usize = 8;
+/// Width of an RX FIFO entry: data and the three flags, laid out as `RXDATA` bits [10:0].
+pub const RX_ENTRY_BITS: usize = 11;
+
+#[derive(Copy, Clone, PartialEq, Debug, LogicState)]
+enum TxSeq {
+    // Nothing to send; RS-485 driver off.
+    Idle,
+    // RS-485 driver on, waiting out the lead time.
+    Lead,
+    // Frames may start.
+    Send,
+    // Last stop bit done; RS-485 driver on for the lag time.
+    Lag,
+}
+
+fn k32(v: u32) -> Constant<Bits<32>> {
+    Constant::new((v as u64).to_bits())
+}
+
+fn k6(v: u32) -> Constant<Bits<6>> {
+    Constant::new((v as u64).to_bits())
+}
+
+/// Bit position of a one-bit field, for `get_bit`/`replace_bit`.
+fn bit(field: &Field) -> Constant<Bits<32>> {
+    k32(field.lsb)
+}
+
+/// The peripheral: register port on one side, UART pins on the other. `A` is log2 of the
+/// FIFO depth (both FIFOs), 2 to 12; the default build uses 4 (16 entries).
+#[derive(LogicBlock)]
+pub struct UartPeriph<const A: usize> {
+    /// The clock of everything.
+    pub clock: Signal<In, Clock>,
+    /// Synchronous reset of the whole peripheral.
+    pub reset: Signal<In, Bit>,
+    /// Register word address (byte address bits [7:2]).
+    pub reg_addr: Signal<In, Bits<6>>,
+    /// Write strobe (one clock), with `reg_wdata` and `reg_wstrb`.
+    pub reg_write: Signal<In, Bit>,
+    /// Write data.
+    pub reg_wdata: Signal<In, Bits<32>>,
+    /// Byte lanes to write (bit 0 = bits 7:0).
+    pub reg_wstrb: Signal<In, Bits<4>>,
+    /// Read strobe (one clock); `reg_rdata` is valid in the next clock.
+    pub reg_read: Signal<In, Bit>,
+    /// Read data, registered.
+    pub reg_rdata: Signal<Out, Bits<32>>,
+    /// Receive line (asynchronous).
+    pub rx: Signal<In, Bit>,
+    /// Transmit line.
+    pub tx: Signal<Out, Bit>,
+    /// Request to send, active low: low while we accept data.
+    pub rts: Signal<Out, Bit>,
+    /// Clear to send, active low (asynchronous): low while the peer accepts data.
+    pub cts: Signal<In, Bit>,
+    /// RS-485 driver enable, active high.
+    pub tx_enable: Signal<Out, Bit>,
+    /// Interrupt, level, active high.
+    pub irq: Signal<Out, Bit>,
+
+    settings: FrameSettings,
+    receiver: RxCore<DATA_BITS_MAX>,
+    transmitter: TxCore<DATA_BITS_MAX>,
+    rx_fifo: Fifo<RX_ENTRY_BITS, A>,
+    tx_fifo: Fifo<DATA_BITS_MAX, A>,
+    bit_timer: BaudTick,
+
+    // Software-written registers, each held in the shape of its register word.
+    ctrl: DFFWithInit<Bits<32>>,
+    baud: DFFWithInit<Bits<32>>,
+    frame: DFFWithInit<Bits<32>>,
+    irq_enable: DFF<Bits<32>>,
+    watermark: DFFWithInit<Bits<32>>,
+    rx_timeout: DFFWithInit<Bits<32>>,
+    rts_threshold: DFFWithInit<Bits<32>>,
+    rs485: DFFWithInit<Bits<32>>,
+    // Hardware-set flags and counts.
+    pending: DFF<Bits<32>>,
+    rx_lost: DFF<Bits<8>>,
+    rx_overflow: DFF<Bit>,
+    tx_dropped: DFF<Bit>,
+    read_data: DFF<Bits<32>>,
+    irq_out: DFF<Bit>,
+    // CTS synchroniser and change detect.
+    cts_first: DFF<Bit>,
+    cts_sync: DFF<Bit>,
+    cts_before: DFF<Bit>,
+    rts_out: DFF<Bit>,
+    // Conditions a clock behind, for their rising edges.
+    rx_above_before: DFFWithInit<Bit>,
+    tx_below_before: DFFWithInit<Bit>,
+    tx_idle_before: DFFWithInit<Bit>,
+    // RX timeout: bit times within the character, characters, fired once.
+    timeout_bits: DFF<Bits<4>>,
+    timeout_chars: DFF<Bits<8>>,
+    timeout_fired: DFF<Bit>,
+    timeout_due: DFF<Bit>,
+    char_last_bit: DFF<Bits<4>>,
+    // Transmit sequencer (RS-485 lead and lag).
+    seq: DFF<TxSeq>,
+    seq_bits: DFF<Bits<4>>,
+    driver_on: DFF<Bit>,
+
+    // Decode of this clock's register access.
+    lanes: Signal<Local, Bits<32>>,
+    wmask: Signal<Local, Bits<32>>,
+    clear_bits: Signal<Local, Bits<32>>,
+    events: Signal<Local, Bits<32>>,
+    status_word: Signal<Local, Bits<32>>,
+    rx_entry: Signal<Local, Bits<RX_ENTRY_BITS>>,
+    rx_level: Signal<Local, Bits<16>>,
+    tx_level: Signal<Local, Bits<16>>,
+    pop_rx: Signal<Local, Bit>,
+    rx_byte: Signal<Local, Bit>,
+    rx_above: Signal<Local, Bit>,
+    tx_below: Signal<Local, Bit>,
+    tx_idle: Signal<Local, Bit>,
+    can_send: Signal<Local, Bit>,
+    cts_ok: Signal<Local, Bit>,
+    overflow_event: Signal<Local, Bit>,
+    lead_done: Signal<Local, Bit>,
+    lag_done: Signal<Local, Bit>,
+    rs485_on: Signal<Local, Bit>,
+    frame_last_bit: Signal<Local, Bits<4>>,
+    rx_avail: Signal<Local, Bit>,
+    cts_asserted: Signal<Local, Bit>,
+    rts_asserted: Signal<Local, Bit>,
+    read_word: Signal<Local, Bits<32>>,
+
+    // Offsets (from the register map).
+    a_id: Constant<Bits<6>>,
+    a_ctrl: Constant<Bits<6>>,
+    a_baud: Constant<Bits<6>>,
+    a_frame: Constant<Bits<6>>,
+    a_status: Constant<Bits<6>>,
+    a_rxdata: Constant<Bits<6>>,
+    a_txdata: Constant<Bits<6>>,
+    a_levels: Constant<Bits<6>>,
+    a_fifo_reset: Constant<Bits<6>>,
+    a_overflow: Constant<Bits<6>>,
+    a_irq_enable: Constant<Bits<6>>,
+    a_irq_pending: Constant<Bits<6>>,
+    a_watermark: Constant<Bits<6>>,
+    a_rx_timeout: Constant<Bits<6>>,
+    a_rts_threshold: Constant<Bits<6>>,
+    a_rs485: Constant<Bits<6>>,
+    // Writable masks and reset words.
+    m_ctrl: Constant<Bits<32>>,
+    m_baud: Constant<Bits<32>>,
+    m_frame: Constant<Bits<32>>,
+    m_irq: Constant<Bits<32>>,
+    m_watermark: Constant<Bits<32>>,
+    m_rx_timeout: Constant<Bits<32>>,
+    m_rts_threshold: Constant<Bits<32>>,
+    m_rs485: Constant<Bits<32>>,
+    r_ctrl: Constant<Bits<32>>,
+    r_baud: Constant<Bits<32>>,
+    r_frame: Constant<Bits<32>>,
+    r_watermark: Constant<Bits<32>>,
+    r_rx_timeout: Constant<Bits<32>>,
+    r_rts_threshold: Constant<Bits<32>>,
+    r_rs485: Constant<Bits<32>>,
+    id_word: Constant<Bits<32>>,
+    // Field positions (from the register map).
+    b_rx_enable: Constant<Bits<32>>,
+    b_tx_enable: Constant<Bits<32>>,
+    b_loopback: Constant<Bits<32>>,
+    b_rts_flow: Constant<Bits<32>>,
+    b_cts_flow: Constant<Bits<32>>,
+    b_rs485: Constant<Bits<32>>,
+    b_no_echo: Constant<Bits<32>>,
+    b_break: Constant<Bits<32>>,
+    s_increment: Constant<Bits<32>>,
+    s_data_bits: Constant<Bits<32>>,
+    s_parity: Constant<Bits<32>>,
+    b_two_stop: Constant<Bits<32>>,
+    b_framing: Constant<Bits<32>>,
+    b_parity_err: Constant<Bits<32>>,
+    b_break_flag: Constant<Bits<32>>,
+    s_rx_level: Constant<Bits<32>>,
+    s_tx_level: Constant<Bits<32>>,
+    b_fifo_reset_rx: Constant<Bits<32>>,
+    b_fifo_reset_tx: Constant<Bits<32>>,
+    s_rx_lost: Constant<Bits<32>>,
+    b_tx_dropped: Constant<Bits<32>>,
+    b_rx_overflow: Constant<Bits<32>>,
+    s_watermark_rx: Constant<Bits<32>>,
+    s_watermark_tx: Constant<Bits<32>>,
+    s_timeout_chars: Constant<Bits<32>>,
+    s_rts_level: Constant<Bits<32>>,
+    s_lead: Constant<Bits<32>>,
+    s_lag: Constant<Bits<32>>,
+    increment_shift: Constant<Bits<32>>,
+    lost_max: Constant<Bits<8>>,
+    // Single-bit field masks (from the register map).
+    mk_irq_rx_watermark: Constant<Bits<32>>,
+    mk_irq_tx_watermark: Constant<Bits<32>>,
+    mk_irq_rx_timeout: Constant<Bits<32>>,
+    mk_irq_line_error: Constant<Bits<32>>,
+    mk_irq_overflow: Constant<Bits<32>>,
+    mk_irq_cts_changed: Constant<Bits<32>>,
+    mk_irq_tx_done: Constant<Bits<32>>,
+    mk_rx_avail: Constant<Bits<32>>,
+    mk_rx_full: Constant<Bits<32>>,
+    mk_tx_empty: Constant<Bits<32>>,
+    mk_tx_full: Constant<Bits<32>>,
+    mk_tx_idle: Constant<Bits<32>>,
+    mk_cts: Constant<Bits<32>>,
+    mk_rts: Constant<Bits<32>>,
+    mk_tx_enable_pin: Constant<Bits<32>>,
+    mk_valid: Constant<Bits<32>>,
+    mk_txdata_full: Constant<Bits<32>>,
+    mk_tx_dropped: Constant<Bits<32>>,
+    mk_rx_overflow: Constant<Bits<32>>,
+    ev_rx_watermark: Signal<Local, Bit>,
+    ev_tx_watermark: Signal<Local, Bit>,
+    ev_rx_timeout: Signal<Local, Bit>,
+    ev_line_error: Signal<Local, Bit>,
+    ev_cts_changed: Signal<Local, Bit>,
+    ev_tx_done: Signal<Local, Bit>,
+    increment_field: Signal<Local, Bits<CFG_INCREMENT_BITS>>,
+    lane0: Constant<Bits<32>>,
+    lane1: Constant<Bits<32>>,
+    lane2: Constant<Bits<32>>,
+    lane3: Constant<Bits<32>>,
+}
+
+/// The writable bits of a register (RW fields), limited to `level_mask` in the fields
+/// that hold FIFO levels (16 bits wide in the map).
+fn writable(reg: &Register, level_mask: u32) -> u32 {
+    reg.fields
+        .iter()
+        .filter(|f| f.access == regs::Access::Rw)
+        .map(|f| {
+            if f.width == 16 {
+                f.put(level_mask)
+            } else {
+                f.mask()
+            }
+        })
+        .fold(0, |a, b| a | b)
+}
+
+impl<const A: usize> UartPeriph<A> {
+    /// Log2 of the FIFO depth.
+    pub const DEPTH_LOG2: usize = A;
+
+    /// The peripheral with `config`'s oversample rate fixed in hardware and its baud and
+    /// frame format as the reset values of `BAUD` and `FRAME`. An `Err` when the
+    /// configuration cannot be carried (more than 8 data bits, a baud the increment
+    /// cannot express, a FIFO depth out of range).
+    pub fn new(config: &UartConfig) -> Result<Self> {
+        let timing = config.validate()?;
+        ensure!(
+            config.data_bits as usize <= DATA_BITS_MAX,
+            "UartPeriph: at most {DATA_BITS_MAX} data bits (asked for {})",
+            config.data_bits
+        );
+        ensure!(
+            (2..=12).contains(&A),
+            "UartPeriph: FIFO depth 2^{A} outside 2^2 ..= 2^12"
+        );
+        // The RX entry is laid out as RXDATA's low bits: data at 0, flags above it.
+        ensure!(
+            regs::RXDATA_DATA.lsb == 0
+                && regs::RXDATA_DATA.width as usize == DATA_BITS_MAX
+                && [
+                    regs::RXDATA_FRAMING_ERROR,
+                    regs::RXDATA_PARITY_ERROR,
+                    regs::RXDATA_BREAK
+                ]
+                .iter()
+                .all(|f| (f.lsb as usize) < RX_ENTRY_BITS),
+            "UartPeriph: RXDATA's layout does not fit the {RX_ENTRY_BITS}-bit FIFO entry"
+        );
+        let increment = cfg_increment(config.clock_hz, config.baud, config.oversample)?;
+        let depth = 1u32 << A;
+        let level_mask = (1u32 << (A + 1)) - 1;
+        let config_reset = |reg: &Register, values: &[(Field, u32)]| -> u32 {
+            values
+                .iter()
+                .fold(reg.reset_word(), |w, (f, v)| w | f.put(*v))
+        };
+        let r_baud = config_reset(&regs::BAUD, &[(regs::BAUD_INCREMENT, increment)]);
+        let r_frame = config_reset(
+            &regs::FRAME,
+            &[
+                (regs::FRAME_DATA_BITS, config.data_bits),
+                (regs::FRAME_PARITY, config.parity.code() as u32),
+                (regs::FRAME_TWO_STOP, (config.stop_bits == 2) as u32),
+            ],
+        );
+        let r_rts = config_reset(
+            &regs::RTS_THRESHOLD,
+            &[(regs::RTS_THRESHOLD_LEVEL, depth * 3 / 4)],
+        );
+        let r_ctrl_word = regs::CTRL.reset_word();
+        let id = config_reset(&regs::ID, &[(regs::ID_FIFO_DEPTH_LOG2, A as u32)]);
+        Ok(Self {
+            clock: Default::default(),
+            reset: Default::default(),
+            reg_addr: Default::default(),
+            reg_write: Default::default(),
+            reg_wdata: Default::default(),
+            reg_wstrb: Default::default(),
+            reg_read: Default::default(),
+            reg_rdata: Default::default(),
+            rx: Default::default(),
+            tx: Default::default(),
+            rts: Default::default(),
+            cts: Default::default(),
+            tx_enable: Default::default(),
+            irq: Default::default(),
+            settings: FrameSettings::new(config.oversample),
+            receiver: RxCore::new(&timing, true)?,
+            transmitter: TxCore::new(&timing, true)?,
+            rx_fifo: Fifo::new()?,
+            tx_fifo: Fifo::new()?,
+            bit_timer: Default::default(),
+            ctrl: DFFWithInit::new((r_ctrl_word as u64).to_bits()),
+            baud: DFFWithInit::new((r_baud as u64).to_bits()),
+            frame: DFFWithInit::new((r_frame as u64).to_bits()),
+            irq_enable: Default::default(),
+            watermark: DFFWithInit::new((regs::WATERMARK.reset_word() as u64).to_bits()),
+            rx_timeout: DFFWithInit::new((regs::RX_TIMEOUT.reset_word() as u64).to_bits()),
+            rts_threshold: DFFWithInit::new((r_rts as u64).to_bits()),
+            rs485: DFFWithInit::new((regs::RS485.reset_word() as u64).to_bits()),
+            pending: Default::default(),
+            rx_lost: Default::default(),
+            rx_overflow: Default::default(),
+            tx_dropped: Default::default(),
+            read_data: Default::default(),
+            irq_out: Default::default(),
+            cts_first: Default::default(),
+            cts_sync: Default::default(),
+            cts_before: Default::default(),
+            rts_out: Default::default(),
+            rx_above_before: DFFWithInit::new(true),
+            tx_below_before: DFFWithInit::new(true),
+            tx_idle_before: DFFWithInit::new(true),
+            timeout_bits: Default::default(),
+            timeout_chars: Default::default(),
+            timeout_fired: Default::default(),
+            timeout_due: Default::default(),
+            char_last_bit: Default::default(),
+            seq: Default::default(),
+            seq_bits: Default::default(),
+            driver_on: Default::default(),
+            lanes: Default::default(),
+            wmask: Default::default(),
+            clear_bits: Default::default(),
+            events: Default::default(),
+            status_word: Default::default(),
+            rx_entry: Default::default(),
+            rx_level: Default::default(),
+            tx_level: Default::default(),
+            pop_rx: Default::default(),
+            rx_byte: Default::default(),
+            rx_above: Default::default(),
+            tx_below: Default::default(),
+            tx_idle: Default::default(),
+            can_send: Default::default(),
+            cts_ok: Default::default(),
+            overflow_event: Default::default(),
+            lead_done: Default::default(),
+            lag_done: Default::default(),
+            rs485_on: Default::default(),
+            frame_last_bit: Default::default(),
+            rx_avail: Default::default(),
+            cts_asserted: Default::default(),
+            rts_asserted: Default::default(),
+            read_word: Default::default(),
+            mk_irq_rx_watermark: k32(regs::IRQ_RX_WATERMARK.mask()),
+            mk_irq_tx_watermark: k32(regs::IRQ_TX_WATERMARK.mask()),
+            mk_irq_rx_timeout: k32(regs::IRQ_RX_TIMEOUT.mask()),
+            mk_irq_line_error: k32(regs::IRQ_LINE_ERROR.mask()),
+            mk_irq_overflow: k32(regs::IRQ_OVERFLOW.mask()),
+            mk_irq_cts_changed: k32(regs::IRQ_CTS_CHANGED.mask()),
+            mk_irq_tx_done: k32(regs::IRQ_TX_DONE.mask()),
+            mk_rx_avail: k32(regs::STATUS_RX_AVAIL.mask()),
+            mk_rx_full: k32(regs::STATUS_RX_FULL.mask()),
+            mk_tx_empty: k32(regs::STATUS_TX_EMPTY.mask()),
+            mk_tx_full: k32(regs::STATUS_TX_FULL.mask()),
+            mk_tx_idle: k32(regs::STATUS_TX_IDLE.mask()),
+            mk_cts: k32(regs::STATUS_CTS.mask()),
+            mk_rts: k32(regs::STATUS_RTS.mask()),
+            mk_tx_enable_pin: k32(regs::STATUS_TX_ENABLE.mask()),
+            mk_valid: k32(regs::RXDATA_VALID.mask()),
+            mk_txdata_full: k32(regs::TXDATA_FULL.mask()),
+            mk_tx_dropped: k32(regs::OVERFLOW_TX_DROPPED.mask()),
+            mk_rx_overflow: k32(regs::OVERFLOW_RX_OVERFLOW.mask()),
+            ev_rx_watermark: Default::default(),
+            ev_tx_watermark: Default::default(),
+            ev_rx_timeout: Default::default(),
+            ev_line_error: Default::default(),
+            ev_cts_changed: Default::default(),
+            ev_tx_done: Default::default(),
+            increment_field: Default::default(),
+            lane0: k32(0x0000_00FF),
+            lane1: k32(0x0000_FF00),
+            lane2: k32(0x00FF_0000),
+            lane3: k32(0xFF00_0000),
+            a_id: k6(regs::ID.offset),
+            a_ctrl: k6(regs::CTRL.offset),
+            a_baud: k6(regs::BAUD.offset),
+            a_frame: k6(regs::FRAME.offset),
+            a_status: k6(regs::STATUS.offset),
+            a_rxdata: k6(regs::RXDATA.offset),
+            a_txdata: k6(regs::TXDATA.offset),
+            a_levels: k6(regs::LEVELS.offset),
+            a_fifo_reset: k6(regs::FIFO_RESET.offset),
+            a_overflow: k6(regs::OVERFLOW.offset),
+            a_irq_enable: k6(regs::IRQ_ENABLE.offset),
+            a_irq_pending: k6(regs::IRQ_PENDING.offset),
+            a_watermark: k6(regs::WATERMARK.offset),
+            a_rx_timeout: k6(regs::RX_TIMEOUT.offset),
+            a_rts_threshold: k6(regs::RTS_THRESHOLD.offset),
+            a_rs485: k6(regs::RS485.offset),
+            m_ctrl: k32(writable(&regs::CTRL, level_mask)),
+            m_baud: k32(writable(&regs::BAUD, level_mask)),
+            m_frame: k32(writable(&regs::FRAME, level_mask)),
+            m_irq: k32(writable(&regs::IRQ_ENABLE, level_mask)),
+            m_watermark: k32(writable(&regs::WATERMARK, level_mask)),
+            m_rx_timeout: k32(writable(&regs::RX_TIMEOUT, level_mask)),
+            m_rts_threshold: k32(writable(&regs::RTS_THRESHOLD, level_mask)),
+            m_rs485: k32(writable(&regs::RS485, level_mask)),
+            r_ctrl: k32(regs::CTRL.reset_word()),
+            r_baud: k32(r_baud),
+            r_frame: k32(r_frame),
+            r_watermark: k32(regs::WATERMARK.reset_word()),
+            r_rx_timeout: k32(regs::RX_TIMEOUT.reset_word()),
+            r_rts_threshold: k32(r_rts),
+            r_rs485: k32(regs::RS485.reset_word()),
+            id_word: k32(id),
+            b_rx_enable: bit(&regs::CTRL_RX_ENABLE),
+            b_tx_enable: bit(&regs::CTRL_TX_ENABLE),
+            b_loopback: bit(&regs::CTRL_LOOPBACK),
+            b_rts_flow: bit(&regs::CTRL_RTS_FLOW),
+            b_cts_flow: bit(&regs::CTRL_CTS_FLOW),
+            b_rs485: bit(&regs::CTRL_RS485),
+            b_no_echo: bit(&regs::CTRL_RS485_NO_ECHO),
+            b_break: bit(&regs::CTRL_BREAK),
+            s_increment: bit(&regs::BAUD_INCREMENT),
+            s_data_bits: bit(&regs::FRAME_DATA_BITS),
+            s_parity: bit(&regs::FRAME_PARITY),
+            b_two_stop: bit(&regs::FRAME_TWO_STOP),
+            b_framing: bit(&regs::RXDATA_FRAMING_ERROR),
+            b_parity_err: bit(&regs::RXDATA_PARITY_ERROR),
+            b_break_flag: bit(&regs::RXDATA_BREAK),
+            s_rx_level: bit(&regs::LEVELS_RX),
+            s_tx_level: bit(&regs::LEVELS_TX),
+            b_fifo_reset_rx: bit(&regs::FIFO_RESET_RX),
+            b_fifo_reset_tx: bit(&regs::FIFO_RESET_TX),
+            s_rx_lost: bit(&regs::OVERFLOW_RX_LOST),
+            b_tx_dropped: bit(&regs::OVERFLOW_TX_DROPPED),
+            b_rx_overflow: bit(&regs::OVERFLOW_RX_OVERFLOW),
+            s_watermark_rx: bit(&regs::WATERMARK_RX),
+            s_watermark_tx: bit(&regs::WATERMARK_TX),
+            s_timeout_chars: bit(&regs::RX_TIMEOUT_CHARS),
+            s_rts_level: bit(&regs::RTS_THRESHOLD_LEVEL),
+            s_lead: bit(&regs::RS485_LEAD),
+            s_lag: bit(&regs::RS485_LAG),
+            increment_shift: k32(31 - CFG_INCREMENT_FRACTION_BITS),
+            lost_max: Constant::new(255u64.to_bits()),
+        })
+    }
+}
+
+impl<const A: usize> Logic for UartPeriph<A> {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self,
+            clock,
+            ctrl,
+            baud,
+            frame,
+            irq_enable,
+            watermark,
+            rx_timeout,
+            rts_threshold,
+            rs485,
+            pending,
+            rx_lost,
+            rx_overflow,
+            tx_dropped,
+            read_data,
+            irq_out,
+            cts_first,
+            cts_sync,
+            cts_before,
+            rts_out,
+            rx_above_before,
+            tx_below_before,
+            tx_idle_before,
+            timeout_bits,
+            timeout_chars,
+            timeout_fired,
+            timeout_due,
+            char_last_bit,
+            seq,
+            seq_bits,
+            driver_on
+        );
+        clock!(
+            self,
+            clock,
+            settings,
+            receiver,
+            transmitter,
+            rx_fifo,
+            tx_fifo,
+            bit_timer
+        );
+
+        // ---- Settings into the cores (latched between frames by FrameSettings).
+        self.settings.follow.next =
+            self.receiver.between_frames.val() & self.transmitter.between_frames.val();
+        self.increment_field.next = self
+            .baud
+            .q
+            .val()
+            .get_bits::<CFG_INCREMENT_BITS>(self.s_increment.val().index());
+        self.settings.increment.next =
+            bit_cast::<32, CFG_INCREMENT_BITS>(self.increment_field.val())
+                << self.increment_shift.val();
+        self.settings.data_bits.next = self
+            .frame
+            .q
+            .val()
+            .get_bits::<4>(self.s_data_bits.val().index());
+        self.settings.parity.next = self
+            .frame
+            .q
+            .val()
+            .get_bits::<3>(self.s_parity.val().index());
+        self.settings.two_stop_bits.next =
+            self.frame.q.val().get_bit(self.b_two_stop.val().index());
+        self.receiver.increment.next = self.settings.sample_increment.val();
+        self.transmitter.increment.next = self.settings.bit_increment.val();
+        self.receiver.last_data_bit.next = self.settings.last_data_bit.val();
+        self.transmitter.last_data_bit.next = self.settings.last_data_bit.val();
+        self.receiver.parity_enabled.next = self.settings.parity_enabled.val();
+        self.transmitter.parity_enabled.next = self.settings.parity_enabled.val();
+        self.receiver.parity_covers_data.next = self.settings.parity_covers_data.val();
+        self.transmitter.parity_covers_data.next = self.settings.parity_covers_data.val();
+        self.receiver.parity_seed.next = self.settings.parity_seed.val();
+        self.transmitter.parity_seed.next = self.settings.parity_seed.val();
+        self.transmitter.two_stop_bits.next = self.settings.two_stop.val();
+        self.bit_timer.increment.next = self.settings.bit_increment.val();
+        self.bit_timer.restart_phase.next = 0.into();
+
+        // ---- Register access decode.
+        self.lanes.next = 0.into();
+        if self.reg_wstrb.val().get_bit(0) {
+            self.lanes.next = self.lanes.val() | self.lane0.val();
+        }
+        if self.reg_wstrb.val().get_bit(1) {
+            self.lanes.next = self.lanes.val() | self.lane1.val();
+        }
+        if self.reg_wstrb.val().get_bit(2) {
+            self.lanes.next = self.lanes.val() | self.lane2.val();
+        }
+        if self.reg_wstrb.val().get_bit(3) {
+            self.lanes.next = self.lanes.val() | self.lane3.val();
+        }
+        // Bits a write sets (RW) or acts on (WO, W1C): written data on enabled lanes.
+        self.wmask.next = self.reg_wdata.val() & self.lanes.val();
+
+        if self.reg_write.val() {
+            if self.reg_addr.val() == self.a_ctrl.val() {
+                self.ctrl.d.next = (self.ctrl.q.val() & !(self.lanes.val() & self.m_ctrl.val()))
+                    | (self.wmask.val() & self.m_ctrl.val());
+            }
+            if self.reg_addr.val() == self.a_baud.val() {
+                self.baud.d.next = (self.baud.q.val() & !(self.lanes.val() & self.m_baud.val()))
+                    | (self.wmask.val() & self.m_baud.val());
+            }
+            if self.reg_addr.val() == self.a_frame.val() {
+                self.frame.d.next = (self.frame.q.val() & !(self.lanes.val() & self.m_frame.val()))
+                    | (self.wmask.val() & self.m_frame.val());
+            }
+            if self.reg_addr.val() == self.a_irq_enable.val() {
+                self.irq_enable.d.next = (self.irq_enable.q.val()
+                    & !(self.lanes.val() & self.m_irq.val()))
+                    | (self.wmask.val() & self.m_irq.val());
+            }
+            if self.reg_addr.val() == self.a_watermark.val() {
+                self.watermark.d.next = (self.watermark.q.val()
+                    & !(self.lanes.val() & self.m_watermark.val()))
+                    | (self.wmask.val() & self.m_watermark.val());
+            }
+            if self.reg_addr.val() == self.a_rx_timeout.val() {
+                self.rx_timeout.d.next = (self.rx_timeout.q.val()
+                    & !(self.lanes.val() & self.m_rx_timeout.val()))
+                    | (self.wmask.val() & self.m_rx_timeout.val());
+            }
+            if self.reg_addr.val() == self.a_rts_threshold.val() {
+                self.rts_threshold.d.next = (self.rts_threshold.q.val()
+                    & !(self.lanes.val() & self.m_rts_threshold.val()))
+                    | (self.wmask.val() & self.m_rts_threshold.val());
+            }
+            if self.reg_addr.val() == self.a_rs485.val() {
+                self.rs485.d.next = (self.rs485.q.val() & !(self.lanes.val() & self.m_rs485.val()))
+                    | (self.wmask.val() & self.m_rs485.val());
+            }
+        }
+
+        // ---- Control bits.
+        self.rs485_on.next = self.ctrl.q.val().get_bit(self.b_rs485.val().index());
+        self.cts_ok.next =
+            !self.ctrl.q.val().get_bit(self.b_cts_flow.val().index()) | !self.cts_sync.q.val();
+
+        // ---- Receive path: the core's output is taken every clock.
+        self.receiver.reset.next =
+            self.reset.val() | !self.ctrl.q.val().get_bit(self.b_rx_enable.val().index());
+        self.receiver.ready.next = true;
+        self.receiver.rx.next = self.rx.val();
+        if self.driver_on.q.val() & self.ctrl.q.val().get_bit(self.b_no_echo.val().index()) {
+            self.receiver.rx.next = true;
+        }
+        if self.ctrl.q.val().get_bit(self.b_loopback.val().index()) {
+            self.receiver.rx.next = self.transmitter.tx.val();
+        }
+        self.rx_entry.next = bit_cast::<RX_ENTRY_BITS, DATA_BITS_MAX>(self.receiver.data.val())
+            .replace_bit(
+                self.b_framing.val().index(),
+                self.receiver.framing_error.val(),
+            )
+            .replace_bit(
+                self.b_parity_err.val().index(),
+                self.receiver.parity_error.val(),
+            )
+            .replace_bit(
+                self.b_break_flag.val().index(),
+                self.receiver.break_detected.val(),
+            );
+        self.rx_byte.next = self.receiver.valid.val();
+        self.rx_fifo.write.next = self.rx_byte.val();
+        self.rx_fifo.write_data.next = self.rx_entry.val();
+        self.pop_rx.next = self.reg_read.val()
+            & (self.reg_addr.val() == self.a_rxdata.val())
+            & !self.rx_fifo.empty.val();
+        self.rx_fifo.read.next = self.pop_rx.val();
+        self.rx_fifo.clear.next = self.reset.val()
+            | (self.reg_write.val()
+                & (self.reg_addr.val() == self.a_fifo_reset.val())
+                & self.wmask.val().get_bit(self.b_fifo_reset_rx.val().index()));
+        self.rx_level.next = self.rx_fifo.level.val();
+        self.overflow_event.next = false;
+        if self.rx_byte.val() & self.rx_fifo.full.val() {
+            self.overflow_event.next = true;
+            self.rx_overflow.d.next = true;
+            if self.rx_lost.q.val() != self.lost_max.val() {
+                self.rx_lost.d.next = self.rx_lost.q.val() + 1;
+            }
+        }
+
+        // ---- Transmit path.
+        self.tx_fifo.write.next = self.reg_write.val()
+            & (self.reg_addr.val() == self.a_txdata.val())
+            & self.reg_wstrb.val().get_bit(0);
+        self.tx_fifo.write_data.next = self.reg_wdata.val().get_bits::<DATA_BITS_MAX>(0);
+        if self.tx_fifo.write.val() & self.tx_fifo.full.val() {
+            self.overflow_event.next = true;
+            self.tx_dropped.d.next = true;
+        }
+        self.tx_fifo.clear.next = self.reset.val()
+            | (self.reg_write.val()
+                & (self.reg_addr.val() == self.a_fifo_reset.val())
+                & self.wmask.val().get_bit(self.b_fifo_reset_tx.val().index()));
+        self.tx_level.next = self.tx_fifo.level.val();
+        self.can_send.next = self.ctrl.q.val().get_bit(self.b_tx_enable.val().index())
+            & !self.tx_fifo.empty.val()
+            & self.cts_ok.val();
+        self.transmitter.reset.next = self.reset.val();
+        self.transmitter.data.next = self.tx_fifo.read_data.val();
+        self.transmitter.valid.next = self.can_send.val() & (self.seq.q.val() == TxSeq::Send);
+        self.transmitter.break_line.next = self.ctrl.q.val().get_bit(self.b_break.val().index())
+            & (self.seq.q.val() == TxSeq::Send);
+        self.tx_fifo.read.next = self.transmitter.valid.val() & self.transmitter.ready.val();
+        self.tx.next = self.transmitter.tx.val();
+        if self.ctrl.q.val().get_bit(self.b_loopback.val().index()) {
+            self.tx.next = true;
+        }
+
+        // ---- Transmit sequencer: RS-485 lead before the first start bit, lag after the
+        // last stop bit. With RS-485 off the lead and lag are zero.
+        self.bit_timer.restart.next = false;
+        if self.bit_timer.tick.val() {
+            self.seq_bits.d.next = self.seq_bits.q.val() + 1;
+        }
+        self.lead_done.next = !self.rs485_on.val()
+            | (self.seq_bits.q.val()
+                == self.rs485.q.val().get_bits::<4>(self.s_lead.val().index()));
+        self.lag_done.next = !self.rs485_on.val()
+            | (self.seq_bits.q.val() == self.rs485.q.val().get_bits::<4>(self.s_lag.val().index()));
+        match self.seq.q.val() {
+            TxSeq::Idle => {
+                if self.can_send.val() | self.ctrl.q.val().get_bit(self.b_break.val().index()) {
+                    self.seq.d.next = TxSeq::Lead;
+                    self.bit_timer.restart.next = true;
+                    self.seq_bits.d.next = 0.into();
+                }
+            }
+            TxSeq::Lead => {
+                if self.lead_done.val() {
+                    self.seq.d.next = TxSeq::Send;
+                }
+            }
+            TxSeq::Send => {
+                if !self.can_send.val()
+                    & !self.transmitter.busy.val()
+                    & !self.ctrl.q.val().get_bit(self.b_break.val().index())
+                {
+                    self.seq.d.next = TxSeq::Lag;
+                    self.bit_timer.restart.next = true;
+                    self.seq_bits.d.next = 0.into();
+                }
+            }
+            TxSeq::Lag => {
+                if self.can_send.val() | self.ctrl.q.val().get_bit(self.b_break.val().index()) {
+                    self.seq.d.next = TxSeq::Send;
+                } else if self.lag_done.val() {
+                    self.seq.d.next = TxSeq::Idle;
+                }
+            }
+            _ => {
+                self.seq.d.next = TxSeq::Idle;
+            }
+        }
+        self.driver_on.d.next = self.rs485_on.val() & (self.seq.q.val() != TxSeq::Idle);
+        self.tx_enable.next = self.driver_on.q.val();
+        self.tx_idle.next = (self.seq.q.val() == TxSeq::Idle) & self.tx_fifo.empty.val();
+
+        // ---- Flow control pins.
+        self.cts_first.d.next = self.cts.val();
+        self.cts_sync.d.next = self.cts_first.q.val();
+        self.cts_before.d.next = self.cts_sync.q.val();
+        self.rts_out.d.next = self.ctrl.q.val().get_bit(self.b_rts_flow.val().index())
+            & (self.rx_level.val()
+                >= self
+                    .rts_threshold
+                    .q
+                    .val()
+                    .get_bits::<16>(self.s_rts_level.val().index()));
+        self.rts.next = self.rts_out.q.val();
+
+        // ---- RX timeout: counts bit times while bytes wait; restarted by a byte or a read.
+        // The character's last bit index: start + data + parity + stop bits - 1.
+        self.frame_last_bit.next = self.settings.last_data_bit.val() + 2;
+        if self.settings.parity_enabled.val() {
+            self.frame_last_bit.next = self.settings.last_data_bit.val() + 3;
+        }
+        if self.settings.two_stop.val() {
+            self.frame_last_bit.next = self.frame_last_bit.val() + 1;
+        }
+        self.char_last_bit.d.next = self.frame_last_bit.val();
+        if self.bit_timer.tick.val() & !self.timeout_fired.q.val() {
+            self.timeout_bits.d.next = self.timeout_bits.q.val() + 1;
+            if self.timeout_bits.q.val() == self.char_last_bit.q.val() {
+                self.timeout_bits.d.next = 0.into();
+                self.timeout_chars.d.next = self.timeout_chars.q.val() + 1;
+            }
+        }
+        self.timeout_due.d.next = (self.timeout_chars.q.val()
+            == self
+                .rx_timeout
+                .q
+                .val()
+                .get_bits::<8>(self.s_timeout_chars.val().index()))
+            & self
+                .rx_timeout
+                .q
+                .val()
+                .get_bits::<8>(self.s_timeout_chars.val().index())
+                .any();
+        if self.timeout_due.q.val() & !self.timeout_fired.q.val() {
+            self.timeout_fired.d.next = true;
+        }
+        if self.rx_byte.val() | self.pop_rx.val() | self.rx_fifo.empty.val() {
+            self.timeout_bits.d.next = 0.into();
+            self.timeout_chars.d.next = 0.into();
+            self.timeout_fired.d.next = false;
+            self.timeout_due.d.next = false;
+        }
+
+        // ---- Interrupt events and pending bits.
+        self.rx_above.next = self.rx_level.val()
+            >= self
+                .watermark
+                .q
+                .val()
+                .get_bits::<16>(self.s_watermark_rx.val().index());
+        self.tx_below.next = self.tx_level.val()
+            <= self
+                .watermark
+                .q
+                .val()
+                .get_bits::<16>(self.s_watermark_tx.val().index());
+        self.rx_above_before.d.next = self.rx_above.val();
+        self.tx_below_before.d.next = self.tx_below.val();
+        self.tx_idle_before.d.next = self.tx_idle.val();
+        // Event and status words are built by OR-ing 32-bit masks under 1-bit conditions:
+        // a 1-bit value shifted or inverted inside a 32-bit Verilog expression is widened
+        // first (`~x` would set the upper bits), so no such expression is written.
+        self.ev_rx_watermark.next = self.rx_above.val() & !self.rx_above_before.q.val();
+        self.ev_tx_watermark.next = self.tx_below.val() & !self.tx_below_before.q.val();
+        self.ev_rx_timeout.next = self.timeout_due.q.val() & !self.timeout_fired.q.val();
+        self.ev_line_error.next = self.rx_byte.val()
+            & (self.receiver.framing_error.val()
+                | self.receiver.parity_error.val()
+                | self.receiver.break_detected.val());
+        self.ev_cts_changed.next = self.cts_sync.q.val() ^ self.cts_before.q.val();
+        self.ev_tx_done.next = self.tx_idle.val() & !self.tx_idle_before.q.val();
+        self.events.next = 0.into();
+        if self.ev_rx_watermark.val() {
+            self.events.next = self.events.val() | self.mk_irq_rx_watermark.val();
+        }
+        if self.ev_tx_watermark.val() {
+            self.events.next = self.events.val() | self.mk_irq_tx_watermark.val();
+        }
+        if self.ev_rx_timeout.val() {
+            self.events.next = self.events.val() | self.mk_irq_rx_timeout.val();
+        }
+        if self.ev_line_error.val() {
+            self.events.next = self.events.val() | self.mk_irq_line_error.val();
+        }
+        if self.overflow_event.val() {
+            self.events.next = self.events.val() | self.mk_irq_overflow.val();
+        }
+        if self.ev_cts_changed.val() {
+            self.events.next = self.events.val() | self.mk_irq_cts_changed.val();
+        }
+        if self.ev_tx_done.val() {
+            self.events.next = self.events.val() | self.mk_irq_tx_done.val();
+        }
+        self.clear_bits.next = 0.into();
+        if self.reg_write.val() & (self.reg_addr.val() == self.a_irq_pending.val()) {
+            self.clear_bits.next = self.wmask.val();
+        }
+        self.pending.d.next = ((self.pending.q.val() & !self.clear_bits.val()) | self.events.val())
+            & self.m_irq.val();
+        self.irq_out.d.next = (self.pending.q.val() & self.irq_enable.q.val()).any();
+        self.irq.next = self.irq_out.q.val();
+
+        // ---- Overflow flags: write 1 to clear.
+        if self.reg_write.val() & (self.reg_addr.val() == self.a_overflow.val()) {
+            if self.wmask.val().get_bit(self.b_rx_overflow.val().index()) {
+                self.rx_overflow.d.next = false;
+                self.rx_lost.d.next = 0.into();
+            }
+            if self.wmask.val().get_bit(self.b_tx_dropped.val().index()) {
+                self.tx_dropped.d.next = false;
+            }
+        }
+
+        // ---- Read data, registered: valid the clock after the strobe.
+        // Inverted flags go through 1-bit signals: in Verilog a `~` inside the 32-bit
+        // expression would be widened before inverting (ones in the upper bits).
+        self.rx_avail.next = !self.rx_fifo.empty.val();
+        self.cts_asserted.next = !self.cts_sync.q.val();
+        self.rts_asserted.next = !self.rts_out.q.val();
+        self.status_word.next = 0.into();
+        if self.rx_avail.val() {
+            self.status_word.next = self.status_word.val() | self.mk_rx_avail.val();
+        }
+        if self.rx_fifo.full.val() {
+            self.status_word.next = self.status_word.val() | self.mk_rx_full.val();
+        }
+        if self.tx_fifo.empty.val() {
+            self.status_word.next = self.status_word.val() | self.mk_tx_empty.val();
+        }
+        if self.tx_fifo.full.val() {
+            self.status_word.next = self.status_word.val() | self.mk_tx_full.val();
+        }
+        if self.tx_idle.val() {
+            self.status_word.next = self.status_word.val() | self.mk_tx_idle.val();
+        }
+        if self.cts_asserted.val() {
+            self.status_word.next = self.status_word.val() | self.mk_cts.val();
+        }
+        if self.rts_asserted.val() {
+            self.status_word.next = self.status_word.val() | self.mk_rts.val();
+        }
+        if self.driver_on.q.val() {
+            self.status_word.next = self.status_word.val() | self.mk_tx_enable_pin.val();
+        }
+        self.read_word.next = 0.into();
+        if self.reg_addr.val() == self.a_id.val() {
+            self.read_word.next = self.id_word.val();
+        }
+        if self.reg_addr.val() == self.a_ctrl.val() {
+            self.read_word.next = self.ctrl.q.val();
+        }
+        if self.reg_addr.val() == self.a_baud.val() {
+            self.read_word.next = self.baud.q.val();
+        }
+        if self.reg_addr.val() == self.a_frame.val() {
+            self.read_word.next = self.frame.q.val();
+        }
+        if self.reg_addr.val() == self.a_status.val() {
+            self.read_word.next = self.status_word.val();
+        }
+        if self.reg_addr.val() == self.a_rxdata.val() {
+            self.read_word.next =
+                bit_cast::<32, RX_ENTRY_BITS>(self.rx_fifo.read_data.val()) | self.mk_valid.val();
+            if self.rx_fifo.empty.val() {
+                self.read_word.next = 0.into();
+            }
+        }
+        if (self.reg_addr.val() == self.a_txdata.val()) & self.tx_fifo.full.val() {
+            self.read_word.next = self.mk_txdata_full.val();
+        }
+        if self.reg_addr.val() == self.a_levels.val() {
+            self.read_word.next = (bit_cast::<32, 16>(self.rx_level.val())
+                << self.s_rx_level.val())
+                | (bit_cast::<32, 16>(self.tx_level.val()) << self.s_tx_level.val());
+        }
+        if self.reg_addr.val() == self.a_overflow.val() {
+            self.read_word.next = bit_cast::<32, 8>(self.rx_lost.q.val()) << self.s_rx_lost.val();
+            if self.tx_dropped.q.val() {
+                self.read_word.next = self.read_word.val() | self.mk_tx_dropped.val();
+            }
+            if self.rx_overflow.q.val() {
+                self.read_word.next = self.read_word.val() | self.mk_rx_overflow.val();
+            }
+        }
+        if self.reg_addr.val() == self.a_irq_enable.val() {
+            self.read_word.next = self.irq_enable.q.val();
+        }
+        if self.reg_addr.val() == self.a_irq_pending.val() {
+            self.read_word.next = self.pending.q.val();
+        }
+        if self.reg_addr.val() == self.a_watermark.val() {
+            self.read_word.next = self.watermark.q.val();
+        }
+        if self.reg_addr.val() == self.a_rx_timeout.val() {
+            self.read_word.next = self.rx_timeout.q.val();
+        }
+        if self.reg_addr.val() == self.a_rts_threshold.val() {
+            self.read_word.next = self.rts_threshold.q.val();
+        }
+        if self.reg_addr.val() == self.a_rs485.val() {
+            self.read_word.next = self.rs485.q.val();
+        }
+        if self.reg_read.val() {
+            self.read_data.d.next = self.read_word.val();
+        }
+        self.reg_rdata.next = self.read_data.q.val();
+
+        // ---- Reset: every register to its reset value.
+        if self.reset.val() {
+            self.ctrl.d.next = self.r_ctrl.val();
+            self.baud.d.next = self.r_baud.val();
+            self.frame.d.next = self.r_frame.val();
+            self.irq_enable.d.next = 0.into();
+            self.watermark.d.next = self.r_watermark.val();
+            self.rx_timeout.d.next = self.r_rx_timeout.val();
+            self.rts_threshold.d.next = self.r_rts_threshold.val();
+            self.rs485.d.next = self.r_rs485.val();
+            self.pending.d.next = 0.into();
+            self.rx_lost.d.next = 0.into();
+            self.rx_overflow.d.next = false;
+            self.tx_dropped.d.next = false;
+            self.irq_out.d.next = false;
+            self.rts_out.d.next = false;
+            self.seq.d.next = TxSeq::Idle;
+            self.driver_on.d.next = false;
+            self.timeout_fired.d.next = false;
+            self.timeout_due.d.next = false;
+            self.rx_above_before.d.next = true;
+            self.tx_below_before.d.next = true;
+            self.tx_idle_before.d.next = true;
+        }
+    }
+}
