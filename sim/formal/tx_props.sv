@@ -31,7 +31,13 @@ module tx_props #(
     // clocks (TOL = BD: less than one clock).
     parameter CL = 16,
     parameter BD = 1,
-    parameter TOL = 1
+    parameter TOL = 1,
+    // The design's bit-timer restart phase in units of 2^31 / CL (CL must be a power of
+    // two so those units are whole: the formal configurations pick such ratios).
+    parameter RESTART_UNITS = 1,
+    // 1: assert the invariants below (the model describes this design); 0: only the
+    // properties (a deliberately different model).
+    parameter INVARIANTS = 1
 ) (
     input clock,
     input reset,
@@ -230,5 +236,153 @@ module tx_props #(
         assert (ok);
         // Idle line is high.
         if (!busy) assert (tx);
+    end
+
+    // ---- covers: every kind of frame is reachable (run with smtbmc -c) ----
+    reg [1:0] frames = 0;  // frames sent in a row, back to back
+    always @(posedge clock)
+        if (reset) frames <= 0;
+        else if (hs2 && mode == M_FRAME && frames != 2'd3) frames <= frames + 1;
+        else if (hs2) frames <= 1;
+    always @* begin
+        // A frame from idle, two frames back to back, a break after a frame, the mark
+        // after a break, and a reset in the middle of a frame.
+        cover (history && !rst1 && !rst2 && mode == M_FRAME && b == F && in_window(d));
+        cover (frames == 2'd2 && mode == M_FRAME && b == F && in_window(d));
+        cover (history && mode == M_BREAK && busy2 && !tx);
+        cover (history && !rst1 && !rst2 && mode == M_FRAME && bits == {F{1'b1}} && b == F);
+        cover (history && rst1 && !rst2 && mode == M_FRAME && b > 2);
+    end
+
+    // ---- invariants: the reference model tied to the design's state ----
+    // They make the properties inductive: k-induction starts from any state that
+    // satisfies every assertion for k clocks, and without these a state in which the
+    // model and the design disagree about a frame's bits or its timing can hide for a
+    // whole frame. The design's registers are read through wires the script connects
+    // after flattening (see `Group::probes` in formal.rs); nothing in it is changed.
+    (* keep *) wire [1:0] st;                 // dut.core.state.q: 0 idle, 1 frame, 2 break
+    (* keep *) wire [3:0] bl;                 // bits_left: bits after the one on bit_low
+    (* keep *) wire [DATA_BITS-1:0] fr;       // frame: data bits not yet sent, LSB next
+    (* keep *) wire blow, llow;               // bit_low, line_low (inverted line)
+    (* keep *) wire psum, pnext, lastb;       // parity_sum, parity_next, last_bit
+    (* keep *) wire [31:0] ph;                // bit_timer.phase (bit 31: a tick is due)
+    localparam LCL = $clog2(CL);
+    localparam [31:0] UNIT = 32'd1 << (31 - LCL);  // phase per 1/CL of a tick
+    localparam [1:0] S_IDLE = 2'd0, S_FRAME = 2'd1, S_BREAK = 2'd2;
+
+    // The design one and two clocks ago (the model describes the design two clocks ago).
+    reg [1:0] st1 = 0, st2 = 0;
+    reg [3:0] bl1 = 0;
+    reg blow1 = 0;
+    reg tx1 = 1;
+    always @(posedge clock) begin
+        st1 <= st;
+        st2 <= st1;
+        bl1 <= bl;
+        blow1 <= blow;
+        tx1 <= tx;
+    end
+
+    // The design's bit index in the model's frame: F-1-bits_left, except that at the end
+    // of the model's frame (b == F) a design past its last tick is on bit F. `diff` is 1 while the design's tick for the
+    // model's next boundary b is still to come, 0 once it came.
+    // The tick that ends the model's frame has come once the design left the frame (idle
+    // or break, now or a clock ago) or loaded the next one.
+    wire end_ticked = (st != S_FRAME) || (st1 != S_FRAME) || (bl == F - 1);
+    wire [4:0] cb = (b == F && end_ticked) ? F : F - 1 - bl;
+    wire signed [6:0] diff = $signed({2'b0, b}) - $signed({2'b0, cb});
+    wire tracking = history && !rst1 && !rst2;
+    // The ideal-grid position d and the design's phase agree: the phase counts BD per
+    // clock from RESTART_UNITS at the clock after the load (two clocks before the start
+    // bit reaches the line) and gives up CL per tick, so phase / UNIT = d + RESTART_UNITS
+    // + BD (+ CL while the tick for boundary b is still due).
+    localparam signed [DW+7:0] SRU = RESTART_UNITS;
+    wire signed [DW+7:0] want_units = d + SRU + SBD + ((diff == 1) ? SCL : $signed({DW{1'b0}}));
+
+    function in_window(input signed [DW-1:0] x);
+        in_window = (x > -STOL) && (x < STOL);
+    endfunction
+
+    integer i;
+    reg inv_bits_ok;
+    reg [4:0] idx;
+    reg par_want;
+    always @* begin
+        // The model's frame, bit by bit, against the design's registers.
+        inv_bits_ok = 1'b1;
+        par_want = psum;
+        for (i = 0; i < F; i = i + 1) begin
+            idx = b - 1 + i;  // the frame index of bits[i]
+            // Start bit low, stop bits high: the model shifts ones in behind the frame.
+            if (idx == 0 && bits[i] != 1'b0) inv_bits_ok = 1'b0;
+            if (idx > DATA_BITS + PB && idx < F + F && bits[i] != 1'b1) inv_bits_ok = 1'b0;
+            // Data bits still in the design's frame register: bit idx sits at frame[idx-cb-1].
+            if (cb < F && idx > cb && idx <= DATA_BITS && fr[idx-cb-1] != bits[i])
+                inv_bits_ok = 1'b0;
+            // The design's running parity plus the data bits not yet sent is the model's
+            // parity bit (even/odd); mark and space keep the seed.
+            if (cb < F && idx > cb && idx <= DATA_BITS && (PARITY == 1 || PARITY == 2))
+                par_want = par_want ^ bits[i];
+        end
+    end
+    // Above the data bits not yet sent, the design's frame register holds ones (filled
+    // in from the top as bits leave), so a stop bit is never sent low.
+    reg inv_fill_ok;
+    always @* begin
+        inv_fill_ok = 1'b1;
+        for (i = 0; i < DATA_BITS; i = i + 1)
+            if (cb < F && cb + 1 + i > DATA_BITS && !fr[i]) inv_fill_ok = 1'b0;
+    end
+    // Index of the model's parity bit in `bits`, when it is still there.
+    wire [4:0] pidx = DATA_BITS + 1 - (b - 1);
+    wire pbit = bits[pidx];
+
+    always @* if (INVARIANTS) begin
+        // age only counts 0, 1, 2 and then stays.
+        assert (age != 2'd3);
+        if (!history) assert (mode == M_IDLE);
+        assert (st != 2'd3);
+        // The output register is bit_low one clock late (reset clears both).
+        // Clock 0 is the power-up state: every register zero.
+        if (age == 0) assert (st == S_IDLE && bl == 0 && ph == 0 && !blow && !llow && !lastb && !pnext);
+        if (age != 0) begin
+            assert (llow == (rst1 ? 1'b0 : blow1));
+            // Comparisons of bits_left, a clock behind it.
+            assert (lastb == (bl1 == 0));
+            assert (pnext == (PB != 0 && bl1 == STOP_BITS + 1));
+            // Outside a frame the bit timer is held at its restart phase.
+            if (st1 != S_FRAME) assert (ph == RESTART_UNITS * UNIT);
+        end
+        // The bit register shows high while idle and low while breaking.
+        if (st == S_IDLE) assert (!blow);
+        if (st == S_BREAK) assert (blow);
+        if (st == S_FRAME) assert (bl <= F - 1);
+        if (tracking) begin
+            // The model's mode is the design's state two clocks ago.
+            assert ((mode == M_IDLE) == (st2 == S_IDLE));
+            assert ((mode == M_BREAK) == (st2 == S_BREAK));
+            assert ((mode == M_FRAME) == (st2 == S_FRAME));
+            if (mode == M_FRAME) begin
+                assert (b >= 1 && b <= F);
+                assert (d > -SCL - SBD && d < STOL + SBD);
+                assert (diff == 0 || diff == 1);
+                if (st1 == S_FRAME) assert ($signed({1'b0, ph}) == want_units * $signed({1'b0, UNIT}));
+                // The bit on the design's bit register is the model's bit cb.
+                if (cb < F) assert (blow == !bits[cb-(b-1)]);
+                if (cb == F && st == S_FRAME && bl == F - 1) assert (blow);
+                assert (inv_bits_ok);
+                assert (inv_fill_ok);
+                if (PB && (PARITY == 1 || PARITY == 2) && cb <= DATA_BITS && b - 1 <= DATA_BITS + 1)
+                    assert (par_want == pbit);
+                if (PB && (PARITY == 3 || PARITY == 4) && cb <= DATA_BITS)
+                    assert (psum == (PARITY == 3));
+                // Mark and space: the model's parity bit is the constant.
+                if (PB && (PARITY == 3 || PARITY == 4) && b - 1 <= DATA_BITS + 1)
+                    assert (pbit == (PARITY == 3));
+                // `moved`: the edge of boundary b was seen in the window's earlier clocks.
+                if (b < F) assert (moved == (in_window(d - SBD) && tx1 == bits[1]));
+                else assert (!moved);
+            end
+        end
     end
 endmodule
