@@ -146,8 +146,8 @@ impl Group {
     }
 }
 
-/// The transmitter's registers the TX invariants read; the last two only in `uart_tx_cfg`.
-const TX_PROBES: [(&str, &str); 11] = [
+/// The transmitter's registers the TX invariants read; the last three only in `uart_tx_cfg`.
+const TX_PROBES: [(&str, &str); 12] = [
     ("st", "dut.core.state.q"),
     ("bl", "dut.core.bits_left.q"),
     ("fr", "dut.core.frame.q"),
@@ -159,6 +159,7 @@ const TX_PROBES: [(&str, &str); 11] = [
     ("ph", "dut.core.bit_timer.phase.q"),
     ("hldb", "dut.settings.held_last_data_bit.q"),
     ("hflags", "dut.settings.held_flags.q"),
+    ("ldd", "dut.settings.loaded_flag.q"),
 ];
 
 /// SMT solvers yosys-smtbmc can drive, with the Debian package that ships each.

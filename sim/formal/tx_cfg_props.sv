@@ -190,7 +190,9 @@ module tx_cfg_props #(
         end else begin
             case (mode)
                 M_IDLE: begin
-                    ok = !busy2 && (rdy2 == !brk2);
+                    // Ready while idle and not breaking, except in the first clock after
+                    // power-up: the settings latch has not taken the ports yet.
+                    ok = !busy2 && (rdy2 == (!brk2 && !first2));
                     if (hs2) begin
                         ok = ok && !tx;
                         n_mode = M_FRAME;
@@ -301,21 +303,26 @@ module tx_cfg_props #(
     reg [2:0] parp = 0;
     reg tsp = 0;
     reg first = 1;
+    // `first` one and two clocks ago (the model checks `ready` two clocks late).
+    reg first1 = 0, first2 = 0;
     always @(posedge clock) begin
         dbp <= data_bits_in;
         parp <= parity_in;
         tsp <= two_stop_in;
         first <= 1'b0;
+        first1 <= first;
+        first2 <= first1;
     end
     wire changed = !first && (data_bits_in != dbp || parity_in != parp || two_stop_in != tsp);
     always @* begin
         assume (data_bits_in >= 5 && data_bits_in <= DATA_BITS);
         assume (parity_in <= 4);
         if (changed) assume (!busy && !(valid && ready));
-        // No byte is taken in the first clock after power-up: the settings registers
-        // load the ports only at its end, so a byte taken then is sent with the power-up
-        // (zero) settings: a frame of one data bit (issue 11's report; the ignored test
-        // `formal_tx_cfg_first_clock_handshake` shows it). FIRST_CLOCK = 1 lifts this.
+        // The design never takes a byte in the first clock after power-up (the settings
+        // latch loads the ports only at its end; a byte taken then went out with the
+        // power-up zeros, a frame of one data bit, until `ready` waited for `loaded`).
+        // FIRST_CLOCK = 1 lets the solver offer one there
+        // (`formal_tx_cfg_first_clock_handshake`); 0 keeps the old assumption.
         if (first && !FIRST_CLOCK) assume (!(valid && ready));
     end
 
@@ -349,6 +356,7 @@ module tx_cfg_props #(
     (* keep *) wire [31:0] ph;                // bit_timer.phase (bit 31: a tick is due)
     (* keep *) wire [3:0] hldb;               // settings.held_last_data_bit: data bits - 1
     (* keep *) wire [3:0] hflags;             // settings.held_flags: {two stop, seed, covers, parity}
+    (* keep *) wire ldd;                      // settings.loaded_flag: the ports were taken
     // The frame length the design's held settings give.
     wire [4:0] Fd = 1 + (hldb + 1) + hflags[0] + (hflags[3] ? 2 : 1);
     localparam LCL = $clog2(CL);
@@ -435,6 +443,10 @@ module tx_cfg_props #(
                                (parp >= 1 && parp <= 4)});
         end
         assert (first == (age == 0));
+        // The latch has taken the ports after the first clock (its flag is set every clock).
+        assert (ldd == !first);
+        assert (first1 == (age == 1));
+        if (first2) assert (age == 2 && !first1);
         // age only counts 0, 1, 2 and then stays.
         assert (age != 2'd3);
         if (!history) assert (mode == M_IDLE);

@@ -237,12 +237,11 @@ fn formal_tx_cfg_covers() {
     )));
 }
 
-/// Known defect (issue 11's report): `uart_tx_cfg` takes a byte in the very first clock
-/// after power-up but sends it with the settings registers' power-up zeros (a frame of one
-/// data bit), since they load the ports only at the end of that clock. Fails until the
-/// core holds `ready` low in its first clock.
+/// A byte offered from the very first clock after power-up is sent with the ports'
+/// settings. (This check found the defect: `uart_tx_cfg` took the byte in the first clock
+/// and sent it with the settings registers' power-up zeros, a frame of one data bit; the
+/// transmitter is now not ready until the latch has taken the ports.)
 #[test]
-#[ignore = "uart_tx_cfg sends a byte taken in the first clock after power-up with zero settings"]
 fn formal_tx_cfg_first_clock_handshake() {
     let check = bmc(Group::TxCfg, configs::quick_6n1(), 14, "tx-cfg-first-clock")
         .without_invariants()
