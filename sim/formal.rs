@@ -1048,50 +1048,85 @@ fn run_smtbmc(
     let log = dir.join(format!("smtbmc-{tag}.log"));
     let ran = run_bounded(program, &args, dir, &log, deadline, path)?;
     let out = &ran.output;
-    // "##   0:00:03  Checking assertions in step 12.." (BMC), "... in step 12.." or
-    // "Trying induction in step 12.." (induction, counting down).
-    let mut last_step: Option<u32> = None;
-    let mut induction_steps: Vec<u32> = Vec::new();
-    let mut failed_step = None;
-    let mut assertion = String::new();
-    for line in out.lines() {
-        for marker in [
-            "Checking assertions in step ",
-            "Checking cover reachability in step ",
-        ] {
-            if let Some(pos) = line.find(marker) {
-                let rest = &line[pos + marker.len()..];
-                last_step = rest.trim_end_matches('.').trim().parse().ok();
-            }
-        }
-        if let Some(pos) = line.find("Trying induction in step ") {
-            let rest = &line[pos + "Trying induction in step ".len()..];
-            if let Ok(n) = rest.trim_end_matches('.').trim().parse() {
-                induction_steps.push(n);
-            }
-        }
-        if line.contains("BMC failed!") {
-            failed_step = last_step;
-        }
-        if let Some(pos) = line.find("Assert failed in ") {
-            if assertion.is_empty() {
-                assertion = line[pos + "Assert failed in ".len()..].trim().to_string();
-            }
-        }
-    }
+    let parsed = SmtbmcLog::parse(out);
     Ok(SmtbmcResult {
         trace: Some(dir.join(trace_name)),
         tail: last_lines(out, 12),
-        passed: out.contains("Status: PASSED"),
-        failed: out.contains("Status: FAILED"),
+        passed: parsed.passed,
+        failed: parsed.failed,
         output: ran.output.clone(),
         timed_out: ran.timed_out,
         log,
-        last_step,
-        failed_step,
-        assertion,
-        induction_steps,
+        last_step: parsed.last_step,
+        failed_step: parsed.failed_step,
+        assertion: parsed.assertion,
+        induction_steps: parsed.induction_steps,
     })
+}
+
+/// What a yosys-smtbmc log says; read by every formal runner (the cores' here, the
+/// peripheral's in `formal_periph`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SmtbmcLog {
+    /// The last step whose assertions (or covers) were being checked.
+    pub last_step: Option<u32>,
+    /// The steps of "Trying induction in step N" (counting down).
+    pub induction_steps: Vec<u32>,
+    /// The step at which BMC failed.
+    pub failed_step: Option<u32>,
+    /// The first failed assertion's location.
+    pub assertion: String,
+    /// The first unreached cover statement's location.
+    pub unreached_cover: String,
+    /// "Status: PASSED".
+    pub passed: bool,
+    /// "Status: FAILED".
+    pub failed: bool,
+}
+
+impl SmtbmcLog {
+    /// Reads lines such as "##   0:00:03  Checking assertions in step 12..",
+    /// "Trying induction in step 12..", "BMC failed!", "Assert failed in …",
+    /// "Unreached cover statement at …" and the final status.
+    pub fn parse(out: &str) -> SmtbmcLog {
+        let mut log = SmtbmcLog {
+            passed: out.contains("Status: PASSED"),
+            failed: out.contains("Status: FAILED"),
+            ..SmtbmcLog::default()
+        };
+        let after = |line: &str, marker: &str| -> Option<String> {
+            line.find(marker)
+                .map(|pos| line[pos + marker.len()..].trim().to_string())
+        };
+        let step = |rest: String| rest.trim_end_matches('.').trim().parse::<u32>().ok();
+        for line in out.lines() {
+            for marker in [
+                "Checking assertions in step ",
+                "Checking cover reachability in step ",
+            ] {
+                if let Some(rest) = after(line, marker) {
+                    log.last_step = step(rest);
+                }
+            }
+            if let Some(n) = after(line, "Trying induction in step ").and_then(step) {
+                log.induction_steps.push(n);
+            }
+            if line.contains("BMC failed!") {
+                log.failed_step = log.last_step;
+            }
+            if log.assertion.is_empty() {
+                if let Some(rest) = after(line, "Assert failed in ") {
+                    log.assertion = rest;
+                }
+            }
+            if log.unreached_cover.is_empty() {
+                if let Some(rest) = after(line, "Unreached cover statement at ") {
+                    log.unreached_cover = rest;
+                }
+            }
+        }
+        log
+    }
 }
 
 /// The small configurations the checks use.
@@ -1285,4 +1320,35 @@ pub fn bmc_depth(group: Group, config: &UartConfig, solver: Solver) -> Result<u3
         Solver::Z3 | Solver::Boolector => full.min(z3_cap),
         Solver::Yices | Solver::Cvc5 => full,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SmtbmcLog;
+
+    #[test]
+    fn smtbmc_log_lines_are_read() {
+        let bmc = "##   0:00:00  Checking assertions in step 6..\n\
+                   ##   0:00:01  Checking assertions in step 7..\n\
+                   ##   0:00:01  BMC failed!\n\
+                   ##   0:00:01  Assert failed in tx_props: tx_props.sv:12.3-12.20\n\
+                   ##   0:00:01  Status: FAILED\n";
+        let log = SmtbmcLog::parse(bmc);
+        assert_eq!(log.failed_step, Some(7));
+        assert_eq!(log.assertion, "tx_props: tx_props.sv:12.3-12.20");
+        assert!(log.failed && !log.passed);
+        let ind = "##   0:00:00  Trying induction in step 8..\n\
+                   ##   0:00:00  Trying induction in step 7..\n\
+                   ##   0:00:00  Temporal induction successful.\n\
+                   ##   0:00:00  Status: PASSED\n";
+        let log = SmtbmcLog::parse(ind);
+        assert_eq!(log.induction_steps, [8, 7]);
+        assert!(log.passed && log.failed_step.is_none());
+        let cover = "##   0:00:03  Checking cover reachability in step 44..\n\
+                     ##   0:00:03  Unreached cover statement at rx_props.sv:90.9-90.40.\n\
+                     ##   0:00:03  Status: FAILED\n";
+        let log = SmtbmcLog::parse(cover);
+        assert_eq!(log.last_step, Some(44));
+        assert_eq!(log.unreached_cover, "rx_props.sv:90.9-90.40.");
+    }
 }

@@ -29,7 +29,9 @@ use crate::periph::axil::AxiLiteAdapter;
 use crate::periph::fifo::Fifo;
 use crate::periph::wishbone::WishboneAdapter;
 use crate::sim::cosim::verilog_for;
-use crate::sim::formal::{hang_guard, last_lines, locate_in, run_bounded, search_path, Solver};
+use crate::sim::formal::{
+    hang_guard, last_lines, locate_in, run_bounded, search_path, SmtbmcLog, Solver,
+};
 use anyhow::{bail, Context, Result};
 use rust_hdl::core::block::Block;
 use std::collections::BTreeMap;
@@ -621,45 +623,15 @@ fn run_smtbmc(
     ]);
     let ran = run_bounded(smtbmc, &args, &check.work_dir, slog, deadline, path)?;
     let out = ran.output;
-    let mut last_step: Option<u32> = None;
-    let mut induction_steps: Vec<u32> = Vec::new();
-    let mut failed_step = None;
-    let mut assertion = String::new();
-    let mut missed = String::new();
-    for line in out.lines() {
-        for marker in [
-            "Checking assertions in step ",
-            "Checking cover reachability in step ",
-        ] {
-            if let Some(pos) = line.find(marker) {
-                let rest = &line[pos + marker.len()..];
-                last_step = rest.trim_end_matches('.').trim().parse().ok();
-            }
-        }
-        if let Some(pos) = line.find("Trying induction in step ") {
-            let rest = &line[pos + "Trying induction in step ".len()..];
-            if let Ok(n) = rest.trim_end_matches('.').trim().parse() {
-                induction_steps.push(n);
-            }
-        }
-        if line.contains("BMC failed!") {
-            failed_step = last_step;
-        }
-        if let Some(pos) = line.find("Assert failed in ") {
-            if assertion.is_empty() {
-                assertion = line[pos + "Assert failed in ".len()..].trim().to_string();
-            }
-        }
-        if let Some(pos) = line.find("Unreached cover statement at ") {
-            if missed.is_empty() {
-                missed = line[pos + "Unreached cover statement at ".len()..]
-                    .trim()
-                    .to_string();
-            }
-        }
-    }
-    let passed = out.contains("Status: PASSED");
-    let failed = out.contains("Status: FAILED");
+    let SmtbmcLog {
+        last_step,
+        induction_steps,
+        failed_step,
+        assertion,
+        unreached_cover: missed,
+        passed,
+        failed,
+    } = SmtbmcLog::parse(&out);
     let (verdict, steps_done) = if passed {
         match mode {
             PMode::Induction { k } => (
