@@ -25,9 +25,10 @@ declare -A PACKAGE=(
   [verilator]=verilator
   [z3]=z3
   [picocom]=picocom
+  [ccache]=ccache
   [python3]=python3
 )
-TOOLS=(yosys yosys-smtbmc nextpnr-ice40 icepack iceprog icetime iverilog verilator z3 picocom python3)
+TOOLS=(yosys yosys-smtbmc nextpnr-ice40 icepack iceprog icetime iverilog verilator z3 picocom ccache python3)
 
 missing_packages=()
 for tool in "${TOOLS[@]}"; do

@@ -1001,6 +1001,11 @@ impl VerilatedModel {
             .iter()
             .map(|s| s.to_string()),
         );
+        let cache = crate::tools::VerilatorCache::for_work_dir(
+            work_dir,
+            &crate::tools::Toolchain::from_env(),
+        );
+        args.extend(cache.args.iter().cloned());
         let stamp = format!("{verilator} {}\n", args.join(" "));
         let binary = work_dir.join("obj").join("harness");
         let model = |reused| Self {
@@ -1028,6 +1033,7 @@ impl VerilatedModel {
         std::fs::write(work_dir.join("harness.cpp"), &harness)?;
         let output = match Command::new(verilator)
             .args(&args)
+            .envs(cache.env.iter().map(|(k, v)| (k, v)))
             .current_dir(work_dir)
             .output_within(SIM_TOOL_HANG_GUARD)
         {

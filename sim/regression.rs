@@ -193,8 +193,14 @@ impl RegressionModel {
             work_dir.display()
         );
         let started = Instant::now();
+        let cache = crate::tools::VerilatorCache::for_work_dir(
+            work_dir,
+            &crate::tools::Toolchain::from_env(),
+        );
         let output = Command::new(&verilator)
             .current_dir(work_dir)
+            .envs(cache.env.iter().map(|(k, v)| (k, v)))
+            .args(&cache.args)
             .args([
                 "--cc",
                 "--exe",

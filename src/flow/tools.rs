@@ -175,6 +175,7 @@ impl Toolchain {
         let started = Instant::now();
         let mut child = Command::new(&program)
             .args(&step.args)
+            .envs(step.env.iter().map(|(k, v)| (k, v)))
             .current_dir(&step.cwd)
             .stdin(Stdio::null())
             .stdout(Stdio::from(stdout))
@@ -438,6 +439,8 @@ pub struct Step {
     pub cwd: PathBuf,
     pub log_path: PathBuf,
     pub timeout: Duration,
+    /// Extra environment variables for the tool (on top of this process's environment).
+    pub env: Vec<(OsString, OsString)>,
 }
 
 impl Step {
@@ -457,7 +460,14 @@ impl Step {
             cwd: cwd.to_path_buf(),
             log_path: log_path.to_path_buf(),
             timeout,
+            env: Vec::new(),
         }
+    }
+
+    /// Adds environment variables for the tool.
+    pub fn with_env(mut self, env: impl IntoIterator<Item = (OsString, OsString)>) -> Self {
+        self.env.extend(env);
+        self
     }
 
     pub fn numbered(mut self, number: usize, total: usize) -> Self {
@@ -647,6 +657,62 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
+    fn verilator_cache_goes_through_ccache_only_when_it_is_found() {
+        use std::os::unix::fs::PermissionsExt;
+        let model = Path::new("/suite/models/counter");
+        let empty = scratch_dir("no-ccache");
+        let none = VerilatorCache::for_work_dir(model, &Toolchain::with_search_path(&empty));
+        assert_eq!(none, VerilatorCache::default());
+
+        let bin = scratch_dir("fake-ccache");
+        let fake = bin.join("ccache");
+        std::fs::write(&fake, "#!/bin/sh\nexec \"$@\"\n").expect("fake ccache");
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let cache = VerilatorCache::for_work_dir(model, &Toolchain::with_search_path(&bin));
+        assert_eq!(
+            cache.args,
+            [
+                "-MAKEFLAGS".to_string(),
+                format!("OBJCACHE={}", fake.display())
+            ]
+        );
+        let dir = cache.env.iter().find(|(k, _)| k == "CCACHE_DIR");
+        match std::env::var_os("CCACHE_DIR") {
+            // The models of one folder share one cache beside them.
+            None => assert_eq!(
+                dir.map(|(_, v)| PathBuf::from(v)),
+                Some(PathBuf::from("/suite/models/.ccache"))
+            ),
+            // The user's own cache is left alone.
+            Some(_) => assert_eq!(dir, None),
+        }
+        let _ = std::fs::remove_dir_all(&empty);
+        let _ = std::fs::remove_dir_all(&bin);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_step_passes_its_environment_to_the_tool() {
+        let dir = scratch_dir("env");
+        let tc = Toolchain::with_search_path("/usr/bin:/bin").with_progress(Progress::Quiet);
+        let step = Step::new(
+            "sh",
+            &[
+                OsStr::new("-c"),
+                OsStr::new("echo \"value=$STEP_TEST_VALUE\""),
+            ],
+            &dir,
+            &dir.join("env.log"),
+            Duration::from_secs(60),
+        )
+        .with_env([(OsString::from("STEP_TEST_VALUE"), OsString::from("42"))]);
+        let run = tc.run(&step).expect("run").check().expect("success");
+        assert!(run.log_text().expect("log").contains("value=42\n"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[cfg(unix)]
+    #[test]
     fn override_and_lookup() {
         let tc = Toolchain::from_env().with_override("yosys", "no-such-yosys-binary");
         let msg = tc.locate("yosys").expect_err("renamed").to_string();
@@ -793,5 +859,50 @@ mod tests {
         assert!(!ex.contains(") |***"), "{ex}");
         assert!(ex.contains("0 warnings, 1 error"), "{ex}");
         assert_eq!(log_excerpt("", 30), "(the log is empty)");
+    }
+}
+
+/// How Verilator's C++ compiles share work between models: through `ccache` when it is
+/// installed (`scripts/install-tools.sh` installs it).
+///
+/// Every Verilator model compiles the same runtime (`verilated.cpp`, its threads and VCD
+/// parts: about two thirds of a small model's build); with the cache each is compiled once
+/// per cache folder, not once per model, which is most of the test suite's Verilator time.
+/// The cache folder is `<parent of work_dir>/.ccache`, so the models of one suite (all in
+/// one folder) share it, `cargo clean` empties it, and a fresh clone starts without one —
+/// unless `CCACHE_DIR` is set, which is then used as the user meant. Without `ccache` the
+/// build is the same, only slower.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VerilatorCache {
+    /// Arguments for Verilator (`-MAKEFLAGS OBJCACHE=/path/to/ccache`), empty without it.
+    pub args: Vec<String>,
+    /// Environment for Verilator's make (`CCACHE_DIR`, and `CCACHE_NOHASHDIR` so models in
+    /// different folders share entries); empty without ccache.
+    pub env: Vec<(OsString, OsString)>,
+}
+
+impl VerilatorCache {
+    /// The cache for models built in `work_dir`, using the `ccache` that `tools` finds
+    /// (none if it finds none, or if its path has white space, which make would split).
+    pub fn for_work_dir(work_dir: &Path, tools: &Toolchain) -> Self {
+        let Ok(ccache) = tools.locate("ccache") else {
+            return Self::default();
+        };
+        let ccache = ccache.to_string_lossy().into_owned();
+        if ccache.chars().any(char::is_whitespace) {
+            return Self::default();
+        }
+        let mut env = vec![(OsString::from("CCACHE_NOHASHDIR"), OsString::from("1"))];
+        if std::env::var_os("CCACHE_DIR").is_none() {
+            let parent = work_dir.parent().unwrap_or(work_dir);
+            env.push((
+                OsString::from("CCACHE_DIR"),
+                parent.join(".ccache").into_os_string(),
+            ));
+        }
+        VerilatorCache {
+            args: vec!["-MAKEFLAGS".to_string(), format!("OBJCACHE={ccache}")],
+            env,
+        }
     }
 }

@@ -350,6 +350,8 @@ impl BoardModel {
             .iter()
             .map(|s| s.to_string()),
         );
+        let cache = crate::tools::VerilatorCache::for_work_dir(work_dir, tools);
+        args.extend(cache.args.iter().cloned());
         let stamp = format!("{} {}\n", verilator.display(), args.join(" "));
         let binary = work_dir.join("obj").join("board");
         let model = |reused| BoardModel {
@@ -395,7 +397,8 @@ impl BoardModel {
         )
         .titled(format!(
             "verilator: compiling the board model of {name} (once per configuration)"
-        ));
+        ))
+        .with_env(cache.env.clone());
         tools.run(&step)?.check()?;
         ensure!(
             binary.is_file(),
