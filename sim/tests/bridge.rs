@@ -901,8 +901,9 @@ fn bridge_through_the_virtual_board_pty() {
         direction: FaultDirection::Both,
     };
     for (faults, ops, expected) in [
-        (faulty, 60, true),
-        (rust_hdl_uart::host::Faults::default(), 20, false),
+        // At 1/14 of real time a retry costs seconds: 32 operations see about twenty faults.
+        (faulty, 32, true),
+        (rust_hdl_uart::host::Faults::default(), 8, false),
     ] {
         let mut options = BoardOptions::new(Firmware::Bridge, config, &root);
         options.work_dir = work.clone();

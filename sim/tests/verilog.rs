@@ -344,7 +344,7 @@ fn echo_firmware_top_matches_cycle_by_cycle() {
                 if segment > 0 {
                     stimulus.hold(&[0, 1], 500);
                 }
-                for level in line_levels(&config, 150, 4000 + 10 * index as u64 + segment) {
+                for level in line_levels(&config, 100, 4000 + 10 * index as u64 + segment) {
                     stimulus.push(&[1, level as u64]);
                 }
             }
