@@ -128,7 +128,6 @@ impl Group {
     /// is changed: `connect` only drives the wrapper's wire from the net).
     fn probes(self) -> &'static [(&'static str, &'static str)] {
         match self {
-            Group::Overrun => &[("wb_frame_done", "dut.core.frame_done")],
             Group::Tx => &TX_PROBES[..9],
             Group::TxCfg => &TX_PROBES,
             Group::Rx => &[
@@ -141,7 +140,26 @@ impl Group {
                 ("fdone", "dut.core.frame_done"),
                 ("rph", "dut.core.sampler.phase.q"),
             ],
-            _ => &[],
+            Group::Loopback => &[
+                ("rst", "dut.receiver.core.state.q"),
+                ("sib", "dut.receiver.core.sample_in_bit.q"),
+                ("bidx", "dut.receiver.core.bit_index.q"),
+                ("shf", "dut.receiver.core.shift.q"),
+                ("rpsum", "dut.receiver.core.parity_sum.q"),
+                ("ralow", "dut.receiver.core.all_low.q"),
+                ("fdone", "dut.receiver.core.frame_done"),
+                ("rph", "dut.receiver.core.sampler.phase.q"),
+                ("tst", "dut.transmitter.core.state.q"),
+                ("tbl", "dut.transmitter.core.bits_left.q"),
+                ("tfr", "dut.transmitter.core.frame.q"),
+                ("tblow", "dut.transmitter.core.bit_low.q"),
+                ("tllow", "dut.transmitter.core.line_low.q"),
+                ("tpsum", "dut.transmitter.core.parity_sum.q"),
+                ("tpnext", "dut.transmitter.core.parity_next.q"),
+                ("tlastb", "dut.transmitter.core.last_bit.q"),
+                ("tph", "dut.transmitter.core.bit_timer.phase.q"),
+            ],
+            Group::Overrun => &[("wb_frame_done", "dut.core.frame_done")],
         }
     }
 }
@@ -576,8 +594,6 @@ pub fn wrapper_parameters(check: &Check) -> Result<Vec<(String, i64)>> {
             model.baud
         );
     }
-    let clocks_per_bit = model.clock_hz as f64 / model.baud as f64;
-    let frame_clocks = (model.frame_bits() as f64 * clocks_per_bit).ceil() as i64;
     // Clocks after power-up before the receiver is armed.
     let arm = arm_clocks(&design.config)? as i64;
     let mut p: Vec<(String, i64)> = vec![("DATA_BITS".into(), model.data_bits as i64)];
@@ -624,54 +640,83 @@ pub fn wrapper_parameters(check: &Check) -> Result<Vec<(String, i64)>> {
             p.push(("INVARIANTS".into(), invariants as i64));
         }
         Group::Rx => {
-            if !model.clock_hz.is_multiple_of(model.baud) {
-                bail!("the RX frame generator needs a whole number of clocks per bit");
-            }
-            let bit_clocks = model.clock_hz / model.baud;
-            if !RX_UNIT.is_multiple_of(bit_clocks) {
-                bail!("the RX frame generator needs clocks per bit dividing {RX_UNIT}");
-            }
-            let nominal = (RX_UNIT / bit_clocks) as u32;
-            let (smin, smax) = check.sender_steps.unwrap_or((nominal, nominal));
-            if smin == 0 || smin > smax || smax as u64 >= RX_UNIT {
-                bail!("sender steps {smin}..{smax} must be within 1..{RX_UNIT}");
-            }
-            // The longest bit, in whole clocks.
-            let bit_max = RX_UNIT.div_ceil(smin as u64) as i64;
-            let bit_min = (RX_UNIT / smax as u64) as i64;
-            p.push(("ARM_CLOCKS".into(), arm));
-            p.push(("UB".into(), RX_UNIT.trailing_zeros() as i64));
-            p.push(("SMIN".into(), smin as i64));
-            p.push(("SMAX".into(), smax as i64));
-            p.push(("BIT_MAX".into(), bit_max));
-            // Taken within a bit: no frame is lost to overrun.
-            p.push(("HOLD_CLOCKS".into(), bit_min));
-            // The stop bit was on the line a quarter bit before the byte is presented,
-            // and the byte is presented within a bit and 4 clocks of its stop bit.
-            p.push(("MIN_WAIT".into(), (bit_min / 4).max(1)));
-            p.push(("MAX_WAIT".into(), bit_max + 4));
-            // The receiver's timing, for the invariants that tie it to the model.
-            p.push(("INC".into(), design.sample.increment as i64));
-            p.push(("RESTART".into(), design.rx_restart_phase as i64));
-            p.push((
-                "RESTART_LATE".into(),
-                design
-                    .sample
-                    .phase_after(rust_hdl_uart::config::RX_EDGE_LATENCY_CLOCKS + 1.0)
-                    as i64,
-            ));
-            // Proven, not assumed: within the windows checked, the receiver always sees a
-            // start edge 3 clocks after it reaches the line (an invariant says so).
-            p.push(("LATE_MAX".into(), 0));
+            p.extend(receiver_model_parameters(check, &design, arm)?);
             p.push(("INVARIANTS".into(), invariants as i64));
         }
         Group::Loopback => {
-            p.push(("ARM_CLOCKS".into(), arm));
-            p.push(("FRAME_CLOCKS".into(), frame_clocks));
+            // The line model is the receiver group's sender at its exact rate, driven by
+            // the transmitter's handshakes; the transmitter's invariants describe a bit
+            // timer that restarts at one increment and bits of whole clocks, no parity and
+            // one stop bit.
+            if invariants
+                && (model.parity != Parity::None
+                    || model.stop_bits != 1
+                    || design.tx_restart_phase != design.bit.increment
+                    || !(1u64 << 31).is_multiple_of(design.bit.increment as u64))
+            {
+                bail!(
+                    "the loopback invariants need no parity, one stop bit and a whole number \
+                     of clocks per bit with the transmitter restarting at one increment"
+                );
+            }
+            p.extend(receiver_model_parameters(check, &design, arm)?);
+            p.push(("TX_INC".into(), design.bit.increment as i64));
+            p.push(("INVARIANTS".into(), invariants as i64));
         }
         Group::Overrun => {}
     }
     p.extend(check.extra_parameters.iter().cloned());
+    Ok(p)
+}
+
+/// The parameters of the receiver's modelled sender and of the receiver's timing, shared by
+/// the RX group and the loopback group (whose line model is that sender at its exact rate).
+fn receiver_model_parameters(
+    check: &Check,
+    design: &rust_hdl_uart::config::Timing,
+    arm: i64,
+) -> Result<Vec<(String, i64)>> {
+    let model = &check.model;
+    let mut p: Vec<(String, i64)> = Vec::new();
+        if !model.clock_hz.is_multiple_of(model.baud) {
+            bail!("the RX frame generator needs a whole number of clocks per bit");
+        }
+        let bit_clocks = model.clock_hz / model.baud;
+        if !RX_UNIT.is_multiple_of(bit_clocks) {
+            bail!("the RX frame generator needs clocks per bit dividing {RX_UNIT}");
+        }
+        let nominal = (RX_UNIT / bit_clocks) as u32;
+        let (smin, smax) = check.sender_steps.unwrap_or((nominal, nominal));
+        if smin == 0 || smin > smax || smax as u64 >= RX_UNIT {
+            bail!("sender steps {smin}..{smax} must be within 1..{RX_UNIT}");
+        }
+        // The longest bit, in whole clocks.
+        let bit_max = RX_UNIT.div_ceil(smin as u64) as i64;
+        let bit_min = (RX_UNIT / smax as u64) as i64;
+        p.push(("ARM_CLOCKS".into(), arm));
+        p.push(("UB".into(), RX_UNIT.trailing_zeros() as i64));
+        p.push(("SMIN".into(), smin as i64));
+        p.push(("SMAX".into(), smax as i64));
+        p.push(("BIT_MAX".into(), bit_max));
+        // Taken within a bit: no frame is lost to overrun.
+        p.push(("HOLD_CLOCKS".into(), bit_min));
+        // The stop bit was on the line a quarter bit before the byte is presented,
+        // and the byte is presented within a bit and 4 clocks of its stop bit.
+        p.push(("MIN_WAIT".into(), (bit_min / 4).max(1)));
+        p.push(("MAX_WAIT".into(), bit_max + 4));
+        // The receiver's timing, for the invariants that tie it to the model.
+        p.push(("INC".into(), design.sample.increment as i64));
+        p.push(("RESTART".into(), design.rx_restart_phase as i64));
+        p.push((
+            "RESTART_LATE".into(),
+            design
+                .sample
+                .phase_after(rust_hdl_uart::config::RX_EDGE_LATENCY_CLOCKS + 1.0)
+                as i64,
+        ));
+        // Proven, not assumed: within the windows checked, the receiver always sees a
+        // start edge 3 clocks after it reaches the line (an invariant says so).
+        p.push(("LATE_MAX".into(), 0));
     Ok(p)
 }
 
