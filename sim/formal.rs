@@ -41,6 +41,7 @@
 
 use anyhow::{bail, Context, Result};
 use rust_hdl_uart::export::{design_verilog, Design};
+use rust_hdl_uart::config::CFG_INCREMENT_FRACTION_BITS;
 use rust_hdl_uart::{Parity, UartConfig};
 use std::fmt;
 use std::fs::File;
@@ -69,15 +70,21 @@ pub enum Group {
     /// (data bits, parity, stop bits) chosen by the solver on the settings ports, valid
     /// and changed only between frames; the increment port tied to the configuration's.
     TxCfg,
+    /// `rx_cfg_props.sv`: the receiver group on `uart_rx_cfg`, each frame's format chosen
+    /// by the solver on the settings ports, which are free except from a frame's start
+    /// until the receiver has seen its start edge (so also in mid-frame); the increment
+    /// port tied to the configuration's.
+    RxCfg,
 }
 
 impl Group {
-    pub const ALL: [Group; 5] = [
+    pub const ALL: [Group; 6] = [
         Group::Tx,
         Group::Rx,
         Group::Loopback,
         Group::Overrun,
         Group::TxCfg,
+        Group::RxCfg,
     ];
 
     pub fn name(self) -> &'static str {
@@ -85,6 +92,7 @@ impl Group {
             Group::Tx => "tx",
             Group::TxCfg => "tx_cfg",
             Group::Rx => "rx",
+            Group::RxCfg => "rx_cfg",
             Group::Loopback => "loopback",
             Group::Overrun => "overrun",
         }
@@ -96,6 +104,7 @@ impl Group {
             Group::Tx => "tx_props",
             Group::TxCfg => "tx_cfg_props",
             Group::Rx => "rx_props",
+            Group::RxCfg => "rx_cfg_props",
             Group::Loopback => "loopback_props",
             Group::Overrun => "overrun_props",
         }
@@ -107,6 +116,7 @@ impl Group {
             Group::Tx => include_str!("formal/tx_props.sv"),
             Group::TxCfg => include_str!("formal/tx_cfg_props.sv"),
             Group::Rx => include_str!("formal/rx_props.sv"),
+            Group::RxCfg => include_str!("formal/rx_cfg_props.sv"),
             Group::Loopback => include_str!("formal/loopback_props.sv"),
             Group::Overrun => include_str!("formal/overrun_props.sv"),
         }
@@ -118,6 +128,7 @@ impl Group {
             Group::Tx => Design::Transmitter,
             Group::TxCfg => Design::TransmitterCfg,
             Group::Rx | Group::Overrun => Design::Receiver,
+            Group::RxCfg => Design::ReceiverCfg,
             Group::Loopback => Design::Combined,
         }
     }
@@ -139,6 +150,19 @@ impl Group {
                 ("ralow", "dut.core.all_low.q"),
                 ("fdone", "dut.core.frame_done"),
                 ("rph", "dut.core.sampler.phase.q"),
+            ],
+            Group::RxCfg => &[
+                ("rst", "dut.core.state.q"),
+                ("sib", "dut.core.sample_in_bit.q"),
+                ("bidx", "dut.core.bit_index.q"),
+                ("shf", "dut.core.shift.q"),
+                ("rpsum", "dut.core.parity_sum.q"),
+                ("ralow", "dut.core.all_low.q"),
+                ("fdone", "dut.core.frame_done"),
+                ("rph", "dut.core.sampler.phase.q"),
+                ("hldb", "dut.settings.held_last_data_bit.q"),
+                ("hflags", "dut.settings.held_flags.q"),
+                ("hinc", "dut.settings.held_sample_increment.q"),
             ],
             Group::Loopback => &[
                 ("rst", "dut.receiver.core.state.q"),
@@ -597,7 +621,7 @@ pub fn wrapper_parameters(check: &Check) -> Result<Vec<(String, i64)>> {
     // Clocks after power-up before the receiver is armed.
     let arm = arm_clocks(&design.config)? as i64;
     let mut p: Vec<(String, i64)> = vec![("DATA_BITS".into(), model.data_bits as i64)];
-    if check.group != Group::TxCfg {
+    if !matches!(check.group, Group::TxCfg | Group::RxCfg) {
         // (The run-time configurable group's frame format is on ports, chosen by the solver.)
         p.push(("PARITY".into(), parity_code(model.parity)));
         p.push(("STOP_BITS".into(), model.stop_bits as i64));
@@ -641,6 +665,31 @@ pub fn wrapper_parameters(check: &Check) -> Result<Vec<(String, i64)>> {
         }
         Group::Rx => {
             p.extend(receiver_model_parameters(check, &design, arm)?);
+            p.push(("INVARIANTS".into(), invariants as i64));
+        }
+        Group::RxCfg => {
+            // Resync waits for a frame of the ports' format: arm after the longest.
+            let widest = UartConfig {
+                parity: Parity::Even,
+                stop_bits: 2,
+                ..design.config
+            };
+            let arm = arm_clocks(&widest)? as i64;
+            let mut rx = receiver_model_parameters(check, &design, arm)?;
+            // The run-time core's sampler runs at the settings latch's increment (the port
+            // shifted into place) and restarts at one increment (one clock) after an edge,
+            // early or late alike.
+            let inc = (design.cfg_increment as u64) << (31 - CFG_INCREMENT_FRACTION_BITS);
+            let restart = inc & 0x7FFF_FFFF;
+            for (name, value) in rx.iter_mut() {
+                match name.as_str() {
+                    "INC" => *value = inc as i64,
+                    "RESTART" | "RESTART_LATE" => *value = restart as i64,
+                    _ => {}
+                }
+            }
+            p.extend(rx);
+            p.push(("INCREMENT".into(), design.cfg_increment as i64));
             p.push(("INVARIANTS".into(), invariants as i64));
         }
         Group::Loopback => {
@@ -1283,7 +1332,9 @@ pub fn two_frame_depth(group: Group, config: &UartConfig) -> Result<u32> {
         // Handshake in clock 0, start bit from clock 2, both frames ended, and the check
         // of the clock after.
         Group::Tx | Group::TxCfg => frames + 3,
-        Group::Rx | Group::Loopback | Group::Overrun => arm_clocks(config)? + frames + bit + 4,
+        Group::Rx | Group::RxCfg | Group::Loopback | Group::Overrun => {
+            arm_clocks(config)? + frames + bit + 4
+        }
     })
 }
 
@@ -1323,11 +1374,11 @@ pub fn expected_time(group: Group, depth: u32, solver: Solver) -> Duration {
     // (depth, seconds) measured for each solver.
     let (d0, s0) = match (solver, group) {
         (Solver::Yices | Solver::Cvc5, Group::Tx | Group::TxCfg) => (59.0, 82.0),
-        (Solver::Yices | Solver::Cvc5, Group::Rx) => (129.0, 86.0),
+        (Solver::Yices | Solver::Cvc5, Group::Rx | Group::RxCfg) => (129.0, 86.0),
         (Solver::Yices | Solver::Cvc5, Group::Loopback) => (103.0, 56.0),
         (Solver::Yices | Solver::Cvc5, Group::Overrun) => (103.0, 19.0),
         (_, Group::Tx | Group::TxCfg) => (28.0, 38.0),
-        (_, Group::Rx) => (86.0, 67.0),
+        (_, Group::Rx | Group::RxCfg) => (86.0, 67.0),
         (_, Group::Loopback) => (74.0, 51.0),
         (_, Group::Overrun) => (85.0, 71.0),
     };
@@ -1357,7 +1408,7 @@ pub fn bmc_depth(group: Group, config: &UartConfig, solver: Solver) -> Result<u3
     let full = two_frame_depth(group, config)?;
     let z3_cap = match group {
         Group::Tx | Group::TxCfg => 28,
-        Group::Rx => 84,
+        Group::Rx | Group::RxCfg => 84,
         Group::Loopback => 74,
         Group::Overrun => 75,
     };

@@ -288,6 +288,30 @@ fn formal_rx_covers() {
     assert_proven(&run(cover(Group::Rx, config, depth, "rx-cover")));
 }
 
+/// `uart_rx_cfg` with each frame's format on its ports: data bits (5 or 6), parity (any)
+/// and stop bits (1 or 2) chosen by the solver for each frame, the ports free between
+/// frames and in mid-frame once the receiver has seen the start edge — data, flags,
+/// each frame once and in order, for every depth.
+#[test]
+fn formal_rx_cfg_proven() {
+    assert_proven(&run(prove(
+        Group::RxCfg,
+        configs::quick_6n1(),
+        12,
+        "rx-cfg-prove",
+    )));
+}
+
+/// The run-time receiver's frames are all reachable: good, each flag, break, back to
+/// back, the narrowest and widest formats, and a frame whose format changed on the ports
+/// in mid-frame.
+#[test]
+fn formal_rx_cfg_covers() {
+    let config = configs::quick_6n1();
+    let depth = formal::two_frame_depth(Group::RxCfg, &config).unwrap();
+    assert_proven(&run(cover(Group::RxCfg, config, depth, "rx-cfg-cover")));
+}
+
 fn tolerance_config() -> UartConfig {
     configs::tolerance_5n1()
 }
