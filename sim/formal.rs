@@ -708,7 +708,15 @@ pub fn wrapper_parameters(check: &Check) -> Result<Vec<(String, i64)>> {
                      of clocks per bit with the transmitter restarting at one increment"
                 );
             }
-            p.extend(receiver_model_parameters(check, &design, arm)?);
+            let mut rx = receiver_model_parameters(check, &design, arm)?;
+            // The consumer may hold a byte for half a frame before it takes it.
+            let half_frame = (model.frame_bits() * (model.clock_hz / model.baud) as u32 / 2) as i64;
+            for (name, value) in rx.iter_mut() {
+                if name == "HOLD_CLOCKS" {
+                    *value = half_frame;
+                }
+            }
+            p.extend(rx);
             p.push(("TX_INC".into(), design.bit.increment as i64));
             p.push(("INVARIANTS".into(), invariants as i64));
         }

@@ -403,6 +403,11 @@ module loopback_props #(
             end
         end
         if (ovl) assert (rst == R_STOP && on && gbit == 0);
+        // The consumer holds a byte at most HOLD_CLOCKS clocks (then `ready` is assumed),
+        // counted from its presentation, which came before the receiver entered the frame
+        // it is in now: so the byte is gone long before that frame's stop decision.
+        if (valid) assert (held <= HOLD_CLOCKS);
+        if (valid && rx_in_frame && !ovl) assert (held > rclk);
         if (!rx_in_frame && rst != R_IDLE) assert (!owes || (on && gbit == 0));
         // The queue: what the model pushed and the receiver has not presented yet.
         assert (new_byte == fdone1);
