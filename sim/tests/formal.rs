@@ -229,12 +229,22 @@ fn formal_tx_cfg_proven() {
 /// reset) are all reachable with solver-chosen settings.
 #[test]
 fn formal_tx_cfg_covers() {
+    // The four reached within a few clocks, then back to back alone.
     assert_proven(&run(cover(
         Group::TxCfg,
         configs::quick_6n1(),
-        45,
+        12,
         "tx-cfg-cover",
-    )));
+    )
+    .with_parameter("COVERS", 0b11101)));
+    assert_proven(&run(cover(
+        Group::TxCfg,
+        configs::quick_6n1(),
+        64,
+        "tx-cfg-cover-b2b",
+    )
+    .with_parameter("COVERS", 0b00010)
+    .with_parameter("STEADY", 1)));
 }
 
 /// A byte offered from the very first clock after power-up is sent with the ports'
@@ -339,9 +349,9 @@ fn formal_rx_tolerance_covers() {
     let (slow, fast) = formal::TOLERANCE_STEPS;
     let config = tolerance_config();
     let depth = formal::two_frame_depth(Group::Rx, &config).unwrap();
-    assert_proven(&run(
-        cover(Group::Rx, config, depth, "rx-tolerance-cover").with_sender_steps(slow, fast)
-    ));
+    assert_proven(&run(cover(Group::Rx, config, depth, "rx-tolerance-cover")
+        .with_sender_steps(slow, fast)
+        .with_parameter("EAGER", 1)));
 }
 
 /// The window is tight on the fast side: a sender at 136/128 (+6.25 %, bits of 7.53
@@ -356,6 +366,7 @@ fn formal_rx_tolerance_fast_side_is_tight() {
     let depth = formal::arm_clocks(&config).unwrap() + 64;
     let check = bmc(Group::Rx, config, depth, "rx-tolerance-fast")
         .with_sender_steps(fast, fast)
+        .with_parameter("EAGER", 1)
         .without_invariants()
         .with_time_limit(formal::hang_guard(std::time::Duration::from_secs(300)));
     assert_counterexample(&run(check));
