@@ -40,8 +40,8 @@
 //!   the counterexample trace (VCD) path, the failing assertion and the tool output.
 
 use anyhow::{bail, Context, Result};
-use rust_hdl_uart::export::{design_verilog, Design};
 use rust_hdl_uart::config::CFG_INCREMENT_FRACTION_BITS;
+use rust_hdl_uart::export::{design_verilog, Design};
 use rust_hdl_uart::{Parity, UartConfig};
 use std::fmt;
 use std::fs::File;
@@ -735,45 +735,44 @@ fn receiver_model_parameters(
 ) -> Result<Vec<(String, i64)>> {
     let model = &check.model;
     let mut p: Vec<(String, i64)> = Vec::new();
-        if !model.clock_hz.is_multiple_of(model.baud) {
-            bail!("the RX frame generator needs a whole number of clocks per bit");
-        }
-        let bit_clocks = model.clock_hz / model.baud;
-        if !RX_UNIT.is_multiple_of(bit_clocks) {
-            bail!("the RX frame generator needs clocks per bit dividing {RX_UNIT}");
-        }
-        let nominal = (RX_UNIT / bit_clocks) as u32;
-        let (smin, smax) = check.sender_steps.unwrap_or((nominal, nominal));
-        if smin == 0 || smin > smax || smax as u64 >= RX_UNIT {
-            bail!("sender steps {smin}..{smax} must be within 1..{RX_UNIT}");
-        }
-        // The longest bit, in whole clocks.
-        let bit_max = RX_UNIT.div_ceil(smin as u64) as i64;
-        let bit_min = (RX_UNIT / smax as u64) as i64;
-        p.push(("ARM_CLOCKS".into(), arm));
-        p.push(("UB".into(), RX_UNIT.trailing_zeros() as i64));
-        p.push(("SMIN".into(), smin as i64));
-        p.push(("SMAX".into(), smax as i64));
-        p.push(("BIT_MAX".into(), bit_max));
-        // Taken within a bit: no frame is lost to overrun.
-        p.push(("HOLD_CLOCKS".into(), bit_min));
-        // The stop bit was on the line a quarter bit before the byte is presented,
-        // and the byte is presented within a bit and 4 clocks of its stop bit.
-        p.push(("MIN_WAIT".into(), (bit_min / 4).max(1)));
-        p.push(("MAX_WAIT".into(), bit_max + 4));
-        // The receiver's timing, for the invariants that tie it to the model.
-        p.push(("INC".into(), design.sample.increment as i64));
-        p.push(("RESTART".into(), design.rx_restart_phase as i64));
-        p.push((
-            "RESTART_LATE".into(),
-            design
-                .sample
-                .phase_after(rust_hdl_uart::config::RX_EDGE_LATENCY_CLOCKS + 1.0)
-                as i64,
-        ));
-        // Proven, not assumed: within the windows checked, the receiver always sees a
-        // start edge 3 clocks after it reaches the line (an invariant says so).
-        p.push(("LATE_MAX".into(), 0));
+    if !model.clock_hz.is_multiple_of(model.baud) {
+        bail!("the RX frame generator needs a whole number of clocks per bit");
+    }
+    let bit_clocks = model.clock_hz / model.baud;
+    if !RX_UNIT.is_multiple_of(bit_clocks) {
+        bail!("the RX frame generator needs clocks per bit dividing {RX_UNIT}");
+    }
+    let nominal = (RX_UNIT / bit_clocks) as u32;
+    let (smin, smax) = check.sender_steps.unwrap_or((nominal, nominal));
+    if smin == 0 || smin > smax || smax as u64 >= RX_UNIT {
+        bail!("sender steps {smin}..{smax} must be within 1..{RX_UNIT}");
+    }
+    // The longest bit, in whole clocks.
+    let bit_max = RX_UNIT.div_ceil(smin as u64) as i64;
+    let bit_min = (RX_UNIT / smax as u64) as i64;
+    p.push(("ARM_CLOCKS".into(), arm));
+    p.push(("UB".into(), RX_UNIT.trailing_zeros() as i64));
+    p.push(("SMIN".into(), smin as i64));
+    p.push(("SMAX".into(), smax as i64));
+    p.push(("BIT_MAX".into(), bit_max));
+    // Taken within a bit: no frame is lost to overrun.
+    p.push(("HOLD_CLOCKS".into(), bit_min));
+    // The stop bit was on the line a quarter bit before the byte is presented,
+    // and the byte is presented within a bit and 4 clocks of its stop bit.
+    p.push(("MIN_WAIT".into(), (bit_min / 4).max(1)));
+    p.push(("MAX_WAIT".into(), bit_max + 4));
+    // The receiver's timing, for the invariants that tie it to the model.
+    p.push(("INC".into(), design.sample.increment as i64));
+    p.push(("RESTART".into(), design.rx_restart_phase as i64));
+    p.push((
+        "RESTART_LATE".into(),
+        design
+            .sample
+            .phase_after(rust_hdl_uart::config::RX_EDGE_LATENCY_CLOCKS + 1.0) as i64,
+    ));
+    // Proven, not assumed: within the windows checked, the receiver always sees a
+    // start edge 3 clocks after it reaches the line (an invariant says so).
+    p.push(("LATE_MAX".into(), 0));
     Ok(p)
 }
 

@@ -73,7 +73,9 @@ module rx_cfg_props #(
     // edge can come before the receiver's stop decision (0 at exact timing).
     parameter LATE_MAX = 0,
     // 1: assert the invariants below; 0: only the properties.
-    parameter INVARIANTS = 1
+    parameter INVARIANTS = 1,
+    // 1: the sender starts a frame whenever it may (see rx_props.sv): only for the covers.
+    parameter EAGER = 0
 ) (
     input clock,
     input go,
@@ -254,6 +256,7 @@ module rx_cfg_props #(
         assume (ph0 < step);
         // The consumer takes a byte held for HOLD_CLOCKS.
         if (held >= HOLD_CLOCKS) assume (ready);
+        if (EAGER) assume (go);
         assert (!overrun);
         assert (count != 2'd3);
         if (new_byte) begin

@@ -58,13 +58,6 @@ fn bmc(group: Group, config: UartConfig, depth: u32, name: &str) -> Check {
         .with_work_dir(work_dir(name))
 }
 
-/// BMC of `group` for `config` to the depth the solver is asked for (two whole frames
-/// with yices; see `formal::bmc_depth`).
-fn bmc_full(group: Group, config: UartConfig, name: &str) -> Outcome {
-    let depth = formal::bmc_depth(group, &config, solver()).unwrap();
-    run(bmc(group, config, depth, name))
-}
-
 /// Fails differently for a stopped run and for a property that does not hold.
 fn fail_if_stopped(outcome: &Outcome) {
     assert!(
@@ -209,7 +202,19 @@ fn formal_tx_fractional_proven() {
 /// a frame, the mark after a break, a reset in the middle of a frame.
 #[test]
 fn formal_tx_covers() {
-    assert_proven(&run(cover(Group::Tx, configs::quick_5n1(), 45, "tx-cover")));
+    // The four reached within a few clocks, then back to back with a steady sender (two
+    // whole frames).
+    assert_proven(&run(
+        cover(Group::Tx, configs::quick_5n1(), 12, "tx-cover").with_parameter("COVERS", 0b11101)
+    ));
+    assert_proven(&run(cover(
+        Group::Tx,
+        configs::quick_5n1(),
+        64,
+        "tx-cover-b2b",
+    )
+    .with_parameter("COVERS", 0b00010)
+    .with_parameter("STEADY", 1)));
 }
 
 /// `uart_tx_cfg` with the frame format on its ports: data bits (5 or 6), parity (any)
@@ -295,7 +300,9 @@ fn formal_rx_covers() {
     let config = configs::quick_5e2();
     // Armed, then two whole frames and the second one's presentation.
     let depth = formal::two_frame_depth(Group::Rx, &config).unwrap();
-    assert_proven(&run(cover(Group::Rx, config, depth, "rx-cover")));
+    assert_proven(&run(
+        cover(Group::Rx, config, depth, "rx-cover").with_parameter("EAGER", 1)
+    ));
 }
 
 /// `uart_rx_cfg` with each frame's format on its ports: data bits (5 or 6), parity (any)
@@ -319,7 +326,9 @@ fn formal_rx_cfg_proven() {
 fn formal_rx_cfg_covers() {
     let config = configs::quick_6n1();
     let depth = formal::two_frame_depth(Group::RxCfg, &config).unwrap();
-    assert_proven(&run(cover(Group::RxCfg, config, depth, "rx-cfg-cover")));
+    assert_proven(&run(
+        cover(Group::RxCfg, config, depth, "rx-cfg-cover").with_parameter("EAGER", 1)
+    ));
 }
 
 fn tolerance_config() -> UartConfig {
