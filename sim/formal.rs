@@ -75,16 +75,21 @@ pub enum Group {
     /// until the receiver has seen its start edge (so also in mid-frame); the increment
     /// port tied to the configuration's.
     RxCfg,
+    /// `loopback_cfg_props.sv`: `uart_cfg` with `tx` wired to `rx`, the frame format
+    /// chosen by the solver on the ports and kept; every byte sent is received once, with
+    /// its frame's data bits, no flag, in order and in bounded time. BMC only.
+    LoopbackCfg,
 }
 
 impl Group {
-    pub const ALL: [Group; 6] = [
+    pub const ALL: [Group; 7] = [
         Group::Tx,
         Group::Rx,
         Group::Loopback,
         Group::Overrun,
         Group::TxCfg,
         Group::RxCfg,
+        Group::LoopbackCfg,
     ];
 
     pub fn name(self) -> &'static str {
@@ -93,6 +98,7 @@ impl Group {
             Group::TxCfg => "tx_cfg",
             Group::Rx => "rx",
             Group::RxCfg => "rx_cfg",
+            Group::LoopbackCfg => "loopback_cfg",
             Group::Loopback => "loopback",
             Group::Overrun => "overrun",
         }
@@ -105,6 +111,7 @@ impl Group {
             Group::TxCfg => "tx_cfg_props",
             Group::Rx => "rx_props",
             Group::RxCfg => "rx_cfg_props",
+            Group::LoopbackCfg => "loopback_cfg_props",
             Group::Loopback => "loopback_props",
             Group::Overrun => "overrun_props",
         }
@@ -117,6 +124,7 @@ impl Group {
             Group::TxCfg => include_str!("formal/tx_cfg_props.sv"),
             Group::Rx => include_str!("formal/rx_props.sv"),
             Group::RxCfg => include_str!("formal/rx_cfg_props.sv"),
+            Group::LoopbackCfg => include_str!("formal/loopback_cfg_props.sv"),
             Group::Loopback => include_str!("formal/loopback_props.sv"),
             Group::Overrun => include_str!("formal/overrun_props.sv"),
         }
@@ -129,6 +137,7 @@ impl Group {
             Group::TxCfg => Design::TransmitterCfg,
             Group::Rx | Group::Overrun => Design::Receiver,
             Group::RxCfg => Design::ReceiverCfg,
+            Group::LoopbackCfg => Design::CombinedCfg,
             Group::Loopback => Design::Combined,
         }
     }
@@ -184,6 +193,7 @@ impl Group {
                 ("tph", "dut.transmitter.core.bit_timer.phase.q"),
             ],
             Group::Overrun => &[("wb_frame_done", "dut.core.frame_done")],
+            Group::LoopbackCfg => &[],
         }
     }
 }
@@ -621,7 +631,10 @@ pub fn wrapper_parameters(check: &Check) -> Result<Vec<(String, i64)>> {
     // Clocks after power-up before the receiver is armed.
     let arm = arm_clocks(&design.config)? as i64;
     let mut p: Vec<(String, i64)> = vec![("DATA_BITS".into(), model.data_bits as i64)];
-    if !matches!(check.group, Group::TxCfg | Group::RxCfg) {
+    if !matches!(
+        check.group,
+        Group::TxCfg | Group::RxCfg | Group::LoopbackCfg
+    ) {
         // (The run-time configurable group's frame format is on ports, chosen by the solver.)
         p.push(("PARITY".into(), parity_code(model.parity)));
         p.push(("STOP_BITS".into(), model.stop_bits as i64));
@@ -719,6 +732,20 @@ pub fn wrapper_parameters(check: &Check) -> Result<Vec<(String, i64)>> {
             p.extend(rx);
             p.push(("TX_INC".into(), design.bit.increment as i64));
             p.push(("INVARIANTS".into(), invariants as i64));
+        }
+        Group::LoopbackCfg => {
+            // Arming and the time bound for the longest frame the ports can ask for.
+            let widest = UartConfig {
+                parity: Parity::Even,
+                stop_bits: 2,
+                ..design.config
+            };
+            p.push(("INCREMENT".into(), design.cfg_increment as i64));
+            p.push(("ARM_CLOCKS".into(), arm_clocks(&widest)? as i64));
+            p.push((
+                "FRAME_CLOCKS".into(),
+                configs::frame_clocks(&widest, 1) as i64,
+            ));
         }
         Group::Overrun => {}
     }
@@ -1339,7 +1366,7 @@ pub fn two_frame_depth(group: Group, config: &UartConfig) -> Result<u32> {
         // Handshake in clock 0, start bit from clock 2, both frames ended, and the check
         // of the clock after.
         Group::Tx | Group::TxCfg => frames + 3,
-        Group::Rx | Group::RxCfg | Group::Loopback | Group::Overrun => {
+        Group::Rx | Group::RxCfg | Group::Loopback | Group::LoopbackCfg | Group::Overrun => {
             arm_clocks(config)? + frames + bit + 4
         }
     })
@@ -1382,11 +1409,11 @@ pub fn expected_time(group: Group, depth: u32, solver: Solver) -> Duration {
     let (d0, s0) = match (solver, group) {
         (Solver::Yices | Solver::Cvc5, Group::Tx | Group::TxCfg) => (59.0, 82.0),
         (Solver::Yices | Solver::Cvc5, Group::Rx | Group::RxCfg) => (129.0, 86.0),
-        (Solver::Yices | Solver::Cvc5, Group::Loopback) => (103.0, 56.0),
+        (Solver::Yices | Solver::Cvc5, Group::Loopback | Group::LoopbackCfg) => (103.0, 56.0),
         (Solver::Yices | Solver::Cvc5, Group::Overrun) => (103.0, 19.0),
         (_, Group::Tx | Group::TxCfg) => (28.0, 38.0),
         (_, Group::Rx | Group::RxCfg) => (86.0, 67.0),
-        (_, Group::Loopback) => (74.0, 51.0),
+        (_, Group::Loopback | Group::LoopbackCfg) => (74.0, 51.0),
         (_, Group::Overrun) => (85.0, 71.0),
     };
     let ratio = depth as f64 / d0;
@@ -1416,7 +1443,7 @@ pub fn bmc_depth(group: Group, config: &UartConfig, solver: Solver) -> Result<u3
     let z3_cap = match group {
         Group::Tx | Group::TxCfg => 28,
         Group::Rx | Group::RxCfg => 84,
-        Group::Loopback => 74,
+        Group::Loopback | Group::LoopbackCfg => 74,
         Group::Overrun => 75,
     };
     Ok(match solver {
