@@ -332,6 +332,20 @@ fn formal_rx_cfg_covers() {
     ));
 }
 
+/// The ports' window is tight: a format change in the third clock after the start edge
+/// (before the receiver has seen the edge) applies to that frame, so a checker allowing it
+/// finds a frame received with the wrong format.
+#[test]
+fn formal_rx_cfg_format_taken_at_the_edge_seen() {
+    let config = configs::quick_6n1();
+    // Armed (for the longest format), the first frame (at most 40 clocks) and its
+    // presentation.
+    let check = bmc(Group::RxCfg, config, 104, "rx-cfg-window")
+        .with_parameter("TAKEN_BY", 2)
+        .without_invariants();
+    assert_counterexample(&run(check));
+}
+
 fn tolerance_config() -> UartConfig {
     configs::tolerance_5n1()
 }
@@ -453,6 +467,17 @@ fn formal_loopback_cfg_bounded() {
         depth,
         "loopback-cfg-cover",
     )));
+}
+
+/// The loopback checker fails when its line model expects bits twice as long.
+#[test]
+fn formal_loopback_checker_catches_a_long_bit() {
+    let config = configs::quick_5n1();
+    let mut model = config;
+    model.clock_hz *= 2; // 8 clocks per bit instead of 4
+                         // Armed by clock 39; the first data bit comes 4 clocks after the start bit.
+    let outcome = run(bmc(Group::Loopback, config, 56, "loopback-long-bit").with_model(model));
+    assert_counterexample(&outcome);
 }
 
 // ---- 4. overrun ----
