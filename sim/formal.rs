@@ -40,6 +40,7 @@
 //!   the counterexample trace (VCD) path, the failing assertion and the tool output.
 
 use anyhow::{bail, Context, Result};
+use rust_hdl_uart::config::CFG_INCREMENT_FRACTION_BITS;
 use rust_hdl_uart::export::{design_verilog, Design};
 use rust_hdl_uart::{Parity, UartConfig};
 use std::fmt;
@@ -69,15 +70,26 @@ pub enum Group {
     /// (data bits, parity, stop bits) chosen by the solver on the settings ports, valid
     /// and changed only between frames; the increment port tied to the configuration's.
     TxCfg,
+    /// `rx_cfg_props.sv`: the receiver group on `uart_rx_cfg`, each frame's format chosen
+    /// by the solver on the settings ports, which are free except from a frame's start
+    /// until the receiver has seen its start edge (so also in mid-frame); the increment
+    /// port tied to the configuration's.
+    RxCfg,
+    /// `loopback_cfg_props.sv`: `uart_cfg` with `tx` wired to `rx`, the frame format
+    /// chosen by the solver on the ports and kept; every byte sent is received once, with
+    /// its frame's data bits, no flag, in order and in bounded time. BMC only.
+    LoopbackCfg,
 }
 
 impl Group {
-    pub const ALL: [Group; 5] = [
+    pub const ALL: [Group; 7] = [
         Group::Tx,
         Group::Rx,
         Group::Loopback,
         Group::Overrun,
         Group::TxCfg,
+        Group::RxCfg,
+        Group::LoopbackCfg,
     ];
 
     pub fn name(self) -> &'static str {
@@ -85,6 +97,8 @@ impl Group {
             Group::Tx => "tx",
             Group::TxCfg => "tx_cfg",
             Group::Rx => "rx",
+            Group::RxCfg => "rx_cfg",
+            Group::LoopbackCfg => "loopback_cfg",
             Group::Loopback => "loopback",
             Group::Overrun => "overrun",
         }
@@ -96,6 +110,8 @@ impl Group {
             Group::Tx => "tx_props",
             Group::TxCfg => "tx_cfg_props",
             Group::Rx => "rx_props",
+            Group::RxCfg => "rx_cfg_props",
+            Group::LoopbackCfg => "loopback_cfg_props",
             Group::Loopback => "loopback_props",
             Group::Overrun => "overrun_props",
         }
@@ -107,6 +123,8 @@ impl Group {
             Group::Tx => include_str!("formal/tx_props.sv"),
             Group::TxCfg => include_str!("formal/tx_cfg_props.sv"),
             Group::Rx => include_str!("formal/rx_props.sv"),
+            Group::RxCfg => include_str!("formal/rx_cfg_props.sv"),
+            Group::LoopbackCfg => include_str!("formal/loopback_cfg_props.sv"),
             Group::Loopback => include_str!("formal/loopback_props.sv"),
             Group::Overrun => include_str!("formal/overrun_props.sv"),
         }
@@ -118,6 +136,8 @@ impl Group {
             Group::Tx => Design::Transmitter,
             Group::TxCfg => Design::TransmitterCfg,
             Group::Rx | Group::Overrun => Design::Receiver,
+            Group::RxCfg => Design::ReceiverCfg,
+            Group::LoopbackCfg => Design::CombinedCfg,
             Group::Loopback => Design::Combined,
         }
     }
@@ -128,7 +148,6 @@ impl Group {
     /// is changed: `connect` only drives the wrapper's wire from the net).
     fn probes(self) -> &'static [(&'static str, &'static str)] {
         match self {
-            Group::Overrun => &[("wb_frame_done", "dut.core.frame_done")],
             Group::Tx => &TX_PROBES[..9],
             Group::TxCfg => &TX_PROBES,
             Group::Rx => &[
@@ -141,7 +160,40 @@ impl Group {
                 ("fdone", "dut.core.frame_done"),
                 ("rph", "dut.core.sampler.phase.q"),
             ],
-            _ => &[],
+            Group::RxCfg => &[
+                ("rst", "dut.core.state.q"),
+                ("sib", "dut.core.sample_in_bit.q"),
+                ("bidx", "dut.core.bit_index.q"),
+                ("shf", "dut.core.shift.q"),
+                ("rpsum", "dut.core.parity_sum.q"),
+                ("ralow", "dut.core.all_low.q"),
+                ("fdone", "dut.core.frame_done"),
+                ("rph", "dut.core.sampler.phase.q"),
+                ("hldb", "dut.settings.held_last_data_bit.q"),
+                ("hflags", "dut.settings.held_flags.q"),
+                ("hinc", "dut.settings.held_sample_increment.q"),
+            ],
+            Group::Loopback => &[
+                ("rst", "dut.receiver.core.state.q"),
+                ("sib", "dut.receiver.core.sample_in_bit.q"),
+                ("bidx", "dut.receiver.core.bit_index.q"),
+                ("shf", "dut.receiver.core.shift.q"),
+                ("rpsum", "dut.receiver.core.parity_sum.q"),
+                ("ralow", "dut.receiver.core.all_low.q"),
+                ("fdone", "dut.receiver.core.frame_done"),
+                ("rph", "dut.receiver.core.sampler.phase.q"),
+                ("tst", "dut.transmitter.core.state.q"),
+                ("tbl", "dut.transmitter.core.bits_left.q"),
+                ("tfr", "dut.transmitter.core.frame.q"),
+                ("tblow", "dut.transmitter.core.bit_low.q"),
+                ("tllow", "dut.transmitter.core.line_low.q"),
+                ("tpsum", "dut.transmitter.core.parity_sum.q"),
+                ("tpnext", "dut.transmitter.core.parity_next.q"),
+                ("tlastb", "dut.transmitter.core.last_bit.q"),
+                ("tph", "dut.transmitter.core.bit_timer.phase.q"),
+            ],
+            Group::Overrun => &[("wb_frame_done", "dut.core.frame_done")],
+            Group::LoopbackCfg => &[],
         }
     }
 }
@@ -576,12 +628,13 @@ pub fn wrapper_parameters(check: &Check) -> Result<Vec<(String, i64)>> {
             model.baud
         );
     }
-    let clocks_per_bit = model.clock_hz as f64 / model.baud as f64;
-    let frame_clocks = (model.frame_bits() as f64 * clocks_per_bit).ceil() as i64;
     // Clocks after power-up before the receiver is armed.
     let arm = arm_clocks(&design.config)? as i64;
     let mut p: Vec<(String, i64)> = vec![("DATA_BITS".into(), model.data_bits as i64)];
-    if check.group != Group::TxCfg {
+    if !matches!(
+        check.group,
+        Group::TxCfg | Group::RxCfg | Group::LoopbackCfg
+    ) {
         // (The run-time configurable group's frame format is on ports, chosen by the solver.)
         p.push(("PARITY".into(), parity_code(model.parity)));
         p.push(("STOP_BITS".into(), model.stop_bits as i64));
@@ -624,54 +677,129 @@ pub fn wrapper_parameters(check: &Check) -> Result<Vec<(String, i64)>> {
             p.push(("INVARIANTS".into(), invariants as i64));
         }
         Group::Rx => {
-            if !model.clock_hz.is_multiple_of(model.baud) {
-                bail!("the RX frame generator needs a whole number of clocks per bit");
+            p.extend(receiver_model_parameters(check, &design, arm)?);
+            p.push(("INVARIANTS".into(), invariants as i64));
+        }
+        Group::RxCfg => {
+            // Resync waits for a frame of the ports' format: arm after the longest.
+            let widest = UartConfig {
+                parity: Parity::Even,
+                stop_bits: 2,
+                ..design.config
+            };
+            let arm = arm_clocks(&widest)? as i64;
+            let mut rx = receiver_model_parameters(check, &design, arm)?;
+            // The run-time core's sampler runs at the settings latch's increment (the port
+            // shifted into place) and restarts at one increment (one clock) after an edge,
+            // early or late alike.
+            let inc = (design.cfg_increment as u64) << (31 - CFG_INCREMENT_FRACTION_BITS);
+            let restart = inc & 0x7FFF_FFFF;
+            for (name, value) in rx.iter_mut() {
+                match name.as_str() {
+                    "INC" => *value = inc as i64,
+                    "RESTART" | "RESTART_LATE" => *value = restart as i64,
+                    _ => {}
+                }
             }
-            let bit_clocks = model.clock_hz / model.baud;
-            if !RX_UNIT.is_multiple_of(bit_clocks) {
-                bail!("the RX frame generator needs clocks per bit dividing {RX_UNIT}");
-            }
-            let nominal = (RX_UNIT / bit_clocks) as u32;
-            let (smin, smax) = check.sender_steps.unwrap_or((nominal, nominal));
-            if smin == 0 || smin > smax || smax as u64 >= RX_UNIT {
-                bail!("sender steps {smin}..{smax} must be within 1..{RX_UNIT}");
-            }
-            // The longest bit, in whole clocks.
-            let bit_max = RX_UNIT.div_ceil(smin as u64) as i64;
-            let bit_min = (RX_UNIT / smax as u64) as i64;
-            p.push(("ARM_CLOCKS".into(), arm));
-            p.push(("UB".into(), RX_UNIT.trailing_zeros() as i64));
-            p.push(("SMIN".into(), smin as i64));
-            p.push(("SMAX".into(), smax as i64));
-            p.push(("BIT_MAX".into(), bit_max));
-            // Taken within a bit: no frame is lost to overrun.
-            p.push(("HOLD_CLOCKS".into(), bit_min));
-            // The stop bit was on the line a quarter bit before the byte is presented,
-            // and the byte is presented within a bit and 4 clocks of its stop bit.
-            p.push(("MIN_WAIT".into(), (bit_min / 4).max(1)));
-            p.push(("MAX_WAIT".into(), bit_max + 4));
-            // The receiver's timing, for the invariants that tie it to the model.
-            p.push(("INC".into(), design.sample.increment as i64));
-            p.push(("RESTART".into(), design.rx_restart_phase as i64));
-            p.push((
-                "RESTART_LATE".into(),
-                design
-                    .sample
-                    .phase_after(rust_hdl_uart::config::RX_EDGE_LATENCY_CLOCKS + 1.0)
-                    as i64,
-            ));
-            // Proven, not assumed: within the windows checked, the receiver always sees a
-            // start edge 3 clocks after it reaches the line (an invariant says so).
-            p.push(("LATE_MAX".into(), 0));
+            p.extend(rx);
+            p.push(("INCREMENT".into(), design.cfg_increment as i64));
             p.push(("INVARIANTS".into(), invariants as i64));
         }
         Group::Loopback => {
-            p.push(("ARM_CLOCKS".into(), arm));
-            p.push(("FRAME_CLOCKS".into(), frame_clocks));
+            // The line model is the receiver group's sender at its exact rate, driven by
+            // the transmitter's handshakes; the transmitter's invariants describe a bit
+            // timer that restarts at one increment and bits of whole clocks, no parity and
+            // one stop bit.
+            if invariants
+                && (model.parity != Parity::None
+                    || model.stop_bits != 1
+                    || design.tx_restart_phase != design.bit.increment
+                    || !(1u64 << 31).is_multiple_of(design.bit.increment as u64))
+            {
+                bail!(
+                    "the loopback invariants need no parity, one stop bit and a whole number \
+                     of clocks per bit with the transmitter restarting at one increment"
+                );
+            }
+            let mut rx = receiver_model_parameters(check, &design, arm)?;
+            // The consumer may hold a byte for half a frame before it takes it.
+            let half_frame = (model.frame_bits() * (model.clock_hz / model.baud) as u32 / 2) as i64;
+            for (name, value) in rx.iter_mut() {
+                if name == "HOLD_CLOCKS" {
+                    *value = half_frame;
+                }
+            }
+            p.extend(rx);
+            p.push(("TX_INC".into(), design.bit.increment as i64));
+            p.push(("INVARIANTS".into(), invariants as i64));
+        }
+        Group::LoopbackCfg => {
+            // Arming and the time bound for the longest frame the ports can ask for.
+            let widest = UartConfig {
+                parity: Parity::Even,
+                stop_bits: 2,
+                ..design.config
+            };
+            p.push(("INCREMENT".into(), design.cfg_increment as i64));
+            p.push(("ARM_CLOCKS".into(), arm_clocks(&widest)? as i64));
+            p.push((
+                "FRAME_CLOCKS".into(),
+                configs::frame_clocks(&widest, 1) as i64,
+            ));
         }
         Group::Overrun => {}
     }
     p.extend(check.extra_parameters.iter().cloned());
+    Ok(p)
+}
+
+/// The parameters of the receiver's modelled sender and of the receiver's timing, shared by
+/// the RX group and the loopback group (whose line model is that sender at its exact rate).
+fn receiver_model_parameters(
+    check: &Check,
+    design: &rust_hdl_uart::config::Timing,
+    arm: i64,
+) -> Result<Vec<(String, i64)>> {
+    let model = &check.model;
+    let mut p: Vec<(String, i64)> = Vec::new();
+    if !model.clock_hz.is_multiple_of(model.baud) {
+        bail!("the RX frame generator needs a whole number of clocks per bit");
+    }
+    let bit_clocks = model.clock_hz / model.baud;
+    if !RX_UNIT.is_multiple_of(bit_clocks) {
+        bail!("the RX frame generator needs clocks per bit dividing {RX_UNIT}");
+    }
+    let nominal = (RX_UNIT / bit_clocks) as u32;
+    let (smin, smax) = check.sender_steps.unwrap_or((nominal, nominal));
+    if smin == 0 || smin > smax || smax as u64 >= RX_UNIT {
+        bail!("sender steps {smin}..{smax} must be within 1..{RX_UNIT}");
+    }
+    // The longest bit, in whole clocks.
+    let bit_max = RX_UNIT.div_ceil(smin as u64) as i64;
+    let bit_min = (RX_UNIT / smax as u64) as i64;
+    p.push(("ARM_CLOCKS".into(), arm));
+    p.push(("UB".into(), RX_UNIT.trailing_zeros() as i64));
+    p.push(("SMIN".into(), smin as i64));
+    p.push(("SMAX".into(), smax as i64));
+    p.push(("BIT_MAX".into(), bit_max));
+    // Taken within a bit: no frame is lost to overrun.
+    p.push(("HOLD_CLOCKS".into(), bit_min));
+    // The stop bit was on the line a quarter bit before the byte is presented,
+    // and the byte is presented within a bit and 4 clocks of its stop bit.
+    p.push(("MIN_WAIT".into(), (bit_min / 4).max(1)));
+    p.push(("MAX_WAIT".into(), bit_max + 4));
+    // The receiver's timing, for the invariants that tie it to the model.
+    p.push(("INC".into(), design.sample.increment as i64));
+    p.push(("RESTART".into(), design.rx_restart_phase as i64));
+    p.push((
+        "RESTART_LATE".into(),
+        design
+            .sample
+            .phase_after(rust_hdl_uart::config::RX_EDGE_LATENCY_CLOCKS + 1.0) as i64,
+    ));
+    // Proven, not assumed: within the windows checked, the receiver always sees a
+    // start edge 3 clocks after it reaches the line (an invariant says so).
+    p.push(("LATE_MAX".into(), 0));
     Ok(p)
 }
 
@@ -1238,7 +1366,9 @@ pub fn two_frame_depth(group: Group, config: &UartConfig) -> Result<u32> {
         // Handshake in clock 0, start bit from clock 2, both frames ended, and the check
         // of the clock after.
         Group::Tx | Group::TxCfg => frames + 3,
-        Group::Rx | Group::Loopback | Group::Overrun => arm_clocks(config)? + frames + bit + 4,
+        Group::Rx | Group::RxCfg | Group::Loopback | Group::LoopbackCfg | Group::Overrun => {
+            arm_clocks(config)? + frames + bit + 4
+        }
     })
 }
 
@@ -1278,12 +1408,12 @@ pub fn expected_time(group: Group, depth: u32, solver: Solver) -> Duration {
     // (depth, seconds) measured for each solver.
     let (d0, s0) = match (solver, group) {
         (Solver::Yices | Solver::Cvc5, Group::Tx | Group::TxCfg) => (59.0, 82.0),
-        (Solver::Yices | Solver::Cvc5, Group::Rx) => (129.0, 86.0),
-        (Solver::Yices | Solver::Cvc5, Group::Loopback) => (103.0, 56.0),
+        (Solver::Yices | Solver::Cvc5, Group::Rx | Group::RxCfg) => (129.0, 86.0),
+        (Solver::Yices | Solver::Cvc5, Group::Loopback | Group::LoopbackCfg) => (103.0, 56.0),
         (Solver::Yices | Solver::Cvc5, Group::Overrun) => (103.0, 19.0),
         (_, Group::Tx | Group::TxCfg) => (28.0, 38.0),
-        (_, Group::Rx) => (86.0, 67.0),
-        (_, Group::Loopback) => (74.0, 51.0),
+        (_, Group::Rx | Group::RxCfg) => (86.0, 67.0),
+        (_, Group::Loopback | Group::LoopbackCfg) => (74.0, 51.0),
         (_, Group::Overrun) => (85.0, 71.0),
     };
     let ratio = depth as f64 / d0;
@@ -1312,8 +1442,8 @@ pub fn bmc_depth(group: Group, config: &UartConfig, solver: Solver) -> Result<u3
     let full = two_frame_depth(group, config)?;
     let z3_cap = match group {
         Group::Tx | Group::TxCfg => 28,
-        Group::Rx => 84,
-        Group::Loopback => 74,
+        Group::Rx | Group::RxCfg => 84,
+        Group::Loopback | Group::LoopbackCfg => 74,
         Group::Overrun => 75,
     };
     Ok(match solver {

@@ -1,0 +1,540 @@
+// Formal properties of the exported run-time configurable receiver (`uart_rx_cfg`): the
+// properties and invariants of rx_props.sv, with the frame format on ports.
+//
+// The solver picks, for each frame, the data bits (5 to DATA_BITS, the data port's
+// width), the parity (0 none, 1 even, 2 odd, 3 mark, 4 space) and the stop bits (1 or 2;
+// the receiver checks only the first) on the settings ports; the modelled sender sends
+// that frame with the ports' values in the clock it starts. The ports are always valid,
+// constant until the receiver may be armed (Resync counts a whole frame of the ports'
+// format), and equal to the frame's format from its start until the receiver has seen
+// its start edge (3 clocks after it reaches the line: the synchroniser and the edge
+// register; the receiver takes the ports up to that clock). At every other time, between
+// frames and in the middle of a frame, they are free: the frame in flight must still be
+// received with the format it was sent with (the core's claim, src/rx.rs and
+// src/settings.rs: settings are held from the start edge to the frame's end). The
+// increment port is tied to INCREMENT (the formal configuration's rate).
+//
+// The bytes' data bits above the frame's data bits are 0.
+//
+// From rx_props.sv:
+//
+// Formal properties of the exported receiver (`uart_rx`), against a modelled transmitter
+// whose bit length the solver chooses.
+//
+// The transmitter model keeps its bit timing in a phase accumulator: each clock it adds
+// `gstep` to `gph`, and a bit ends in the clock where `gph` passes 2^UB (one bit), the
+// remainder carried on, so bit edges fall on the clock edges nearest to a sender running
+// at gstep / 2^UB bits per clock. The solver picks `gstep` anywhere in SMIN..SMAX for
+// each frame (so the rate may change from frame to frame) and where within the first
+// clock the start edge fell (`ph0`, below `step`); with SMIN == SMAX == 2^UB / BIT_CLOCKS
+// every bit is exactly BIT_CLOCKS clocks. Frames may follow each other back to back
+// (the next start bit begins exactly where the last stop bit ends) or after any idle time.
+//
+// The solver also chooses the value of every data bit, the parity bit and the first stop
+// bit (`bit_value`, taken at the start of each bit), so frames with wrong parity, a low
+// stop bit and all-low frames (breaks) are all generated. Further stop bits are high. The
+// generator waits ARM_CLOCKS after power-up (the receiver arms only after a whole frame
+// of idle line) and, after a frame with a low stop bit, one bit time of idle line (the
+// receiver waits for a high line before it looks for a start bit again). `ready` is free,
+// except that a byte held for HOLD_CLOCKS clocks is then taken (so no frame is lost to
+// overrun; see overrun_props.sv). `reset` is low.
+//
+// Checked:
+//   - a byte is presented (valid rises, or stays high right after a handshake) only for a
+//     generated frame whose first stop bit has been on the line for MIN_WAIT clocks at
+//     least (so the stop bit was sampled), each frame exactly once, in order;
+//   - its data are the generated data bits; `parity_error` is high exactly when the parity
+//     bit was wrong (and the frame was not a break); `framing_error` exactly when the stop
+//     bit was low and the frame was not all low; `break_detected` exactly when everything
+//     up to and including the stop bit was low;
+//   - every generated frame is presented within MAX_WAIT clocks of the start of its stop
+//     bit; `overrun` never rises; `valid` holds its byte until taken.
+module rx_cfg_props #(
+    // The data port's width (the widest frame).
+    parameter DATA_BITS = 8,
+    // The increment port's value (fixed).
+    parameter INCREMENT = 21'd1048576,
+    parameter ARM_CLOCKS = 100,
+    // One bit is 2^UB phase units; gstep is chosen in SMIN..SMAX units per clock.
+    parameter UB = 8,
+    parameter SMIN = 64,
+    parameter SMAX = 64,
+    // Clocks of a bit at the slowest rate, rounded up.
+    parameter BIT_MAX = 4,
+    parameter HOLD_CLOCKS = 4,
+    parameter MIN_WAIT = 1,
+    parameter MAX_WAIT = 8,
+    // The design's sample-tick increment, restart phases and frame length for the
+    // invariants (`Timing`: sample.increment, rx_restart_phase, the late restart).
+    parameter INC = 32'h80000000,
+    parameter RESTART = 32'h40000000,
+    parameter RESTART_LATE = 32'h40000000,
+    // The most clocks the receiver may see a start edge late: a fast sender's next start
+    // edge can come before the receiver's stop decision (0 at exact timing).
+    parameter LATE_MAX = 0,
+    // 1: assert the invariants below; 0: only the properties.
+    parameter INVARIANTS = 1,
+    // 1: the sender starts a frame whenever it may (see rx_props.sv): only for the covers.
+    parameter EAGER = 0,
+    // The clocks after a start edge during which the ports must still carry the frame's
+    // format: 3 (the receiver sees the edge 3 clocks after it reaches the line). Less
+    // only in the test showing that window is needed.
+    parameter TAKEN_BY = 3
+) (
+    input clock,
+    input go,
+    input bit_value,
+    input [UB-1:0] step,
+    input [UB-1:0] ph0,
+    input ready,
+    input [3:0] data_bits_in,
+    input [2:0] parity_in,
+    input two_stop_in
+);
+    // The format of the frame on the line (or the last one), taken from the ports when it
+    // starts; before the first frame, the ports' power-up values (free, then constant
+    // until armed). The frame before it, for a frame the receiver is still finishing.
+    reg [3:0] m_db;
+    reg [2:0] m_par;
+    reg m_ts;
+    reg [3:0] o_db = 5;
+    reg [2:0] o_par = 0;
+    wire PB = (m_par >= 1 && m_par <= 4);
+    wire [4:0] F = 1 + m_db + PB + (m_ts ? 2 : 1);
+    wire [4:0] STOP1 = 1 + m_db + PB;  // index of the first stop bit
+    wire [DATA_BITS-1:0] dmask = ~({DATA_BITS{1'b1}} << m_db);
+    localparam E = DATA_BITS + 3;           // expected record: {brk, fe, pe, data}
+    localparam ARM_W = $clog2(ARM_CLOCKS + 1) + 1;
+    localparam WW = $clog2(MAX_WAIT + BIT_MAX + 2) + 2;
+
+    wire [DATA_BITS-1:0] data;
+    wire valid, framing_error, parity_error, break_detected, overrun;
+    reg line = 1'b1;
+    uart_rx_cfg dut (
+        .clock(clock),
+        .reset(1'b0),
+        .rx(line),
+        .increment(INCREMENT),
+        .data_bits(data_bits_in),
+        .parity(parity_in),
+        .two_stop_bits(two_stop_in),
+        .data(data),
+        .valid(valid),
+        .ready(ready),
+        .framing_error(framing_error),
+        .parity_error(parity_error),
+        .break_detected(break_detected),
+        .overrun(overrun)
+    );
+
+    // ---- transmitter model ----
+    reg [ARM_W-1:0] cyc = 0;      // clocks since power-up, up to ARM_CLOCKS
+    reg on = 0;                   // a frame is on the line
+    reg [4:0] gbit = 0;           // the index in the frame of the bit on the line
+    reg [UB-1:0] gph = 0;         // phase within that bit
+    reg [UB-1:0] gstep = SMIN;    // this frame's rate
+    reg [WW-1:0] idle = 0;        // clocks of idle line since the last frame, saturating
+    reg bad_last = 0;             // the last frame's stop bit was low
+    reg [DATA_BITS-1:0] gdata = 0;
+    reg gpar = 0;
+    reg all_low = 1;
+    wire armed = (cyc >= ARM_CLOCKS);
+    wire can_start = armed && (!bad_last || idle >= BIT_MAX);
+    wire [UB:0] ph_next = gph + gstep;
+    wire bit_end = on && ph_next[UB];
+    wire last_bit = (gbit == F - 1);
+    wire step_ok = (step >= SMIN) && (step <= SMAX);
+
+    function parity_wrong(input [DATA_BITS-1:0] d, input p);
+        case (m_par)
+            1: parity_wrong = p != ^d;
+            2: parity_wrong = p != ~^d;
+            3: parity_wrong = p != 1'b1;
+            4: parity_wrong = p != 1'b0;
+            default: parity_wrong = 1'b0;
+        endcase
+    endfunction
+
+    // The record of a frame, pushed when its first stop bit goes on the line.
+    reg push;
+    reg [E-1:0] push_rec;
+    always @* begin
+        push = 1'b0;
+        push_rec = 0;
+        if (bit_end && gbit == STOP1 - 1) begin
+            push = 1'b1;
+            // bit_value is the stop bit about to go on the line.
+            push_rec[DATA_BITS-1:0] = gdata & dmask;
+            push_rec[DATA_BITS+2] = !bit_value && all_low;                   // break
+            push_rec[DATA_BITS+1] = !bit_value && !all_low;                  // framing
+            push_rec[DATA_BITS] = PB && parity_wrong(gdata & dmask, gpar) && !(!bit_value && all_low);
+        end
+    end
+
+    // A frame starts from idle, or right where the last one ends.
+    wire start = go && can_start && (!on || (bit_end && last_bit));
+    always @(posedge clock) begin
+        if (!armed) cyc <= cyc + 1;
+        if (start) begin
+            on <= 1'b1;
+            gbit <= 0;
+            // The frame's format: the ports' now.
+            m_db <= data_bits_in;
+            m_par <= parity_in;
+            m_ts <= two_stop_in;
+            o_db <= m_db;
+            o_par <= m_par;
+            // From idle the start edge falls anywhere within the clock (ph0); back to
+            // back it falls where the stop bit ends.
+            gph <= on ? ph_next[UB-1:0] : ph0;
+            gstep <= step;
+            line <= 1'b0;
+            all_low <= 1'b1;
+            idle <= 0;
+        end else if (!on || (bit_end && last_bit)) begin
+            on <= 1'b0;
+            line <= 1'b1;
+            if (on) idle <= 0;
+            else if (idle != {WW{1'b1}}) idle <= idle + 1;
+        end else begin
+            gph <= ph_next[UB-1:0];
+            if (bit_end) begin
+                gbit <= gbit + 1;
+                if (gbit + 1 <= m_db) begin
+                    line <= bit_value;
+                    gdata[gbit] <= bit_value;  // gbit + 1 is data bit gbit
+                    all_low <= all_low && !bit_value;
+                end else if (PB && gbit + 1 == m_db + 1) begin
+                    line <= bit_value;
+                    gpar <= bit_value;
+                    all_low <= all_low && !bit_value;
+                end else if (gbit + 1 == STOP1) begin
+                    line <= bit_value;
+                    bad_last <= !bit_value;
+                end else begin
+                    line <= 1'b1;
+                end
+            end
+        end
+    end
+
+    // ---- expected bytes: a queue of two records, and how long the head has waited ----
+    reg [1:0] count = 0;
+    reg [E-1:0] q0 = 0, q1 = 0;
+    reg [WW-1:0] wait_head = 0;
+    reg p_valid = 0, p_ready = 0;
+    reg [WW-1:0] held = 0;
+    always @(posedge clock) begin
+        p_valid <= valid;
+        p_ready <= ready;
+        held <= (valid && !ready) ? ((held != {WW{1'b1}}) ? held + 1 : held) : 0;
+    end
+    wire new_byte = valid && (!p_valid || p_ready);
+    wire [E-1:0] got = {break_detected, framing_error, parity_error, data};
+    wire [WW-1:0] wait_next = (wait_head != {WW{1'b1}}) ? wait_head + 1 : wait_head;
+
+    always @(posedge clock) begin
+        case ({push, new_byte})
+            2'b10: begin
+                if (count == 0) q0 <= push_rec; else q1 <= push_rec;
+                count <= count + 1;
+                if (count == 0) wait_head <= 0; else wait_head <= wait_next;
+            end
+            2'b01: begin
+                q0 <= q1;
+                count <= count - 1;
+                wait_head <= 0;
+            end
+            2'b11: begin
+                if (count == 1) q0 <= push_rec;
+                else begin q0 <= q1; q1 <= push_rec; end
+                wait_head <= 0;
+            end
+            default: wait_head <= (count != 0) ? wait_next : 0;
+        endcase
+    end
+
+    always @* begin
+        // The rate and the start edge's place are chosen within their bounds.
+        assume (step_ok);
+        assume (ph0 < step);
+        // The consumer takes a byte held for HOLD_CLOCKS.
+        if (held >= HOLD_CLOCKS) assume (ready);
+        if (EAGER) assume (go);
+        assert (!overrun);
+        assert (count != 2'd3);
+        if (new_byte) begin
+            assert (count != 0);
+            assert (got == q0);
+            // Its stop bit was on the line long enough to be sampled.
+            assert (wait_head >= MIN_WAIT);
+        end
+        if (count != 0) assert (wait_head <= MAX_WAIT);
+        // A held byte does not change.
+        if (valid && p_valid && !p_ready) assert (!new_byte);
+    end
+
+    // ---- covers: every kind of frame is reachable (run with smtbmc -c) ----
+    // A property about a kind of frame that never happens would hold vacuously.
+    reg b2b_frame = 0;  // the current frame started right where the one before it ended
+    always @(posedge clock) if (start) b2b_frame <= on;
+    // The ports differed from the current frame's format while it was on the line.
+    reg changed_in_frame = 0;
+    always @(posedge clock)
+        if (start) changed_in_frame <= 1'b0;
+        else if (on && (data_bits_in != m_db || parity_in != m_par || two_stop_in != m_ts))
+            changed_in_frame <= 1'b1;
+    always @* begin
+        // A good frame, one of each flag, and a frame sent back to back, presented.
+        cover (new_byte && !parity_error && !framing_error && !break_detected);
+        if (PB) cover (new_byte && parity_error);
+        cover (new_byte && framing_error);
+        cover (new_byte && break_detected);
+        // (owes clear: the byte presented is the current frame's, the one sent back to
+        // back; the frame before it was presented too, or a byte would be missing.)
+        cover (new_byte && b2b_frame && !framing_error && !owes && !ovl);
+        // The narrowest and the widest frame, and one whose format changed on the ports
+        // while it was on the line (after the receiver had taken it).
+        cover (new_byte && !owes && !ovl && m_db == 5);
+        cover (new_byte && !owes && !ovl && m_db == DATA_BITS && m_ts);
+        cover (new_byte && !owes && !ovl && changed_in_frame);
+    end
+
+    // ---- invariants: the transmitter model and the queue tied to the receiver's state ----
+    // k-induction starts from any state that satisfies every assertion for k clocks; these
+    // rule out the states no run reaches in which the receiver and the model disagree
+    // (about where in the frame they are, which bits were sent, what is owed) without an
+    // assertion failing for longer than k clocks. Registers that only delay others (the
+    // synchroniser, the vote's samples, the comparisons made a clock ahead or behind) need
+    // none: k clocks determine them. The receiver's registers are read through wires the
+    // script connects after flattening (`Group::probes` in formal.rs).
+    (* keep *) wire [2:0] rst;            // state: 0 Resync 1 WaitIdle 2 Idle 3 Start 4 Data 5 Parity 6 Stop
+    (* keep *) wire [3:0] sib;            // sample_in_bit
+    (* keep *) wire [3:0] bidx;           // bit_index
+    (* keep *) wire [DATA_BITS-1:0] shf;  // shift
+    (* keep *) wire rpsum, ralow;         // parity_sum, all_low
+    (* keep *) wire fdone;                // frame_done
+    (* keep *) wire [31:0] rph;           // sampler.phase
+    localparam [2:0] R_RESYNC = 0, R_WAITIDLE = 1, R_IDLE = 2, R_START = 3, R_DATA = 4,
+        R_PARITY = 5, R_STOP = 6;
+    wire [4:0] FRAME_BITS = 1 + m_db + PB + 1;  // the idle bits Resync waits for
+    localparam GW = $clog2((DATA_BITS + 4) * BIT_MAX + MAX_WAIT + 16) + 1;
+    localparam [GW-1:0] GMAX = {GW{1'b1}};
+    // The settings latch holds zero in clock 0, so the sampler starts a clock late: its
+    // first tick (at one clock per sample, clock 2) samples the line already high.
+    localparam LOWTICKS = 0;
+
+    wire rx_in_frame = (rst >= R_START) && (rst <= R_STOP);
+
+    // The model's clocks since the current frame's start edge (line low from gclk 0) and
+    // where in its first clock that edge fell.
+    reg [GW-1:0] gclk = GMAX;
+    reg [UB-1:0] gph0 = 0;
+    // The receiver: clocks since it entered Start (rclk 0 in its first Start clock), the
+    // value gclk had then, and the state a clock ago.
+    reg [GW-1:0] rclk = 0;
+    reg [GW-1:0] gdet = 0;
+    reg [2:0] rst1 = 0;
+    // The receiver still owes the frame before the current one (a fast sender's next start
+    // edge came before the receiver's stop decision), and owes the current one.
+    reg ovl = 0;
+    reg owes = 0;
+    reg fdone1 = 0;
+    always @(posedge clock) begin
+        rst1 <= rst;
+        fdone1 <= fdone;
+        if (start) begin
+            gclk <= 0;
+            gph0 <= on ? ph_next[UB-1:0] : ph0;
+        end else if (gclk != GMAX) gclk <= gclk + 1;
+        if (rst == R_IDLE) begin
+            rclk <= 0;
+            gdet <= start ? 0 : ((gclk != GMAX) ? gclk + 1 : GMAX);
+        end else if (rclk != GMAX) rclk <= rclk + 1;
+        // Frame completions: the first one owed is the older frame.
+        if (start) begin
+            ovl <= owes && !fdone;
+            owes <= 1'b1;
+        end else if (fdone) begin
+            if (ovl) ovl <= 1'b0;
+            else owes <= 1'b0;
+        end
+    end
+
+    // The model's position in bits * 2^UB at clock c of the current frame.
+    function [GW+UB+1:0] gpos(input [GW-1:0] c);
+        gpos = gph0 + gstep * c;
+    endfunction
+    // The value the model puts on the line for bit index n of the current frame.
+    function bitval(input [4:0] n);
+        if (n == 0) bitval = 1'b0;
+        else if (n <= m_db) bitval = gdata[n-1];
+        else if (PB && n == m_db + 1) bitval = gpar;
+        else if (n == STOP1) bitval = !bad_last;
+        else bitval = 1'b1;
+    endfunction
+
+    // The receiver's samples counted since its restart at the start edge, from its
+    // state, bit index and sample count (a decision moves to the next bit at sample 3).
+    reg [7:0] rs;
+    always @* begin
+        case (rst)
+            R_START: rs = sib;
+            R_DATA: rs = 4 * bidx + sib + ((sib != 3) ? 4 : 0);
+            R_PARITY: rs = 4 * m_db + sib + ((sib != 3) ? 4 : 0);
+            default: rs = 4 * (m_db + PB) + sib + ((sib != 3) ? 4 : 0);
+        endcase
+    end
+    wire late = (gdet != 3);
+    wire [63:0] rx_time = (late ? RESTART_LATE : RESTART) + INC * rclk;
+    wire [63:0] rx_count = {rs, 31'b0} + rph;
+    // Resync: samples of high line counted since power-up (a bit is counted at its first
+    // sample, so bit_index = ceil(samples / 4)).
+    wire [7:0] resync_samples = (bidx == 0) ? 0 : 4 * (bidx - 1) + sib + ((sib == 0) ? 4 : 0);
+    wire [63:0] resync_time = INC * (cyc - 1);
+    wire [63:0] resync_count = {resync_samples + LOWTICKS, 31'b0} + rph;
+
+    // The data bits the receiver has decided, against the model's.
+    reg shift_ok;
+    reg par_rx, low_rx;
+    integer i;
+    reg [3:0] decided;
+    reg gen_low;  // the model's data and parity bits on the line so far are all low
+    always @* begin
+        decided = (rst == R_DATA) ? bidx : m_db;
+        gen_low = 1'b1;
+        for (i = 1; i <= DATA_BITS + 1; i = i + 1)
+            if (i <= m_db + PB)
+            if (i <= gbit && bitval(i)) gen_low = 1'b0;
+        shift_ok = 1'b1;
+        par_rx = (m_par == 2 || m_par == 3) ? 1'b1 : 1'b0;  // the parity seed
+        low_rx = 1'b1;
+        for (i = 0; i < DATA_BITS; i = i + 1) begin
+            if (i < decided) begin
+                if (shf[m_db - decided + i] != gdata[i]) shift_ok = 1'b0;
+                if (m_par == 1 || m_par == 2) par_rx = par_rx ^ gdata[i];
+                low_rx = low_rx && !gdata[i];
+            end
+        end
+        // The parity bit, once decided, is in the sum and the all-low flag too.
+        if (rst == R_STOP && PB) begin
+            par_rx = par_rx ^ gpar;
+            low_rx = low_rx && !gpar;
+        end
+    end
+
+    // The oldest record is the current frame's (its receiver's decision has come or is
+    // still owed, and no other frame is in between).
+    wire head_is_current = !ovl && ((new_byte && !owes) || (!new_byte && owes && count != 0));
+
+    always @* if (INVARIANTS) begin
+        // The model: its counters in range, its position a linear function of the clock.
+        assert (cyc <= ARM_CLOCKS);
+        if (!armed) assert (!on && line && owes == 0 && count == 0 && !valid);
+        assert (gstep >= SMIN && gstep <= SMAX);
+        assert (gph0 < SMAX);
+        if (on) begin
+            assert (gbit < F);
+            assert ({gbit, gph} == gpos(gclk));
+            assert (line == bitval(gbit));
+            assert (gclk < F * BIT_MAX + 2);
+            assert (all_low == gen_low);
+            // idle counts only between frames.
+            assert (idle == 0);
+        end else begin
+            assert (line);
+            // The last frame has ended.
+            if (owes || count != 0) assert (gpos(gclk) >= F * (1 << UB));
+        end
+        // How long the oldest record has waited: since the first clock its frame's
+        // stop bit was on the line.
+        if (head_is_current && gclk != GMAX) begin
+            assert (gclk >= wait_head + 1);
+            assert (gpos(gclk - wait_head) >= STOP1 * (1 << UB));
+            assert (gpos(gclk - wait_head - 1) < STOP1 * (1 << UB));
+        end
+        // Resync: the receiver counts samples of the high line from power-up; it arms
+        // (Idle) before the model may start.
+        if (rst == R_RESYNC) begin
+            assert (!armed);
+            if (cyc >= 2) assert (resync_time == resync_count);
+            assert (bidx <= FRAME_BITS);
+        end
+        if (!armed) assert (rst == R_RESYNC || rst == R_IDLE);
+        // In Idle the sampler is held at its restart phase.
+        if (rst1 == R_IDLE && rst == R_IDLE) assert (rph == RESTART || rph == RESTART_LATE);
+        // A frame in the receiver is a frame of the model: the receiver's samples are
+        // a function of the clocks since it saw the start edge, and it saw the edge
+        // 3 clocks after it reached the line (2 synchroniser stages and the edge
+        // register), or later if it was still busy with the previous frame then.
+        // The sample count is kept modulo the 4 samples of a bit; a data bit index
+        // beyond the frame's data bits is never reached.
+        assert (sib <= 3);
+        if (rst == R_DATA && !ovl) assert (bidx < m_db);
+        if ((rst == R_PARITY || rst == R_STOP) && !ovl) assert (bidx == m_db);
+        if (ovl) assert (bidx == o_db);
+        assert (rst <= R_STOP);
+        if (rx_in_frame) assert (owes || ovl);
+        // The receiver decides a frame at its stop bit's centre, before the model ends it;
+        // a frame it owes but has not started on was started only a few clocks ago.
+        if (on && !owes) assert (gbit >= STOP1);
+        if (owes && !ovl && !rx_in_frame) assert (gclk < 3 + LATE_MAX && on);
+        if (rx_in_frame && !ovl) begin
+            assert (gclk == gdet + rclk);
+            assert (gdet >= 3 && gdet <= 3 + LATE_MAX);
+            assert (rx_time == rx_count);
+            // The bits decided so far are the model's: the shift register, the parity
+            // sum and the all-low flag (set at the start bit's decision).
+            if (rst != R_START) begin
+                assert (shift_ok);
+                assert (rpsum == par_rx);
+                assert (ralow == low_rx);
+            end
+        end
+        if (ovl) assert (rst == R_STOP && on && gbit == 0);
+        if (!rx_in_frame && rst != R_IDLE) assert (!owes || (on && gbit == 0));
+        // The queue: what the model pushed and the receiver has not presented yet.
+        assert (new_byte == fdone1);
+        assert (count == ((ovl ? 1 : 0) + ((owes && !ovl && (!on || gbit >= STOP1)) ? 1 : 0) + (new_byte ? 1 : 0)));
+    end
+    // ---- the settings ports ----
+    always @* begin
+        // Valid settings; constant until armed; the frame's own from its start until the
+        // receiver has seen its start edge (and so taken them). Free at every other time.
+        assume (data_bits_in >= 5 && data_bits_in <= DATA_BITS);
+        assume (parity_in <= 4);
+        if (!armed || (on && gclk < TAKEN_BY))
+            assume (data_bits_in == m_db && parity_in == m_par && two_stop_in == m_ts);
+    end
+
+    // ---- invariants: the settings latch against the model's formats ----
+    // The latch follows the ports while the receiver is between frames and holds from the
+    // clock it leaves Idle; the ports equal the frame's format until then (assumed), so in
+    // a frame it holds that frame's format, and while it finishes the frame before (ovl)
+    // that one's. Before the first frame it holds the ports' constant power-up values.
+    (* keep *) wire [3:0] hldb;    // dut.settings.held_last_data_bit: data_bits - 1
+    (* keep *) wire [3:0] hflags;  // held_flags: {two_stop, seed, covers, enabled}
+    (* keep *) wire [31:0] hinc;   // held_sample_increment
+    function [2:0] flags_of(input [2:0] par);
+        case (par)
+            1: flags_of = 3'b011;
+            2: flags_of = 3'b111;
+            3: flags_of = 3'b101;
+            4: flags_of = 3'b001;
+            default: flags_of = 3'b000;
+        endcase
+    endfunction
+    always @* if (INVARIANTS) begin
+        assert (m_db >= 5 && m_db <= DATA_BITS && m_par <= 4);
+        assert (o_db >= 5 && o_db <= DATA_BITS && o_par <= 4);
+        if (cyc >= 1) assert (hinc == INC);
+        if (cyc >= 1 && (!armed || (rx_in_frame && !ovl))) begin
+            assert (hldb == m_db - 1);
+            assert (hflags[2:0] == flags_of(m_par));
+        end
+        if (ovl) begin
+            assert (hldb == o_db - 1);
+            assert (hflags[2:0] == flags_of(o_par));
+        end
+    end
+endmodule
