@@ -244,9 +244,7 @@ impl<const W: usize, const A: usize> Logic for Fifo<W, A> {
         // The written word is the new head: the FIFO is empty, or holds one entry that
         // is popped now.
         self.head_written.next = !self.not_empty.q.val()
-            | (self.pop.val()
-                & !self.is_full.q.val()
-                & (self.held.val() == self.count_one.val()));
+            | (self.pop.val() & !self.is_full.q.val() & (self.held.val() == self.count_one.val()));
         self.bypass.d.next = self.push.val() & self.head_written.val() & !self.clear.val();
         self.bypass_data.d.next = self.write_data.val();
         if self.bypass.q.val() {

@@ -5,8 +5,9 @@
 //! - The register map is [`crate::periph::regs`]: every offset, field position, writable
 //!   mask and reset value used here is taken from those constants in [`UartPeriph::new`].
 //! - Register port: a write takes effect in its strobe's clock, on the byte lanes
-//!   `reg_wstrb` enables; `reg_rdata` is registered and valid the clock after
-//!   `reg_read`. Reading `RXDATA` pops exactly one entry per strobe, and only when the
+//!   `reg_wstrb` enables; `reg_rdata` is registered, valid the clock after `reg_read`
+//!   and held until the clock after the next `reg_read` (the AXI4-Lite adapter presents
+//!   it as RDATA for as long as RVALID waits, with no copy of its own). Reading `RXDATA` pops exactly one entry per strobe, and only when the
 //!   FIFO holds one (`VALID` tells which).
 //! - No byte is lost silently: the receiver's output is taken every clock; a byte that
 //!   finds the RX FIFO full is counted (`OVERFLOW.RX_LOST`, saturating) and flagged
@@ -91,7 +92,8 @@ pub struct UartPeriph<const A: usize> {
     pub reg_wstrb: Signal<In, Bits<4>>,
     /// Read strobe (one clock); `reg_rdata` is valid in the next clock.
     pub reg_read: Signal<In, Bit>,
-    /// Read data, registered.
+    /// Read data, registered: from the clock after `reg_read` until the clock after the
+    /// next one.
     pub reg_rdata: Signal<Out, Bits<32>>,
     /// Receive line (asynchronous).
     pub rx: Signal<In, Bit>,
