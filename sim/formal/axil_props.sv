@@ -1,8 +1,11 @@
 // AXI4-Lite slave properties of the bus adapter (periph::axil, exported as `axil_dut`),
-// with the register port's read data free (any peripheral).
+// with the register port's read data free (any peripheral that keeps the port's rule).
 //
 // Assumptions (the master keeps the AXI rules): a VALID, once high, stays high with its
-// payload unchanged until its READY; VALIDs are low in a reset clock.
+// payload unchanged until its READY; VALIDs are low in a reset clock. The adapter alone
+// also assumes the register port's rule for `reg_rdata`: it changes only in the clock
+// after a `reg_read` (the peripheral's read-data register loads on the strobe), which
+// `uart_axil` (UART_TOP) keeps by construction, so there it is not assumed.
 //
 // Properties (the slave's side of the same rules, and the register port):
 // - BVALID / RVALID, once high, stay high with BRESP / RDATA / RRESP unchanged until
@@ -109,6 +112,18 @@ module axil_props (
 
     reg f_past_valid = 1'b0;
     always @(posedge clock) f_past_valid <= 1'b1;
+
+`ifndef UART_TOP
+    // The peripheral's side of the register port: read data held between strobes.
+    // (Combinational, so that it binds the last step too.)
+    reg f_read_before = 1'b0;
+    reg [31:0] f_rdata_before = 0;
+    always @(posedge clock) begin
+        f_read_before <= reg_read;
+        f_rdata_before <= reg_rdata_in;
+    end
+    always @(*) if (f_past_valid && !f_read_before) assume(reg_rdata_in == f_rdata_before);
+`endif
 
     wire f_aw = s_axil_awvalid && s_axil_awready;
     wire f_w = s_axil_wvalid && s_axil_wready;

@@ -11,15 +11,19 @@
 //!   handshake; `s_axil_bvalid` (OKAY) rises with the strobe and stays up, unchanged,
 //!   until `s_axil_bready`.
 //! - Each read gives exactly one `reg_read` strobe, the clock after its handshake, with
-//!   `reg_addr` = `araddr[7:2]`; the peripheral's data of the next clock is kept and
-//!   presented with `s_axil_rvalid` (OKAY), which stays up with the same data until
-//!   `s_axil_rready`.
+//!   `reg_addr` = `araddr[7:2]`; the peripheral's data of the next clock is presented
+//!   with `s_axil_rvalid` (OKAY), which stays up with the same data until
+//!   `s_axil_rready`. The data is `reg_rdata` itself, not a copy: the register port
+//!   holds it from the clock after a `reg_read` until the clock after the next one
+//!   (see [`crate::periph::uart_periph`]), and no other read starts before RREADY, so
+//!   a second 32-bit register here would only duplicate the peripheral's.
 //! - No response without its request, and no second one. Never both strobes in one
 //!   clock: when a write and a read want to start in the same clock, the write starts
 //!   and the read one clock later. Neither can starve: a kind that has started cannot
 //!   start again before its response is taken, so the other waits one clock at most.
-//! - `s_axil_*ready`, `s_axil_*valid`, `s_axil_rdata` come straight from flip-flops; a
-//!   READY never waits on a combinational path from a VALID.
+//! - `s_axil_*ready` and `s_axil_*valid` come straight from flip-flops, `s_axil_rdata`
+//!   from the peripheral's read-data flip-flops; a READY never waits on a combinational
+//!   path from a VALID.
 //! - `reset` (synchronous, active high) abandons everything in flight (the bus must be
 //!   reset with it, as AXI's ARESETn resets both sides).
 //!
@@ -81,18 +85,18 @@ pub struct AxiLiteAdapter {
     pub reg_wstrb: Signal<Out, Bits<4>>,
     /// Register port: one-clock read strobe (one per bus read, never speculative).
     pub reg_read: Signal<Out, Bit>,
-    /// Register port: read data, valid in the clock after `reg_read`.
+    /// Register port: read data, valid in the clock after `reg_read` and held until the
+    /// clock after the next `reg_read` (presented as `s_axil_rdata`).
     pub reg_rdata: Signal<In, Bits<32>>,
     // Write: AWREADY/WREADY (one clock), then the strobe with BVALID.
     write_ready: DFF<Bit>,
     write_strobe: DFF<Bit>,
     bvalid: DFF<Bit>,
-    // Read: ARREADY (one clock), the strobe, the capture of the data, RVALID.
+    // Read: ARREADY (one clock), the strobe, the clock the data arrives, RVALID.
     read_ready: DFF<Bit>,
     read_strobe: DFF<Bit>,
     read_capture: DFF<Bit>,
     rvalid: DFF<Bit>,
-    rdata: DFF<Bits<32>>,
     read_busy: DFF<Bit>,
     addr: DFF<Bits<6>>,
     wdata: DFF<Bits<32>>,
@@ -139,7 +143,6 @@ impl AxiLiteAdapter {
             read_strobe: Default::default(),
             read_capture: Default::default(),
             rvalid: Default::default(),
-            rdata: Default::default(),
             read_busy: Default::default(),
             addr: Default::default(),
             wdata: Default::default(),
@@ -165,7 +168,6 @@ impl Logic for AxiLiteAdapter {
             read_strobe,
             read_capture,
             rvalid,
-            rdata,
             read_busy,
             addr,
             wdata,
@@ -193,12 +195,11 @@ impl Logic for AxiLiteAdapter {
             self.bvalid.d.next = false;
         }
 
-        // Read: ARREADY, the strobe, the capture of the peripheral's data, RVALID.
+        // Read: ARREADY, the strobe, the peripheral's data (held from then on), RVALID.
         self.read_ready.d.next = self.read_go.val() & !self.reset.val();
         self.read_strobe.d.next = self.read_ready.q.val() & !self.reset.val();
         self.read_capture.d.next = self.read_strobe.q.val() & !self.reset.val();
         if self.read_capture.q.val() {
-            self.rdata.d.next = self.reg_rdata.val();
             self.rvalid.d.next = true;
         }
         if self.rvalid.q.val() & self.s_axil_rready.val() {
@@ -229,7 +230,7 @@ impl Logic for AxiLiteAdapter {
         self.s_axil_bresp.next = 0.into();
         self.s_axil_arready.next = self.read_ready.q.val();
         self.s_axil_rvalid.next = self.rvalid.q.val();
-        self.s_axil_rdata.next = self.rdata.q.val();
+        self.s_axil_rdata.next = self.reg_rdata.val();
         self.s_axil_rresp.next = 0.into();
         self.reg_addr.next = self.addr.q.val();
         self.reg_write.next = self.write_strobe.q.val();

@@ -14,9 +14,10 @@
 //! that no two registers share an offset and that no two fields of a register overlap.
 //!
 //! Conventions: offsets are in 32-bit words (byte address = 4 × offset); bits not listed
-//! read 0 and ignore writes. A write changes a field only when every byte lane the field
-//! touches is enabled (`wstrb` / `wb_sel`), so a byte store never corrupts the lanes
-//! around it. FIFO-level fields are 16 bits wide; bits above log2(depth) read 0.
+//! read 0 and ignore writes. A write changes only the bytes whose lanes are enabled
+//! (`wstrb` / `wb_sel`), so a byte store never corrupts the bytes around it (a field
+//! wider than a byte takes the enabled bytes' bits). FIFO-level fields are 16 bits
+//! wide; bits above log2(depth) read 0.
 
 use std::fmt::Write;
 
@@ -98,7 +99,7 @@ impl Field {
     }
 
     /// The byte lanes (bit 0 = bits 7:0) this field touches: the write-strobe bits that
-    /// must all be set for a write to change it.
+    /// change its bits.
     pub const fn lanes(&self) -> u32 {
         let first = self.lsb / 8;
         let last = self.msb() / 8;

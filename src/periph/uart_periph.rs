@@ -5,8 +5,9 @@
 //! - The register map is [`crate::periph::regs`]: every offset, field position, writable
 //!   mask and reset value used here is taken from those constants in [`UartPeriph::new`].
 //! - Register port: a write takes effect in its strobe's clock, on the byte lanes
-//!   `reg_wstrb` enables; `reg_rdata` is registered and valid the clock after
-//!   `reg_read`. Reading `RXDATA` pops exactly one entry per strobe, and only when the
+//!   `reg_wstrb` enables; `reg_rdata` is registered, valid the clock after `reg_read`
+//!   and held until the clock after the next `reg_read` (the AXI4-Lite adapter presents
+//!   it as RDATA for as long as RVALID waits, with no copy of its own). Reading `RXDATA` pops exactly one entry per strobe, and only when the
 //!   FIFO holds one (`VALID` tells which).
 //! - No byte is lost silently: the receiver's output is taken every clock; a byte that
 //!   finds the RX FIFO full is counted (`OVERFLOW.RX_LOST`, saturating) and flagged
@@ -91,7 +92,8 @@ pub struct UartPeriph<const A: usize> {
     pub reg_wstrb: Signal<In, Bits<4>>,
     /// Read strobe (one clock); `reg_rdata` is valid in the next clock.
     pub reg_read: Signal<In, Bit>,
-    /// Read data, registered.
+    /// Read data, registered: from the clock after `reg_read` until the clock after the
+    /// next one.
     pub reg_rdata: Signal<Out, Bits<32>>,
     /// Receive line (asynchronous).
     pub rx: Signal<In, Bit>,
@@ -934,63 +936,65 @@ impl<const A: usize> Logic for UartPeriph<A> {
         if self.driver_on.q.val() {
             self.status_word.next = self.status_word.val() | self.mk_tx_enable_pin.val();
         }
+        // The read mux is an OR of words, each gated by its address: the offsets are
+        // distinct, so at most one term is non-zero, and an OR of gated terms maps to
+        // fewer LUTs than a priority chain of `if`s that each replace the word.
         self.read_word.next = 0.into();
         if self.reg_addr.val() == self.a_id.val() {
-            self.read_word.next = self.id_word.val();
+            self.read_word.next = self.read_word.val() | self.id_word.val();
         }
         if self.reg_addr.val() == self.a_ctrl.val() {
-            self.read_word.next = self.ctrl.q.val();
+            self.read_word.next = self.read_word.val() | self.ctrl.q.val();
         }
         if self.reg_addr.val() == self.a_baud.val() {
-            self.read_word.next = self.baud.q.val();
+            self.read_word.next = self.read_word.val() | self.baud.q.val();
         }
         if self.reg_addr.val() == self.a_frame.val() {
-            self.read_word.next = self.frame.q.val();
+            self.read_word.next = self.read_word.val() | self.frame.q.val();
         }
         if self.reg_addr.val() == self.a_status.val() {
-            self.read_word.next = self.status_word.val();
+            self.read_word.next = self.read_word.val() | self.status_word.val();
         }
-        if self.reg_addr.val() == self.a_rxdata.val() {
-            self.read_word.next =
-                bit_cast::<32, RX_ENTRY_BITS>(self.rx_fifo.read_data.val()) | self.mk_valid.val();
-            if self.rx_fifo.empty.val() {
-                self.read_word.next = 0.into();
-            }
+        if (self.reg_addr.val() == self.a_rxdata.val()) & self.rx_avail.val() {
+            self.read_word.next = self.read_word.val()
+                | bit_cast::<32, RX_ENTRY_BITS>(self.rx_fifo.read_data.val())
+                | self.mk_valid.val();
         }
         if (self.reg_addr.val() == self.a_txdata.val()) & self.tx_fifo.full.val() {
-            self.read_word.next = self.mk_txdata_full.val();
+            self.read_word.next = self.read_word.val() | self.mk_txdata_full.val();
         }
         if self.reg_addr.val() == self.a_levels.val() {
-            self.read_word.next = (bit_cast::<32, 16>(self.rx_level.val())
-                << self.s_rx_level.val())
+            self.read_word.next = self.read_word.val()
+                | (bit_cast::<32, 16>(self.rx_level.val()) << self.s_rx_level.val())
                 | (bit_cast::<32, 16>(self.tx_level.val()) << self.s_tx_level.val());
         }
         if self.reg_addr.val() == self.a_overflow.val() {
-            self.read_word.next = bit_cast::<32, 8>(self.rx_lost.q.val()) << self.s_rx_lost.val();
-            if self.tx_dropped.q.val() {
-                self.read_word.next = self.read_word.val() | self.mk_tx_dropped.val();
-            }
-            if self.rx_overflow.q.val() {
-                self.read_word.next = self.read_word.val() | self.mk_rx_overflow.val();
-            }
+            self.read_word.next = self.read_word.val()
+                | (bit_cast::<32, 8>(self.rx_lost.q.val()) << self.s_rx_lost.val());
+        }
+        if (self.reg_addr.val() == self.a_overflow.val()) & self.tx_dropped.q.val() {
+            self.read_word.next = self.read_word.val() | self.mk_tx_dropped.val();
+        }
+        if (self.reg_addr.val() == self.a_overflow.val()) & self.rx_overflow.q.val() {
+            self.read_word.next = self.read_word.val() | self.mk_rx_overflow.val();
         }
         if self.reg_addr.val() == self.a_irq_enable.val() {
-            self.read_word.next = self.irq_enable.q.val();
+            self.read_word.next = self.read_word.val() | self.irq_enable.q.val();
         }
         if self.reg_addr.val() == self.a_irq_pending.val() {
-            self.read_word.next = self.pending.q.val();
+            self.read_word.next = self.read_word.val() | self.pending.q.val();
         }
         if self.reg_addr.val() == self.a_watermark.val() {
-            self.read_word.next = self.watermark.q.val();
+            self.read_word.next = self.read_word.val() | self.watermark.q.val();
         }
         if self.reg_addr.val() == self.a_rx_timeout.val() {
-            self.read_word.next = self.rx_timeout.q.val();
+            self.read_word.next = self.read_word.val() | self.rx_timeout.q.val();
         }
         if self.reg_addr.val() == self.a_rts_threshold.val() {
-            self.read_word.next = self.rts_threshold.q.val();
+            self.read_word.next = self.read_word.val() | self.rts_threshold.q.val();
         }
         if self.reg_addr.val() == self.a_rs485.val() {
-            self.read_word.next = self.rs485.q.val();
+            self.read_word.next = self.read_word.val() | self.rs485.q.val();
         }
         if self.reg_read.val() {
             self.read_data.d.next = self.read_word.val();
