@@ -12,7 +12,7 @@
 //! - `clear` empties the FIFO in its clock (level 0, `empty` high next clock); it wins
 //!   over a write or a read in the same clock.
 //! - `full` and `empty` come straight from flip-flops; `level` is the number of entries
-//!   held (bits above A are zero): the pointers' difference, one A-bit subtraction.
+//!   held (bits above A are zero), from flip-flops and one multiplexer.
 //! - Power-up: empty.
 //!
 //! How: the storage is [`FifoRam`], a RAM with a registered read, which yosys maps to
@@ -28,10 +28,8 @@
 //! (`no_rw_check`), which saves yosys's old-data emulation (a delayed write and a
 //! forwarding path, about 40 logic cells with W = 11).
 //!
-//! The number of entries is the pointers' difference modulo 2^A (no separate counter:
-//! four flip-flops and an up/down adder fewer per FIFO); `level` is `is_full` above it:
-//! the difference wraps to zero exactly when the FIFO becomes full, so no multiplexer is
-//! needed.
+//! `level` is `is_full` above the A-bit count: the count wraps to zero exactly when the
+//! FIFO becomes full, so no multiplexer is needed.
 
 use anyhow::{ensure, Result};
 use rust_hdl::core::timing::TimingInfo;
@@ -149,6 +147,8 @@ pub struct Fifo<const W: usize, const A: usize> {
     // Next write address and head address.
     wptr: DFF<Bits<A>>,
     rptr: DFF<Bits<A>>,
+    // Entries held modulo 2^A (0 when full: `is_full` tells the two apart).
+    count: DFF<Bits<A>>,
     is_full: DFF<Bit>,
     // Inverted, so that the power-up zero means empty.
     not_empty: DFF<Bit>,
@@ -161,8 +161,6 @@ pub struct Fifo<const W: usize, const A: usize> {
     raddr: Signal<Local, Bits<A>>,
     // Where a written word becomes the head at once: the level after this clock's pop is 0.
     head_written: Signal<Local, Bit>,
-    // Entries held modulo 2^A, `wptr - rptr` (0 when full: `is_full` tells the two apart).
-    held: Signal<Local, Bits<A>>,
     count_one: Constant<Bits<A>>,
     count_top: Constant<Bits<A>>,
     full_level: Constant<Bits<16>>,
@@ -192,7 +190,7 @@ impl<const W: usize, const A: usize> Fifo<W, A> {
             ram: Default::default(),
             wptr: Default::default(),
             rptr: Default::default(),
-            held: Default::default(),
+            count: Default::default(),
             is_full: Default::default(),
             not_empty: Default::default(),
             bypass: Default::default(),
@@ -219,6 +217,7 @@ impl<const W: usize, const A: usize> Logic for Fifo<W, A> {
             clock,
             wptr,
             rptr,
+            count,
             is_full,
             not_empty,
             bypass,
@@ -228,8 +227,6 @@ impl<const W: usize, const A: usize> Logic for Fifo<W, A> {
 
         self.push.next = self.write.val() & !self.is_full.q.val();
         self.pop.next = self.read.val() & self.not_empty.q.val();
-        // A sized signal: the difference wraps modulo 2^A in Verilog as in Rust.
-        self.held.next = self.wptr.q.val() - self.rptr.q.val();
 
         // The RAM is read where the head is after this clock.
         self.raddr.next = self.rptr.q.val();
@@ -244,7 +241,9 @@ impl<const W: usize, const A: usize> Logic for Fifo<W, A> {
         // The written word is the new head: the FIFO is empty, or holds one entry that
         // is popped now.
         self.head_written.next = !self.not_empty.q.val()
-            | (self.pop.val() & !self.is_full.q.val() & (self.held.val() == self.count_one.val()));
+            | (self.pop.val()
+                & !self.is_full.q.val()
+                & (self.count.q.val() == self.count_one.val()));
         self.bypass.d.next = self.push.val() & self.head_written.val() & !self.clear.val();
         self.bypass_data.d.next = self.write_data.val();
         if self.bypass.q.val() {
@@ -258,27 +257,30 @@ impl<const W: usize, const A: usize> Logic for Fifo<W, A> {
         }
         self.rptr.d.next = self.raddr.val();
         if self.push.val() & !self.pop.val() {
+            self.count.d.next = self.count.q.val() + 1;
             self.not_empty.d.next = true;
-            self.is_full.d.next = self.held.val() == self.count_top.val();
+            self.is_full.d.next = self.count.q.val() == self.count_top.val();
         }
         if self.pop.val() & !self.push.val() {
+            self.count.d.next = self.count.q.val() - 1;
             self.is_full.d.next = false;
             self.not_empty.d.next =
-                self.is_full.q.val() | (self.held.val() != self.count_one.val());
+                self.is_full.q.val() | (self.count.q.val() != self.count_one.val());
         }
         if self.clear.val() {
             // Both pointers to the address the RAM reads now, so the RAM needs no clear.
             self.wptr.d.next = self.raddr.val();
+            self.count.d.next = 0.into();
             self.is_full.d.next = false;
             self.not_empty.d.next = false;
         }
 
         self.full.next = self.is_full.q.val();
         self.empty.next = !self.not_empty.q.val();
-        // The difference is zero while full.
-        self.level.next = bit_cast::<16, A>(self.held.val());
+        // The count is zero while full.
+        self.level.next = bit_cast::<16, A>(self.count.q.val());
         if self.is_full.q.val() {
-            self.level.next = bit_cast::<16, A>(self.held.val()) | self.full_level.val();
+            self.level.next = bit_cast::<16, A>(self.count.q.val()) | self.full_level.val();
         }
     }
 }
