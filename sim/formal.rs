@@ -130,6 +130,12 @@ impl Group {
         }
     }
 
+    /// Files the wrappers `` `include `` (written beside them): blocks two wrappers share.
+    pub const INCLUDES: &'static [(&'static str, &'static str)] = &[(
+        "rx_invariants.svh",
+        include_str!("formal/rx_invariants.svh"),
+    )];
+
     /// The exported design the wrapper instantiates.
     pub fn design(self) -> Design {
         match self {
@@ -940,6 +946,9 @@ pub fn run(check: &Check) -> Result<Outcome> {
     std::fs::write(dir.join(&design_file), verilog)?;
     let top = check.group.wrapper_module();
     std::fs::write(dir.join(format!("{top}.sv")), check.group.wrapper_source())?;
+    for (name, text) in Group::INCLUDES {
+        std::fs::write(dir.join(name), text)?;
+    }
     std::fs::write(
         dir.join("model.ys"),
         yosys_script(check, &params, &design_file),
