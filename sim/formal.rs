@@ -199,7 +199,29 @@ impl Group {
                 ("tph", "dut.transmitter.core.bit_timer.phase.q"),
             ],
             Group::Overrun => &[("wb_frame_done", "dut.core.frame_done")],
-            Group::LoopbackCfg => &[],
+            Group::LoopbackCfg => &[
+                ("rst", "dut.receiver.state.q"),
+                ("sib", "dut.receiver.sample_in_bit.q"),
+                ("bidx", "dut.receiver.bit_index.q"),
+                ("shf", "dut.receiver.shift.q"),
+                ("rpsum", "dut.receiver.parity_sum.q"),
+                ("ralow", "dut.receiver.all_low.q"),
+                ("fdone", "dut.receiver.frame_done"),
+                ("rph", "dut.receiver.sampler.phase.q"),
+                ("tst", "dut.transmitter.state.q"),
+                ("tbl", "dut.transmitter.bits_left.q"),
+                ("tfr", "dut.transmitter.frame.q"),
+                ("tblow", "dut.transmitter.bit_low.q"),
+                ("tllow", "dut.transmitter.line_low.q"),
+                ("tpsum", "dut.transmitter.parity_sum.q"),
+                ("tpnext", "dut.transmitter.parity_next.q"),
+                ("tlastb", "dut.transmitter.last_bit.q"),
+                ("tph", "dut.transmitter.bit_timer.phase.q"),
+                ("hldb", "dut.settings.held_last_data_bit.q"),
+                ("hflags", "dut.settings.held_flags.q"),
+                ("hinc", "dut.settings.held_sample_increment.q"),
+                ("ldd", "dut.settings.loaded_flag.q"),
+            ],
         }
     }
 }
@@ -740,18 +762,42 @@ pub fn wrapper_parameters(check: &Check) -> Result<Vec<(String, i64)>> {
             p.push(("INVARIANTS".into(), invariants as i64));
         }
         Group::LoopbackCfg => {
-            // Arming and the time bound for the longest frame the ports can ask for.
+            // The line model is the run-time receiver group's sender at its exact rate,
+            // driven by the transmitter's handshakes, in the format on the ports (kept from
+            // power-up). Both directions run from the settings latch's increment: the
+            // receiver samples at it, the transmitter's bit timer at a quarter of it and
+            // restarts at one increment, so bits must be whole clocks.
+            let inc = (design.cfg_increment as u64) << (31 - CFG_INCREMENT_FRACTION_BITS);
+            let tx_inc = inc >> 2;
+            if invariants && !(1u64 << 31).is_multiple_of(tx_inc) {
+                bail!(
+                    "the run-time loopback invariants need a whole number of clocks per bit \
+                     (the increment port gives {} clocks)",
+                    (1u64 << 31) as f64 / tx_inc as f64
+                );
+            }
+            // Resync waits for a frame of the ports' format: arm after the longest.
             let widest = UartConfig {
                 parity: Parity::Even,
                 stop_bits: 2,
                 ..design.config
             };
+            let mut rx = receiver_model_parameters(check, &design, arm_clocks(&widest)? as i64)?;
+            // The consumer may hold a byte for half the shortest frame (5N1) before it
+            // takes it; the receiver restarts its sampler at one increment after an edge.
+            let bit_clocks = (model.clock_hz / model.baud) as i64;
+            for (name, value) in rx.iter_mut() {
+                match name.as_str() {
+                    "HOLD_CLOCKS" => *value = (1 + 5 + 1) * bit_clocks / 2,
+                    "INC" => *value = inc as i64,
+                    "RESTART" | "RESTART_LATE" => *value = (inc & 0x7FFF_FFFF) as i64,
+                    _ => {}
+                }
+            }
+            p.extend(rx);
             p.push(("INCREMENT".into(), design.cfg_increment as i64));
-            p.push(("ARM_CLOCKS".into(), arm_clocks(&widest)? as i64));
-            p.push((
-                "FRAME_CLOCKS".into(),
-                configs::frame_clocks(&widest, 1) as i64,
-            ));
+            p.push(("TX_INC".into(), tx_inc as i64));
+            p.push(("INVARIANTS".into(), invariants as i64));
         }
         Group::Overrun => {}
     }

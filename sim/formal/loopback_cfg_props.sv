@@ -1,31 +1,63 @@
-// Bounded check of the exported run-time configurable UART (`uart_cfg`) with its `tx`
-// wired to its `rx` (BMC only: no invariants, so not a proof for every depth).
+// Formal properties of the exported run-time configurable UART (`uart_cfg`) with its `tx`
+// wired to its `rx`, proven for every depth by k-induction.
 //
 // The frame format on the ports is the solver's choice (data bits 5 to DATA_BITS, any of
-// the five parities, 1 or 2 stop bits), valid and constant from power-up; the increment
-// port is tied to INCREMENT. The solver sends bytes (`tx_valid`, `tx_data` free on every
-// clock; with STREAM, `tx_valid` high on every clock) from ARM_CLOCKS after power-up on; `rx_ready` is free, except that a byte held for
-// half a frame time is then taken. `reset` and `tx_break_line` are low.
+// the five parities, 1 or 2 stop bits), valid and constant from power-up: both directions
+// share one settings latch, so a format change is a change at both ends of the loop. The
+// increment port is tied to INCREMENT. The solver sends bytes (`tx_valid`, `tx_data` free
+// on every clock) from ARM_CLOCKS after power-up on (the receiver arms only after a whole
+// frame of idle line in the longest format); `rx_ready` is free, except that a byte held
+// for HOLD_CLOCKS clocks is then taken. `reset` and `tx_break_line` are low.
 //
-// Checked: every byte accepted by the transmitter (`tx_valid && tx_ready`) is presented
-// by the receiver exactly once, with its frame's data bits (the bits above them read 0), in
-// order, with no parity, framing, break or overrun flag, within FRAME_CLOCKS + 8 clocks of
-// its handshake (FRAME_CLOCKS: the longest frame); nothing else is presented.
+// A reference model of the line (the sender of rx_cfg_props.sv at its exact rate, with the
+// byte of each handshake in place of solver-chosen bits and the parity computed from it)
+// starts a frame in the clock after each handshake (`tx_valid && tx_ready`), so its start
+// bit is on the line two clocks after the handshake, and sends start, the format's data
+// bits LSB first, its parity bit, and its stop bits, each exactly BIT_CLOCKS clocks.
+//
+// Checked:
+//   - the transmitter's line is the model's line on every clock (so the frame on the line
+//     is the byte handed over in the ports' format, in order, and back-to-back frames
+//     follow without a gap);
+//   - every frame on the line is presented by the receiver exactly once, in order, with
+//     the handed-over byte's data bits (the bits above them read 0) and no parity, framing
+//     or break flag, no earlier than MIN_WAIT clocks after its stop bit began and within
+//     MAX_WAIT clocks of that; nothing else is presented; `overrun` never rises; a held
+//     byte does not change.
+//
+// Configuration: a whole number of clocks per bit with the transmitter's bit timer
+// restarting at one increment (formal.rs checks it); the invariants below state the
+// transmitter's registers as functions of the model's clock within the frame.
 module loopback_cfg_props #(
     // The data ports' width (the widest frame).
-    parameter DATA_BITS = 8,
+    parameter DATA_BITS = 6,
     // The increment port's value (fixed).
     parameter INCREMENT = 21'd1048576,
-    // 1: the sender offers a byte on every clock from ARM_CLOCKS on (a continuous stream,
-    // back to back): a narrower sender that keeps the bounded check affordable.
-    parameter STREAM = 0,
     parameter ARM_CLOCKS = 100,
-    parameter FRAME_CLOCKS = 80
+    // The model's bit time: one bit is 2^UB phase units, SMIN per clock (SMIN == SMAX).
+    parameter UB = 10,
+    parameter SMIN = 256,
+    parameter SMAX = 256,
+    parameter BIT_MAX = 4,
+    parameter HOLD_CLOCKS = 4,
+    parameter MIN_WAIT = 1,
+    parameter MAX_WAIT = 8,
+    // The receiver's timing (see rx_props.sv).
+    parameter INC = 32'h80000000,
+    parameter RESTART = 32'h40000000,
+    parameter RESTART_LATE = 32'h40000000,
+    parameter LATE_MAX = 0,
+    // The transmitter's bit-timer increment (its restart phase is one increment).
+    parameter TX_INC = 32'h20000000,
+    parameter INVARIANTS = 1,
+    // 1: the sender offers a byte on every clock from ARM_CLOCKS on (a continuous stream):
+    // a narrower environment, only for the covers.
+    parameter STREAM = 0
 ) (
     input clock,
     input [DATA_BITS-1:0] tx_data,
     input tx_valid,
-    input rx_ready,
+    input ready,
     input [3:0] data_bits_in,
     input [2:0] parity_in,
     input two_stop_in
@@ -34,10 +66,24 @@ module loopback_cfg_props #(
     reg [3:0] m_db;
     reg [2:0] m_par;
     reg m_ts;
+    always @(posedge clock) begin
+        m_db <= m_db;
+        m_par <= m_par;
+        m_ts <= m_ts;
+    end
+    wire [3:0] o_db = m_db;  // the frame before had the same format
+    wire PB = (m_par != 0);
+    wire [4:0] F = 1 + m_db + PB + (m_ts ? 2 : 1);
+    wire [4:0] STOP1 = 1 + m_db + PB;  // index of the first stop bit
     wire [DATA_BITS-1:0] dmask = ~({DATA_BITS{1'b1}} << m_db);
-    wire line;
-    wire [DATA_BITS-1:0] rx_data;
-    wire rx_valid, rx_framing_error, rx_parity_error, rx_break, rx_overrun, tx_ready, tx_busy;
+    localparam E = DATA_BITS + 3;           // expected record: {brk, fe, pe, data}
+    localparam ARM_W = $clog2(ARM_CLOCKS + 1) + 1;
+    localparam WW = $clog2(MAX_WAIT + BIT_MAX + 2) + 2;
+    localparam CPB = (1 << UB) / SMIN;      // clocks per bit
+
+    wire tx;
+    wire [DATA_BITS-1:0] data;
+    wire valid, framing_error, parity_error, break_detected, overrun, tx_ready, tx_busy;
     uart_cfg dut (
         .clock(clock),
         .reset(1'b0),
@@ -45,15 +91,15 @@ module loopback_cfg_props #(
         .data_bits(data_bits_in),
         .parity(parity_in),
         .two_stop_bits(two_stop_in),
-        .rx(line),
-        .tx(line),
-        .rx_data(rx_data),
-        .rx_valid(rx_valid),
-        .rx_ready(rx_ready),
-        .rx_framing_error(rx_framing_error),
-        .rx_parity_error(rx_parity_error),
-        .rx_break(rx_break),
-        .rx_overrun(rx_overrun),
+        .rx(tx),
+        .tx(tx),
+        .rx_data(data),
+        .rx_valid(valid),
+        .rx_ready(ready),
+        .rx_framing_error(framing_error),
+        .rx_parity_error(parity_error),
+        .rx_break(break_detected),
+        .rx_overrun(overrun),
         .tx_data(tx_data),
         .tx_valid(tx_valid),
         .tx_ready(tx_ready),
@@ -61,67 +107,256 @@ module loopback_cfg_props #(
         .tx_busy(tx_busy)
     );
 
-    reg [15:0] cyc = 0;
+    // The handshake a clock ago and its byte: the model starts that frame now.
+    reg hs1 = 0;
+    reg [DATA_BITS-1:0] data1 = 0;
     always @(posedge clock) begin
-        if (cyc != 16'hffff) cyc <= cyc + 1;
-        m_db <= m_db;
-        m_par <= m_par;
-        m_ts <= m_ts;
+        hs1 <= tx_valid && tx_ready;
+        data1 <= tx_data;
     end
 
-    reg p_valid = 0, p_ready = 0;
-    reg [15:0] held = 0;
-    always @(posedge clock) begin
-        p_valid <= rx_valid;
-        p_ready <= rx_ready;
-        held <= (rx_valid && !rx_ready) ? held + 1 : 0;
-    end
-    wire sent = tx_valid && tx_ready;
-    wire got = rx_valid && (!p_valid || p_ready);
+    // The parity bit the format gives the data bits of `d` (the bits above are ignored).
+    function parity_of(input [DATA_BITS-1:0] d);
+        case (m_par)
+            1: parity_of = ^(d & dmask);
+            2: parity_of = ~^(d & dmask);
+            3: parity_of = 1'b1;
+            default: parity_of = 1'b0;
+        endcase
+    endfunction
 
-    // Bytes sent and not yet received, oldest first, with their handshake clock.
+    // ---- the line model (rx_cfg_props.sv's sender, driven by the handshakes) ----
+    reg line = 1'b1;
+    reg [ARM_W-1:0] cyc = 0;      // clocks since power-up, up to ARM_CLOCKS
+    reg on = 0;                   // a frame is on the line
+    reg [4:0] gbit = 0;           // the index in the frame of the bit on the line
+    reg [UB-1:0] gph = 0;         // phase within that bit
+    wire [UB-1:0] gstep = SMIN;   // the rate (fixed)
+    wire [UB-1:0] ph0 = 0;        // the start edge falls on a clock edge
+    reg [WW-1:0] idle = 0;        // clocks of idle line since the last frame, saturating
+    wire bad_last = 1'b0;         // the transmitter's stop bits are high
+    reg [DATA_BITS-1:0] gdata = 0;
+    reg gpar = 0;
+    reg all_low = 1;
+    wire armed = (cyc >= ARM_CLOCKS);
+    wire [UB:0] ph_next = gph + gstep;
+    wire bit_end = on && ph_next[UB];
+    wire last_bit = (gbit == F - 1);
+    // The value of the bit that goes on the line at the end of bit gbit.
+    wire bit_value = (gbit + 1 <= m_db) ? gdata[gbit] : (PB && gbit + 1 == m_db + 1) ? gpar : 1'b1;
+
+    // The record of a frame, pushed when its first stop bit goes on the line: its data
+    // bits, no flags (the stop bit is high, the parity right).
+    wire push = bit_end && gbit == STOP1 - 1;
+    wire [E-1:0] push_rec = {3'b000, gdata & dmask};
+
+    // A frame starts in the clock after the handshake, from idle or right where the last
+    // one ends; a handshake at any other time makes the line differ from the model.
+    wire start = hs1 && armed && (!on || (bit_end && last_bit));
+    always @(posedge clock) begin
+        if (!armed) cyc <= cyc + 1;
+        if (start) begin
+            on <= 1'b1;
+            gbit <= 0;
+            gph <= on ? ph_next[UB-1:0] : ph0;
+            gdata <= data1;
+            gpar <= parity_of(data1);
+            line <= 1'b0;
+            all_low <= 1'b1;
+            idle <= 0;
+        end else if (!on || (bit_end && last_bit)) begin
+            on <= 1'b0;
+            line <= 1'b1;
+            if (on) idle <= 0;
+            else if (idle != {WW{1'b1}}) idle <= idle + 1;
+        end else begin
+            gph <= ph_next[UB-1:0];
+            if (bit_end) begin
+                gbit <= gbit + 1;
+                line <= bit_value;
+                if (gbit + 1 <= m_db + PB) all_low <= all_low && !bit_value;
+            end
+        end
+    end
+
+    always @* begin
+        // Valid settings, kept from power-up.
+        assume (m_db >= 5 && m_db <= DATA_BITS && m_par <= 4);
+        assume (data_bits_in == m_db && parity_in == m_par && two_stop_in == m_ts);
+        // No byte before the receiver can be armed.
+        if (!armed) assume (!tx_valid);
+        else if (STREAM) assume (tx_valid);
+        // The transmitter sends the model's line.
+        assert (tx == line);
+    end
+
+    // ---- expected bytes: a queue of two records, and how long the head has waited ----
     reg [1:0] count = 0;
-    reg [DATA_BITS-1:0] q0 = 0, q1 = 0;
-    reg [15:0] t0 = 0, t1 = 0;
+    reg [E-1:0] q0 = 0, q1 = 0;
+    reg [WW-1:0] wait_head = 0;
+    reg p_valid = 0, p_ready = 0;
+    reg [WW-1:0] held = 0;
     always @(posedge clock) begin
-        case ({sent, got})
+        p_valid <= valid;
+        p_ready <= ready;
+        held <= (valid && !ready) ? ((held != {WW{1'b1}}) ? held + 1 : held) : 0;
+    end
+    wire new_byte = valid && (!p_valid || p_ready);
+    wire [E-1:0] got = {break_detected, framing_error, parity_error, data};
+    wire [WW-1:0] wait_next = (wait_head != {WW{1'b1}}) ? wait_head + 1 : wait_head;
+
+    always @(posedge clock) begin
+        case ({push, new_byte})
             2'b10: begin
-                if (count == 0) begin q0 <= tx_data & dmask; t0 <= cyc; end
-                else begin q1 <= tx_data & dmask; t1 <= cyc; end
+                if (count == 0) q0 <= push_rec; else q1 <= push_rec;
                 count <= count + 1;
+                if (count == 0) wait_head <= 0; else wait_head <= wait_next;
             end
             2'b01: begin
                 q0 <= q1;
-                t0 <= t1;
                 count <= count - 1;
+                wait_head <= 0;
             end
             2'b11: begin
-                if (count == 1) begin q0 <= tx_data & dmask; t0 <= cyc; end
-                else begin q0 <= q1; t0 <= t1; q1 <= tx_data & dmask; t1 <= cyc; end
+                if (count == 1) q0 <= push_rec;
+                else begin q0 <= q1; q1 <= push_rec; end
+                wait_head <= 0;
             end
-            default: ;
+            default: wait_head <= (count != 0) ? wait_next : 0;
         endcase
     end
 
     always @* begin
-        if (cyc < ARM_CLOCKS) assume (!tx_valid);
-        else if (STREAM) assume (tx_valid);
-        assume (data_bits_in >= 5 && data_bits_in <= DATA_BITS && parity_in <= 4);
-        assume (data_bits_in == m_db && parity_in == m_par && two_stop_in == m_ts);
-        if (held >= FRAME_CLOCKS / 2) assume (rx_ready);
-        assert (!rx_overrun);
+        // The consumer takes a byte held for HOLD_CLOCKS.
+        if (held >= HOLD_CLOCKS) assume (ready);
+        assert (!overrun);
         assert (count != 2'd3);
-        if (got) begin
+        if (new_byte) begin
             assert (count != 0);
-            assert (rx_data == q0);
-            assert (!rx_framing_error && !rx_parity_error && !rx_break);
+            assert (got == q0);
+            // Its stop bit was on the line long enough to be sampled.
+            assert (wait_head >= MIN_WAIT);
         end
-        if (count != 0) assert (cyc - t0 <= FRAME_CLOCKS + 8);
+        if (count != 0) assert (wait_head <= MAX_WAIT);
+        // A held byte does not change.
+        if (valid && p_valid && !p_ready) assert (!new_byte);
     end
 
-    // A byte looped back in the narrowest and in the widest format.
+    // ---- covers: every kind of frame is reachable (run with smtbmc -c) ----
+    // A property about a kind of frame that never happens would hold vacuously.
+    reg b2b_frame = 0;  // the current frame started right where the one before it ended
+    always @(posedge clock) if (start) b2b_frame <= on;
     always @* begin
-        cover (got && m_db == 5);
-        cover (got && m_db == DATA_BITS && m_par != 0 && m_ts);
+        // A byte looped back in the narrowest and in the widest format, and one sent back
+        // to back (owes clear: the byte presented is the current frame's, the one sent back
+        // to back; the frame before it was presented too, or a byte would be missing).
+        cover (new_byte && m_db == 5 && !PB && !m_ts);
+        cover (new_byte && m_db == DATA_BITS && PB && m_ts);
+        cover (new_byte && b2b_frame && !owes && !ovl);
+    end
+
+    localparam SETTINGS_DELAY = 1;
+    `include "rx_invariants.svh"
+
+    always @* if (INVARIANTS) begin
+        // The consumer holds a byte at most HOLD_CLOCKS clocks (then `ready` is assumed),
+        // counted from its presentation, which came before the receiver entered the frame
+        // it is in now: so the byte is gone long before that frame's stop decision.
+        if (valid) assert (held <= HOLD_CLOCKS);
+        if (valid && rx_in_frame && !ovl) assert (held > rclk);
+    end
+
+    // ---- invariants: the settings latch ----
+    // The ports are constant, so from clock 1 on the latch holds their values whether it
+    // follows them or not; in clock 0 it holds its power-up zeros.
+    (* keep *) wire [3:0] hldb;    // dut.settings.held_last_data_bit: data_bits - 1
+    (* keep *) wire [3:0] hflags;  // held_flags: {two_stop, seed, covers, enabled}
+    (* keep *) wire [31:0] hinc;   // held_sample_increment
+    (* keep *) wire ldd;           // loaded_flag
+    wire seed = (m_par == 2 || m_par == 3);
+    wire covers = (m_par == 1 || m_par == 2);
+    always @* if (INVARIANTS) begin
+        if (cyc == 0) begin
+            assert (hldb == 0 && hflags == 0 && hinc == 0 && !ldd);
+        end else begin
+            assert (hldb == m_db - 1);
+            assert (hflags == {m_ts, seed, covers, PB});
+            assert (hinc == INC && ldd);
+        end
+    end
+
+    // ---- invariants: the transmitter's registers as functions of the model ----
+    // The model's frame clock gclk (0 in the first clock of the start bit on the line) fixes
+    // every register of the transmitter: it was loaded in the handshake clock (gclk -2) with
+    // the byte (the bits above the format's data bits set, so ones follow the data), its bit
+    // timer restarted there at one increment (so with CPB clocks per bit it ticks when
+    // gclk = CPB-2 mod CPB, and each tick shows on the line two clocks later, at a bit
+    // boundary of the model), each tick before the last stop bit's shifts the frame
+    // register (ones in from the top), adds the bit shifted out to the parity sum while
+    // the format's parity covers data, and counts bits_left down; the tick that ends the
+    // last stop bit (gclk = F*CPB - 2) is the only clock besides idle in which it is ready.
+    (* keep *) wire [1:0] tst;                // dut.transmitter.state.q: 0 idle 1 frame 2 break
+    (* keep *) wire [3:0] tbl;                // bits_left
+    (* keep *) wire [DATA_BITS-1:0] tfr;      // frame
+    (* keep *) wire tblow, tllow;             // bit_low, line_low
+    (* keep *) wire tpsum, tpnext, tlastb;    // parity_sum, parity_next, last_bit
+    (* keep *) wire [31:0] tph;               // bit_timer.phase
+    localparam [1:0] T_IDLE = 0, T_FRAME = 1;
+    // Ticks seen since the load, and what the registers hold after them.
+    wire [GW-1:0] tn = (gclk + 1) / CPB;
+    // bits_left a clock ago (the clock before gclk 0 is the load's).
+    wire [GW-1:0] tbl_before = F - 1 - gclk / CPB;
+    wire [3*DATA_BITS-1:0] ones_data = {{(2 * DATA_BITS){1'b1}}, gdata | ~dmask} >> tn;
+    wire [31:0] ph_want = (((gclk + 1) % CPB) + 1) * TX_INC;
+    wire last_clock = on && last_bit && bit_end;  // the stop bit's last clock
+    // The parity sum after tn ticks: the seed and the data bits shifted out so far.
+    reg tpsum_want;
+    integer j;
+    always @* begin
+        tpsum_want = seed;
+        for (j = 0; j < DATA_BITS; j = j + 1)
+            if (covers && j < tn && j < m_db) tpsum_want = tpsum_want ^ gdata[j];
+    end
+    always @* if (INVARIANTS) begin
+        // The model's parity bit is the one its data give (set with them at the start).
+        if (on) assert (gpar == parity_of(gdata));
+        assert (tst == T_IDLE || tst == T_FRAME);
+        if (cyc == 0) begin
+            // Power-up: every register zero.
+            assert (tst == T_IDLE && tbl == 0 && tph == 0 && !tblow && !tllow && !tlastb);
+            assert (!tpnext && !tpsum);
+            assert (!hs1);
+        end else if (!on || last_clock) begin
+            // Between frames (or in the last clock of one): the bit timer is at its restart
+            // phase, one increment (zero in clock 1: the latch's increment was still zero
+            // when it restarted in clock 0), and bits_left was 0 a clock ago.
+            if (cyc == 1) assert (tph == 0);
+            else assert (tph == TX_INC);
+            assert (tlastb);
+            assert (!tpnext);
+            if (hs1) begin
+                // Loaded in the handshake clock: the frame's first bit (start) is next.
+                assert (tst == T_FRAME && tbl == F - 1 && tfr == (data1 | ~dmask) && tblow);
+                assert (tpsum == seed);
+                assert (armed);
+            end else begin
+                assert (tst == T_IDLE && tbl == 0 && !tblow);
+            end
+        end else begin
+            // In the frame, before its last clock.
+            assert (!hs1);
+            assert (tst == T_FRAME);
+            assert (gclk < F * CPB - 1);
+            assert (tph == ph_want);
+            assert (tbl == F - 1 - tn);
+            assert (tfr == ones_data[DATA_BITS-1:0]);
+            // bit_low is the line a clock ahead: the bit of the model at gclk + 1.
+            assert (tblow == !bitval(tn));
+            assert (tlastb == (gclk >= (F - 1) * CPB));
+            assert (tpnext == (PB && tbl_before == (m_ts ? 3 : 2)));
+            // Until the parity bit is chosen (it is the sum of all the data bits); after
+            // that the sum takes the ones that follow the data and is not read again.
+            if (tn <= m_db) assert (tpsum == tpsum_want);
+        end
     end
 endmodule

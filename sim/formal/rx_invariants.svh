@@ -1,9 +1,17 @@
-// Shared by rx_props.sv and loopback_props.sv (`include`d in their module bodies; the
-// formal runner writes it beside them): the receiver's invariants against the modelled
-// sender, which both wrappers drive the same way — rx_props from solver-chosen bits,
-// loopback_props from the transmitter's handshakes. It expects the including module to
-// declare the sender model's registers and parameters it names; each wrapper adds its own
-// closing invariants in a block of its own.
+// Shared by every wrapper that models a sender into a receiver (`include`d in the module
+// body; the formal runner writes it beside the wrapper): the receiver's invariants against
+// the modelled sender. rx_props.sv and rx_cfg_props.sv drive that sender from
+// solver-chosen bits, loopback_props.sv and loopback_cfg_props.sv from the transmitter's
+// handshakes. The including module declares the sender model's registers and parameters
+// named here, and the format of the frame on the line, which is a constant in the fixed
+// cores' wrappers and the format taken from the ports in the run-time ones:
+//   m_db, m_par, PB, F, STOP1  data bits, parity code (0 none, 1 even, 2 odd, 3 mark,
+//                              4 space), parity bit present, bits per frame, index of the
+//                              first stop bit;
+//   o_db                       the data bits of the frame before (while the receiver is
+//                              still finishing it);
+//   SETTINGS_DELAY             1 where a settings latch holds zero in clock 0 (the
+//                              run-time cores), so the sampler starts a clock late.
 
     // ---- invariants: the transmitter model and the queue tied to the receiver's state ----
     // k-induction starts from any state that satisfies every assertion for k clocks; these
@@ -22,12 +30,14 @@
     (* keep *) wire [31:0] rph;           // sampler.phase
     localparam [2:0] R_RESYNC = 0, R_WAITIDLE = 1, R_IDLE = 2, R_START = 3, R_DATA = 4,
         R_PARITY = 5, R_STOP = 6;
-    localparam FRAME_BITS = 1 + DATA_BITS + PB + 1;  // the idle bits Resync waits for
-    localparam GW = $clog2(F * BIT_MAX + MAX_WAIT + 16) + 1;
+    wire [4:0] FRAME_BITS = 1 + m_db + PB + 1;  // the idle bits Resync waits for
+    // Wide enough for the longest frame the data port allows.
+    localparam GW = $clog2((DATA_BITS + 4) * BIT_MAX + MAX_WAIT + 16) + 1;
     localparam [GW-1:0] GMAX = {GW{1'b1}};
     // A tick at power-up clock 1 (one clock per sample) samples the synchroniser's
-    // power-up zero, which restarts Resync's count.
-    localparam LOWTICKS = (INC >= 32'h80000000) ? 1 : 0;
+    // power-up zero, which restarts Resync's count. Behind a settings latch the sampler
+    // starts a clock late: its first tick (clock 2) samples the line already high.
+    localparam LOWTICKS = (INC >= 32'h80000000 && SETTINGS_DELAY == 0) ? 1 : 0;
 
     wire rx_in_frame = (rst >= R_START) && (rst <= R_STOP);
 
@@ -73,8 +83,8 @@
     // The value the model puts on the line for bit index n of the current frame.
     function bitval(input [4:0] n);
         if (n == 0) bitval = 1'b0;
-        else if (n <= DATA_BITS) bitval = gdata[n-1];
-        else if (PB && n == DATA_BITS + 1) bitval = gpar;
+        else if (n <= m_db) bitval = gdata[n-1];
+        else if (PB && n == m_db + 1) bitval = gpar;
         else if (n == STOP1) bitval = !bad_last;
         else bitval = 1'b1;
     endfunction
@@ -86,8 +96,8 @@
         case (rst)
             R_START: rs = sib;
             R_DATA: rs = 4 * bidx + sib + ((sib != 3) ? 4 : 0);
-            R_PARITY: rs = 4 * DATA_BITS + sib + ((sib != 3) ? 4 : 0);
-            default: rs = 4 * (DATA_BITS + PB) + sib + ((sib != 3) ? 4 : 0);
+            R_PARITY: rs = 4 * m_db + sib + ((sib != 3) ? 4 : 0);
+            default: rs = 4 * (m_db + PB) + sib + ((sib != 3) ? 4 : 0);
         endcase
     end
     wire late = (gdet != 3);
@@ -96,7 +106,7 @@
     // Resync: samples of high line counted since power-up (a bit is counted at its first
     // sample, so bit_index = ceil(samples / 4)).
     wire [7:0] resync_samples = (bidx == 0) ? 0 : 4 * (bidx - 1) + sib + ((sib == 0) ? 4 : 0);
-    wire [63:0] resync_time = INC * cyc;
+    wire [63:0] resync_time = INC * (cyc - SETTINGS_DELAY);
     wire [63:0] resync_count = {resync_samples + LOWTICKS, 31'b0} + rph;
 
     // The data bits the receiver has decided, against the model's.
@@ -106,17 +116,17 @@
     reg [3:0] decided;
     reg gen_low;  // the model's data and parity bits on the line so far are all low
     always @* begin
-        decided = (rst == R_DATA) ? bidx : DATA_BITS;
+        decided = (rst == R_DATA) ? bidx : m_db;
         gen_low = 1'b1;
-        for (i = 1; i <= DATA_BITS + PB; i = i + 1)
-            if (i <= gbit && bitval(i)) gen_low = 1'b0;
+        for (i = 1; i <= DATA_BITS + 1; i = i + 1)
+            if (i <= m_db + PB && i <= gbit && bitval(i)) gen_low = 1'b0;
         shift_ok = 1'b1;
-        par_rx = (PARITY == 2 || PARITY == 3) ? 1'b1 : 1'b0;  // the parity seed
+        par_rx = (m_par == 2 || m_par == 3) ? 1'b1 : 1'b0;  // the parity seed
         low_rx = 1'b1;
         for (i = 0; i < DATA_BITS; i = i + 1) begin
             if (i < decided) begin
-                if (shf[DATA_BITS - decided + i] != gdata[i]) shift_ok = 1'b0;
-                if (PARITY == 1 || PARITY == 2) par_rx = par_rx ^ gdata[i];
+                if (shf[m_db - decided + i] != gdata[i]) shift_ok = 1'b0;
+                if (m_par == 1 || m_par == 2) par_rx = par_rx ^ gdata[i];
                 low_rx = low_rx && !gdata[i];
             end
         end
@@ -174,8 +184,9 @@
         // The sample count is kept modulo the 4 samples of a bit; a data bit index
         // beyond the frame's data bits is never reached.
         assert (sib <= 3);
-        if (rst == R_DATA) assert (bidx < DATA_BITS);
-        if (rst == R_PARITY || rst == R_STOP) assert (bidx == DATA_BITS);
+        if (rst == R_DATA && !ovl) assert (bidx < m_db);
+        if ((rst == R_PARITY || rst == R_STOP) && !ovl) assert (bidx == m_db);
+        if (ovl) assert (bidx == o_db);
         assert (rst <= R_STOP);
         if (rx_in_frame) assert (owes || ovl);
         // The receiver decides a frame at its stop bit's centre, before the model ends it;
@@ -194,4 +205,11 @@
                 assert (ralow == low_rx);
             end
         end
+        // A frame still owed when the next one started is finished at its stop decision,
+        // which comes while the next frame's start bit is on the line.
+        if (ovl) assert (rst == R_STOP && on && gbit == 0);
+        if (!rx_in_frame && rst != R_IDLE) assert (!owes || (on && gbit == 0));
+        // The queue: what the model pushed and the receiver has not presented yet.
+        assert (new_byte == fdone1);
+        assert (count == ((ovl ? 1 : 0) + ((owes && !ovl && (!on || gbit >= STOP1)) ? 1 : 0) + (new_byte ? 1 : 0)));
     end

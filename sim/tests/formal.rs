@@ -437,36 +437,40 @@ fn formal_loopback_covers() {
 }
 
 /// `uart_cfg` with `tx` wired to `rx`, the frame format chosen by the solver on the ports
-/// (data bits 5 or 6, any parity, 1 or 2 stop bits) and kept: every byte sent is received
-/// once, with its frame's data bits, no flag, in order, within a frame and 8 clocks —
-/// bounded (BMC through the first frame of the longest format, two of the shortest, sent
-/// as a continuous stream: `tx_valid` high from arming on), not proven for every depth. A cover run (free
-/// sender) shows bytes looped back in the narrowest and widest formats.
+/// (data bits 5 or 6, any parity, 1 or 2 stop bits) and kept: every byte sent is on the line
+/// in that format and is received once, with its frame's data bits, no flag, in order —
+/// for every depth (k-induction with the transmitter's, the receiver's and the settings
+/// latch's invariants in loopback_cfg_props.sv).
 #[test]
-fn formal_loopback_cfg_bounded() {
+fn formal_loopback_cfg_proven() {
+    assert_proven(&run(prove(
+        Group::LoopbackCfg,
+        configs::quick_6n1(),
+        8,
+        "loopback-cfg-prove",
+    )));
+}
+
+/// Bytes looped back in the narrowest and the widest format, and one sent back to back,
+/// are reachable. The run uses a continuous stream (`tx_valid` high from arming on), which
+/// only removes traces, so what it reaches the free sender of the proof reaches too.
+#[test]
+fn formal_loopback_cfg_covers() {
     let config = configs::quick_6n1();
     let widest = UartConfig {
         parity: Parity::Even,
         stop_bits: 2,
         ..config
     };
-    // Armed, a handshake, the longest frame and its presentation (frames of the shortest
-    // format: two back to back and the second one's presentation). Two frames of the
-    // longest (depth 146) hold too but take 134 s of CPU, over the suite's budget.
-    let depth = formal::arm_clocks(&widest).unwrap() + configs::frame_clocks(&widest, 1) + 12;
-    assert_proven(&run(bmc(
-        Group::LoopbackCfg,
-        config,
-        depth,
-        "loopback-cfg-bmc",
-    )
-    .with_parameter("STREAM", 1)));
+    // Armed for the longest format, then two frames of it and the second one's presentation.
+    let depth = formal::arm_clocks(&widest).unwrap() + configs::frame_clocks(&widest, 2) + 12;
     assert_proven(&run(cover(
         Group::LoopbackCfg,
         config,
         depth,
         "loopback-cfg-cover",
-    )));
+    )
+    .with_parameter("STREAM", 1)));
 }
 
 /// The loopback checker fails when its line model expects bits twice as long.
@@ -477,6 +481,30 @@ fn formal_loopback_checker_catches_a_long_bit() {
     model.clock_hz *= 2; // 8 clocks per bit instead of 4
                          // Armed by clock 39; the first data bit comes 4 clocks after the start bit.
     let outcome = run(bmc(Group::Loopback, config, 56, "loopback-long-bit").with_model(model));
+    assert_counterexample(&outcome);
+}
+
+/// The run-time loopback checker fails too when its line model expects bits twice as long.
+#[test]
+fn formal_loopback_cfg_checker_catches_a_long_bit() {
+    let config = configs::quick_6n1();
+    let mut model = config;
+    model.clock_hz *= 2; // 8 clocks per bit instead of 4
+    // Armed by clock 54 (the longest format's frame of idle line); a byte handed over then
+    // puts its first data bit on the line 4 clocks into a start bit the model holds for 8.
+    let outcome = run(bmc(
+        Group::LoopbackCfg,
+        config,
+        formal::arm_clocks(&UartConfig {
+            parity: Parity::Even,
+            stop_bits: 2,
+            ..config
+        })
+        .unwrap()
+            + 12,
+        "loopback-cfg-long-bit",
+    )
+    .with_model(model));
     assert_counterexample(&outcome);
 }
 
