@@ -488,23 +488,22 @@ fn formal_loopback_checker_catches_a_long_bit() {
 #[test]
 fn formal_loopback_cfg_checker_catches_a_long_bit() {
     let config = configs::quick_6n1();
-    let mut model = config;
-    model.clock_hz *= 2; // 8 clocks per bit instead of 4
-    // Armed by clock 54 (the longest format's frame of idle line); a byte handed over then
-    // puts its first data bit on the line 4 clocks into a start bit the model holds for 8.
-    let outcome = run(bmc(
-        Group::LoopbackCfg,
-        config,
-        formal::arm_clocks(&UartConfig {
-            parity: Parity::Even,
-            stop_bits: 2,
-            ..config
-        })
-        .unwrap()
-            + 12,
-        "loopback-cfg-long-bit",
-    )
-    .with_model(model));
+    // 8 clocks per bit instead of 4.
+    let model = UartConfig {
+        clock_hz: config.clock_hz * 2,
+        ..config
+    };
+    // Armed by clock 54 (a frame of idle line in the longest format); a byte handed over
+    // then puts its first data bit on the line 4 clocks into a start bit the model holds
+    // for 8.
+    let widest = UartConfig {
+        parity: Parity::Even,
+        stop_bits: 2,
+        ..config
+    };
+    let depth = formal::arm_clocks(&widest).unwrap() + 12;
+    let outcome =
+        run(bmc(Group::LoopbackCfg, config, depth, "loopback-cfg-long-bit").with_model(model));
     assert_counterexample(&outcome);
 }
 
