@@ -82,6 +82,9 @@ pub mod uart;
 
 pub use config::{Parity, Timing, UartConfig};
 
+#[cfg(test)]
+mod scratch;
+
 #[allow(missing_docs)]
 #[path = "../sim/mod.rs"]
 pub mod sim;

@@ -27,9 +27,11 @@
 //! - After power-up and `reset` the receiver arms only once the line has been high for a
 //!   whole frame: a line held low, noisy, or in the middle of a stream produces no byte.
 //! - Settings (increment, data bits, parity, stop bits) are taken while no frame is in
-//!   progress and held from the start edge to the frame's end ([`FrameSettings`]): a
-//!   change during a frame applies from the next frame on; the frame in flight is
-//!   received with the settings it started with. Data bits above `data_bits` read 0.
+//!   progress and held from the clock the receiver sees the start edge (3 clocks after it
+//!   reaches the pin: two synchroniser stages and the edge register) to the frame's end
+//!   ([`FrameSettings`]): a change after that applies from the next frame on; the frame in
+//!   flight is received with the settings it had then (proven: `rx_cfg_props.sv`). Data
+//!   bits above `data_bits` read 0.
 //!
 //! Blocks: [`RxCore`] is the receiver with every setting on an input (32-bit increment);
 //! [`UartRx`] ties them to a configuration's constants (the `uart_rx` export: synthesis

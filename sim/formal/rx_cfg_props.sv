@@ -11,8 +11,9 @@
 // register; the receiver takes the ports up to that clock). At every other time, between
 // frames and in the middle of a frame, they are free: the frame in flight must still be
 // received with the format it was sent with (the core's claim, src/rx.rs and
-// src/settings.rs: settings are held from the start edge to the frame's end). The
-// increment port is tied to INCREMENT (the formal configuration's rate).
+// src/settings.rs: settings are held from the clock the receiver sees the start edge to
+// the frame's end). The increment port is tied to INCREMENT (the formal configuration's
+// rate).
 //
 // The bytes' data bits above the frame's data bits are 0.
 //

@@ -144,7 +144,8 @@ fn every_module_carries_the_file_prefix_and_the_header_names_the_config() {
 
 #[test]
 fn write_verilog_writes_every_export() {
-    let dir = std::env::temp_dir().join(format!("uart-export-{}", std::process::id()));
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("write-every-export");
+    let _ = std::fs::remove_dir_all(&dir);
     let (files, _) = write_verilog(&UartConfig::default(), &dir).unwrap();
     let names: Vec<String> = files
         .iter()

@@ -423,6 +423,18 @@ fn formal_loopback_proven() {
     )));
 }
 
+/// The same with a parity bit and two stop bits (5E2): the transmitter's parity sum and
+/// `parity_next` are tied to the model too.
+#[test]
+fn formal_loopback_5e2_proven() {
+    assert_proven(&run(prove(
+        Group::Loopback,
+        configs::quick_5e2(),
+        8,
+        "loopback-5e2-prove",
+    )));
+}
+
 /// A byte looped back, and one sent back to back, are reachable (the proof is not vacuous).
 #[test]
 fn formal_loopback_covers() {

@@ -4,7 +4,18 @@
 use rust_hdl_uart::sim::formal_periph::{run, PCheck, PGroup, PMode, PVerdict};
 use std::time::Duration;
 
-fn check(c: PCheck) -> rust_hdl_uart::sim::formal_periph::POutcome {
+/// Runs `c` in a folder of its own under the target's scratch folder (kept after a
+/// failure for its trace, removed after a proof), not in the system's temporary folder.
+fn check(mut c: PCheck) -> rust_hdl_uart::sim::formal_periph::POutcome {
+    let name = c
+        .work_dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .map(|n| n.replace(&format!("uart-pformal-{}-", std::process::id()), ""))
+        .expect("the default work folder has a name");
+    c.work_dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("pformal")
+        .join(name);
     let outcome = run(&c).unwrap_or_else(|e| panic!("{} could not run: {e:#}", c.group.name()));
     eprintln!("{outcome}");
     assert!(

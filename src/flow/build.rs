@@ -924,11 +924,8 @@ mod tests {
         }
     }
 
-    fn temp(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("flow-build-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let _ = std::fs::create_dir_all(&dir);
-        dir
+    fn temp(name: &str) -> crate::scratch::Scratch {
+        crate::scratch::Scratch::new(&format!("flow-build-{name}"))
     }
 
     #[test]

@@ -123,8 +123,7 @@ mod tests {
 
     #[test]
     fn missing_iceprog_names_the_package() {
-        let dir = std::env::temp_dir().join(format!("flow-flash-{}", std::process::id()));
-        let _ = std::fs::create_dir_all(&dir);
+        let dir = crate::scratch::Scratch::new("flow-flash");
         let bin = dir.join("top.bin");
         std::fs::write(&bin, b"\xff\x00\x00\xff").expect("write");
         let tc = Toolchain::with_search_path(dir.as_os_str()).with_progress(Progress::Quiet);

@@ -627,11 +627,8 @@ pub fn log_excerpt(text: &str, max_lines: usize) -> String {
 mod tests {
     use super::*;
 
-    fn scratch_dir(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("flow-tools-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        dir
+    fn scratch_dir(name: &str) -> crate::scratch::Scratch {
+        crate::scratch::Scratch::new(&format!("flow-tools-{name}"))
     }
 
     #[test]
@@ -661,14 +658,16 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let model = Path::new("/suite/models/counter");
         let empty = scratch_dir("no-ccache");
-        let none = VerilatorCache::for_work_dir(model, &Toolchain::with_search_path(&empty));
+        let none =
+            VerilatorCache::for_work_dir(model, &Toolchain::with_search_path(empty.as_os_str()));
         assert_eq!(none, VerilatorCache::default());
 
         let bin = scratch_dir("fake-ccache");
         let fake = bin.join("ccache");
         std::fs::write(&fake, "#!/bin/sh\nexec \"$@\"\n").expect("fake ccache");
         std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-        let cache = VerilatorCache::for_work_dir(model, &Toolchain::with_search_path(&bin));
+        let cache =
+            VerilatorCache::for_work_dir(model, &Toolchain::with_search_path(bin.as_os_str()));
         assert_eq!(
             cache.args,
             [
@@ -686,8 +685,6 @@ mod tests {
             // The user's own cache is left alone.
             Some(_) => assert_eq!(dir, None),
         }
-        let _ = std::fs::remove_dir_all(&empty);
-        let _ = std::fs::remove_dir_all(&bin);
     }
 
     #[cfg(unix)]
@@ -708,7 +705,6 @@ mod tests {
         .with_env([(OsString::from("STEP_TEST_VALUE"), OsString::from("42"))]);
         let run = tc.run(&step).expect("run").check().expect("success");
         assert!(run.log_text().expect("log").contains("value=42\n"));
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[cfg(unix)]
