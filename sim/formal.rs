@@ -141,6 +141,7 @@ impl Group {
             "loopback_checks.svh",
             include_str!("formal/loopback_checks.svh"),
         ),
+        ("tx_checks.svh", include_str!("formal/tx_checks.svh")),
     ];
 
     /// The exported design the wrapper instantiates.
