@@ -142,6 +142,7 @@ impl Group {
             include_str!("formal/loopback_checks.svh"),
         ),
         ("tx_checks.svh", include_str!("formal/tx_checks.svh")),
+        ("rx_sender.svh", include_str!("formal/rx_sender.svh")),
     ];
 
     /// The exported design the wrapper instantiates.
