@@ -76,7 +76,8 @@ pub enum Group {
     /// port tied to the configuration's.
     RxCfg,
     /// `loopback_cfg_props.sv`: `uart_cfg` with `tx` wired to `rx`, the frame format
-    /// chosen by the solver on the ports and kept; every byte sent is received once, with
+    /// chosen by the solver on the ports and changed only while the loop is quiet (the
+    /// `QUIET` parameter); every byte sent is received once, with
     /// its frame's data bits, no flag, in order and in bounded time; the line is the
     /// handed-over bytes' frames in that format.
     LoopbackCfg,
@@ -800,7 +801,15 @@ pub fn wrapper_parameters(check: &Check) -> Result<Vec<(String, i64)>> {
                     _ => {}
                 }
             }
+            // The format may change once the transmitter has been idle as long as the
+            // receiver may take to present a frame after its stop bit began.
+            let quiet = rx
+                .iter()
+                .find(|(name, _)| name == "MAX_WAIT")
+                .map(|(_, v)| *v)
+                .expect("the receiver model sets MAX_WAIT");
             p.extend(rx);
+            p.push(("QUIET".into(), quiet));
             p.push(("INCREMENT".into(), design.cfg_increment as i64));
             p.push(("TX_INC".into(), tx_inc as i64));
             p.push(("INVARIANTS".into(), invariants as i64));

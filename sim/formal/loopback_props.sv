@@ -63,6 +63,9 @@ module loopback_props #(
     localparam F = 1 + DATA_BITS + PB + STOP_BITS;
     localparam STOP1 = 1 + DATA_BITS + PB;  // index of the first stop bit
     wire [DATA_BITS-1:0] dmask = {DATA_BITS{1'b1}};
+    wire [3:0] n_db = DATA_BITS;
+    wire [2:0] n_par = PARITY;
+    wire n_ts = (STOP_BITS == 2);
 
     wire tx;
     wire [DATA_BITS-1:0] data;
