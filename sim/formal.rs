@@ -719,27 +719,7 @@ pub fn wrapper_parameters(check: &Check) -> Result<Vec<(String, i64)>> {
             p.push(("INVARIANTS".into(), invariants as i64));
         }
         Group::RxCfg => {
-            // Resync waits for a frame of the ports' format: arm after the longest.
-            let widest = UartConfig {
-                parity: Parity::Even,
-                stop_bits: 2,
-                ..design.config
-            };
-            let arm = arm_clocks(&widest)? as i64;
-            let mut rx = receiver_model_parameters(check, &design, arm)?;
-            // The run-time core's sampler runs at the settings latch's increment (the port
-            // shifted into place) and restarts at one increment (one clock) after an edge,
-            // early or late alike.
-            let inc = (design.cfg_increment as u64) << (31 - CFG_INCREMENT_FRACTION_BITS);
-            let restart = inc & 0x7FFF_FFFF;
-            for (name, value) in rx.iter_mut() {
-                match name.as_str() {
-                    "INC" => *value = inc as i64,
-                    "RESTART" | "RESTART_LATE" => *value = restart as i64,
-                    _ => {}
-                }
-            }
-            p.extend(rx);
+            p.extend(run_time_receiver_parameters(check, &design)?);
             p.push(("INCREMENT".into(), design.cfg_increment as i64));
             p.push(("INVARIANTS".into(), invariants as i64));
         }
@@ -774,8 +754,7 @@ pub fn wrapper_parameters(check: &Check) -> Result<Vec<(String, i64)>> {
             // power-up). Both directions run from the settings latch's increment: the
             // receiver samples at it, the transmitter's bit timer at a quarter of it and
             // restarts at one increment, so bits must be whole clocks.
-            let inc = (design.cfg_increment as u64) << (31 - CFG_INCREMENT_FRACTION_BITS);
-            let tx_inc = inc >> 2;
+            let tx_inc = run_time_sample_increment(&design) >> 2;
             if invariants && !(1u64 << 31).is_multiple_of(tx_inc) {
                 bail!(
                     "the run-time loopback invariants need a whole number of clocks per bit \
@@ -783,22 +762,13 @@ pub fn wrapper_parameters(check: &Check) -> Result<Vec<(String, i64)>> {
                     (1u64 << 31) as f64 / tx_inc as f64
                 );
             }
-            // Resync waits for a frame of the ports' format: arm after the longest.
-            let widest = UartConfig {
-                parity: Parity::Even,
-                stop_bits: 2,
-                ..design.config
-            };
-            let mut rx = receiver_model_parameters(check, &design, arm_clocks(&widest)? as i64)?;
+            let mut rx = run_time_receiver_parameters(check, &design)?;
             // The consumer may hold a byte for half the shortest frame (5N1) before it
-            // takes it; the receiver restarts its sampler at one increment after an edge.
+            // takes it.
             let bit_clocks = (model.clock_hz / model.baud) as i64;
             for (name, value) in rx.iter_mut() {
-                match name.as_str() {
-                    "HOLD_CLOCKS" => *value = (1 + 5 + 1) * bit_clocks / 2,
-                    "INC" => *value = inc as i64,
-                    "RESTART" | "RESTART_LATE" => *value = (inc & 0x7FFF_FFFF) as i64,
-                    _ => {}
+                if name == "HOLD_CLOCKS" {
+                    *value = (1 + 5 + 1) * bit_clocks / 2;
                 }
             }
             // The format may change once the transmitter has been idle as long as the
@@ -818,6 +788,33 @@ pub fn wrapper_parameters(check: &Check) -> Result<Vec<(String, i64)>> {
     }
     p.extend(check.extra_parameters.iter().cloned());
     Ok(p)
+}
+
+/// The run-time cores' sampler increment: the increment port shifted into place (the
+/// settings latch's `held_sample_increment`).
+fn run_time_sample_increment(design: &rust_hdl_uart::config::Timing) -> u64 {
+    (design.cfg_increment as u64) << (31 - CFG_INCREMENT_FRACTION_BITS)
+}
+
+/// [`receiver_model_parameters`] for a run-time receiver (`uart_rx_cfg`, `uart_cfg`): armed
+/// after a frame of the longest format the ports can ask for (resync waits for a frame of
+/// the ports' format), sampling at the latch's increment and restarting at one increment
+/// (one clock) after an edge, early or late alike.
+fn run_time_receiver_parameters(
+    check: &Check,
+    design: &rust_hdl_uart::config::Timing,
+) -> Result<Vec<(String, i64)>> {
+    let arm = arm_clocks(&configs::longest_frame(&design.config))? as i64;
+    let mut rx = receiver_model_parameters(check, design, arm)?;
+    let inc = run_time_sample_increment(design);
+    for (name, value) in rx.iter_mut() {
+        match name.as_str() {
+            "INC" => *value = inc as i64,
+            "RESTART" | "RESTART_LATE" => *value = (inc & 0x7FFF_FFFF) as i64,
+            _ => {}
+        }
+    }
+    Ok(rx)
 }
 
 /// The parameters of the receiver's modelled sender and of the receiver's timing, shared by
@@ -1408,6 +1405,16 @@ pub mod configs {
         UartConfig {
             data_bits: 6,
             ..quick_5n1()
+        }
+    }
+
+    /// The longest frame the run-time cores' ports can ask for at `config`'s rate and data
+    /// width: a parity bit and two stop bits.
+    pub fn longest_frame(config: &UartConfig) -> UartConfig {
+        UartConfig {
+            parity: Parity::Even,
+            stop_bits: 2,
+            ..*config
         }
     }
 

@@ -472,15 +472,8 @@ fn formal_loopback_cfg_proven() {
 #[test]
 fn formal_loopback_cfg_covers() {
     let config = configs::quick_6n1();
-    let widest = UartConfig {
-        parity: Parity::Even,
-        stop_bits: 2,
-        ..config
-    };
-    let narrowest = UartConfig {
-        data_bits: 5,
-        ..config
-    };
+    let widest = configs::longest_frame(&config);
+    let narrowest = configs::quick_5n1(); // 5N1 at the same rate
     let arm = formal::arm_clocks(&widest).unwrap();
     // Armed for the longest format, then two frames of it and the second one's presentation.
     let depth = arm + configs::frame_clocks(&widest, 2) + 12;
@@ -511,15 +504,8 @@ fn formal_loopback_cfg_covers() {
 #[test]
 fn formal_loopback_cfg_change_needs_a_quiet_loop() {
     let config = configs::quick_6n1();
-    let widest = UartConfig {
-        parity: Parity::Even,
-        stop_bits: 2,
-        ..config
-    };
-    let narrowest = UartConfig {
-        data_bits: 5,
-        ..config
-    };
+    let widest = configs::longest_frame(&config);
+    let narrowest = configs::quick_5n1(); // 5N1 at the same rate
     let depth = formal::arm_clocks(&widest).unwrap() + configs::frame_clocks(&narrowest, 2) + 8;
     let outcome = run(bmc(
         Group::LoopbackCfg,
@@ -545,11 +531,7 @@ fn formal_loopback_cfg_checker_catches_a_long_bit() {
     // Armed by clock 54 (a frame of idle line in the longest format); a byte handed over
     // then puts its first data bit on the line 4 clocks into a start bit the model holds
     // for 8.
-    let widest = UartConfig {
-        parity: Parity::Even,
-        stop_bits: 2,
-        ..config
-    };
+    let widest = configs::longest_frame(&config);
     let depth = formal::arm_clocks(&widest).unwrap() + 12;
     let outcome =
         run(bmc(Group::LoopbackCfg, config, depth, "loopback-cfg-long-bit").with_model(model));
