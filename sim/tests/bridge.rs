@@ -961,3 +961,98 @@ fn reg_write_on_a_counter_says_it_cleared_the_count() {
         "{text}"
     );
 }
+
+/// Issue #17 item 12: the Python client (`sim/clients/regbridge.py`, pyserial) against the
+/// bridge firmware on the virtual board, with 1 % of the bytes dropped and 1 % corrupted in
+/// each direction: every operation returns the right value (retries hidden), a write to a
+/// counter answers the count it cleared, and the LEDs end as written.
+#[cfg(feature = "host")]
+#[test]
+fn python_client_drives_the_bridge_through_faults() {
+    use rust_hdl_uart::firmware::Firmware;
+    use rust_hdl_uart::host::{BoardModel, BoardOptions, FaultDirection, Faults, VirtualBoard};
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let python = root.join(".venv").join("bin").join("python");
+    assert!(
+        python.is_file(),
+        "{} is missing: run `make tools`",
+        python.display()
+    );
+    let config = UartConfig::default();
+    let work = root
+        .join("target")
+        .join("vboard-tests")
+        .join("bridge-100mhz");
+    let model = BoardModel::build(Firmware::Bridge, &config, &work)
+        .unwrap_or_else(|e| panic!("building the bridge's board model: {e:#}"));
+    let mut options = BoardOptions::new(Firmware::Bridge, config, &root);
+    options.work_dir = work;
+    options.faults = Faults {
+        drop: 0.01,
+        corrupt: 0.01,
+        seed: 9,
+        direction: FaultDirection::Both,
+    };
+    let board = VirtualBoard::start_with_model(model, &options)
+        .unwrap_or_else(|e| panic!("starting the virtual board: {e:#}"));
+    let ops = [
+        "write",
+        "scratch",
+        "0x12345678",
+        "read",
+        "scratch",
+        "write",
+        "leds",
+        "0x5a",
+        "read",
+        "leds",
+        "read",
+        "clock_hz",
+        "write",
+        "scratch",
+        "7",
+        "read",
+        "scratch",
+        "write",
+        "garbage",
+        "0",
+        "read",
+        "garbage",
+    ];
+    let output = std::process::Command::new(&python)
+        .arg(root.join("sim/clients/regbridge.py"))
+        .args(["--port", &board.path().to_string_lossy()])
+        .args(ops)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout} {stderr}");
+    let results: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l:?}: {e}")))
+        .collect();
+    let values: Vec<u64> = results
+        .iter()
+        .map(|r| r["value"].as_u64().unwrap_or_else(|| panic!("{r}")))
+        .collect();
+    assert_eq!(
+        &values[..7],
+        &[0x1234_5678, 0x1234_5678, 0x5a, 0x5a, 100_000_000, 7, 7],
+        "{stdout}"
+    );
+    // The cleared count is whatever the faults left; afterwards the counter reads only what
+    // arrived since (at most the faults of two operations).
+    assert!(values[8] <= 40, "{stdout}");
+    let stats = board.stop().unwrap();
+    assert_eq!(stats.led, 0x5a);
+    assert_eq!(stats.firmware_bugs(), 0, "{stats:?}");
+    eprintln!(
+        "python client: retries {}, faults injected {}",
+        results.last().unwrap()["retries"],
+        stats.dropped_to_board
+            + stats.corrupted_to_board
+            + stats.dropped_from_board
+            + stats.corrupted_from_board
+    );
+}

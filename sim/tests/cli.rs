@@ -357,3 +357,67 @@ fn cli_negative_and_malformed_numbers_name_the_flag() {
         "{stderr}"
     );
 }
+
+/// Issue #17 item 10: the PC tools validate alike and say what is wrong: a clock too slow
+/// for any baud names the clock (never "baud <= 0"); `link-test --baud 0` and
+/// `reg --timeout-ms 0` are refused before any port is touched; a negative probability is
+/// the fault option's own error, not a parse error; a plain file or `/dev/null` as a port
+/// is named for what it is.
+#[test]
+fn cli_pc_tools_validate_alike() {
+    let dir = scratch("pc-validation");
+    let check = |args: &[&str], wanted: &[&str], unwanted: &[&str]| {
+        let out = cli(&dir, args, None);
+        let (_, stderr) = text(&out);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        for w in wanted {
+            assert!(stderr.contains(w), "{args:?}: {w:?} missing in {stderr}");
+        }
+        for u in unwanted {
+            assert!(!stderr.contains(u), "{args:?}: {u:?} in {stderr}");
+        }
+    };
+    check(
+        &["info", "--clock-hz", "1"],
+        &["clock_hz >=", "too slow"],
+        &["baud <= 0"],
+    );
+    check(
+        &["link-test", "--port", "/dev/null", "--baud", "0"],
+        &["--baud 0"],
+        &[],
+    );
+    check(
+        &[
+            "reg",
+            "read",
+            "id",
+            "--port",
+            "/dev/null",
+            "--timeout-ms",
+            "0",
+        ],
+        &["--timeout-ms 0"],
+        &[],
+    );
+    check(
+        &["sim-board", "--corrupt", "-0.5"],
+        &["--corrupt -0.5", "between 0 and 1"],
+        &[],
+    );
+    let file = dir.join("plain.txt");
+    std::fs::write(&file, "not a port").unwrap();
+    let file = file.to_string_lossy().to_string();
+    for port in ["/dev/null", file.as_str()] {
+        check(
+            &["reg", "read", "id", "--port", port],
+            &["not a serial port"],
+            &["Not a typewriter"],
+        );
+        check(
+            &["link-test", "--port", port],
+            &["not a serial port"],
+            &["Not a typewriter"],
+        );
+    }
+}

@@ -990,3 +990,112 @@ fn link_tester_drains_an_interrupted_runs_echoes() {
     assert_eq!(stats.bytes_from_pty, 2000 + 3 + 300);
     no_bugs(&stats);
 }
+
+/// The "Also" of issue #17: the model evaluating only the rising edge (the board's default)
+/// gives the same `usb_tx` and LED changes, at the same clocks, as evaluating both edges,
+/// on echo traffic; and the echo did answer (a change per frame at least).
+#[test]
+fn one_eval_per_clock_gives_the_same_pins_as_both_edges() {
+    use rust_hdl_uart::host::bench::model_speed;
+    use rust_hdl_uart::host::model::PinChange;
+    let model = model();
+    assert!(!model.both_edges, "the echo firmware has no negedge logic");
+    let one = model_speed(&model, false, 300).unwrap();
+    let both = model_speed(&model, true, 300).unwrap();
+    assert!(one.one_eval, "the harness found Verilator's clock record");
+    assert!(!both.one_eval);
+    let tx_changes = one
+        .changes
+        .iter()
+        .filter(|c| matches!(c, PinChange::Tx { .. }))
+        .count();
+    assert!(
+        tx_changes >= 300,
+        "{tx_changes} usb_tx changes for 300 frames"
+    );
+    assert_eq!(one.clocks, both.clocks);
+    assert_eq!(one.changes, both.changes);
+    eprintln!(
+        "M clocks per CPU second: one eval {:.1}, both edges {:.1}",
+        one.clocks_per_cpu_second() / 1e6,
+        both.clocks_per_cpu_second() / 1e6
+    );
+}
+
+/// Issue #17 item 10: a register client on the echo firmware recognises its own request
+/// coming back ("this is an echo") instead of retrying and blaming lost replies — the Rust
+/// client through `reg` and the Python client alike — and the board publishes its speed,
+/// which stretches the register client's default reply timeout (it runs slower than real
+/// time).
+#[test]
+fn register_clients_recognise_the_echo_and_know_the_boards_speed() {
+    use rust_hdl_uart::bridge::serial::{open_port, reply_timeout, virtual_reply_timeout};
+    use rust_hdl_uart::host::vboard::board_status;
+    let board = start(|_| {});
+    // No board behind a plain path: the real-time default.
+    assert!(board_status(Path::new("/dev/null")).is_none());
+    // Traffic, so the board has run long enough to measure its speed.
+    let mut port = serialport::new(board.path().to_string_lossy(), 115_200)
+        .timeout(Duration::from_secs(60))
+        .open_native()
+        .unwrap();
+    let data = [0x3Cu8; 400];
+    port.write_all(&data).unwrap();
+    let mut back = [0u8; 400];
+    port.read_exact(&mut back).unwrap();
+    assert_eq!(back, data);
+    drop(port);
+    // Published every half second (bounded polling, a hang guard).
+    let mut status = None;
+    for _ in 0..300 {
+        status = board_status(board.path()).filter(|s| s.real_time_ratio.is_some());
+        if status.is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = status.expect("the board published its speed");
+    let ratio = status.real_time_ratio.unwrap();
+    assert_eq!(status.pty, board.path());
+    assert_eq!(status.clock_hz, 100_000_000);
+    // 100 MHz in Verilator is far from real time.
+    assert!(ratio > 0.0 && ratio < 1.0, "{status:?}");
+    let timeout = open_port(&board.path().to_string_lossy(), 115_200, None)
+        .unwrap()
+        .timeout();
+    assert!(timeout > reply_timeout(115_200), "{timeout:?}");
+    assert!(
+        virtual_reply_timeout(115_200, Some(ratio)) > reply_timeout(115_200),
+        "{ratio}"
+    );
+
+    // `reg` on the echo: said at once.
+    let out = Command::new(env!("CARGO_BIN_EXE_rust-hdl-uart"))
+        .args([
+            "reg",
+            "read",
+            "id",
+            "--port",
+            &board.path().to_string_lossy(),
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("this is an echo"), "{stderr}");
+    assert!(!stderr.contains("lost or corrupted"), "{stderr}");
+    // The Python client alike.
+    let out = Command::new(python())
+        .arg(root().join("sim/clients/regbridge.py"))
+        .args(["--port", &board.path().to_string_lossy(), "read", "id"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let result: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(result["echo"], true, "{result}");
+    let stats = board.stop().unwrap();
+    // One request each, never retried.
+    assert_eq!(stats.bytes_from_pty, 400 + 7 + 7, "{stats:#?}");
+    no_bugs(&stats);
+}
