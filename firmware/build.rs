@@ -290,6 +290,8 @@ pub fn build_with(
     tools: &Toolchain,
 ) -> Result<BuildReport> {
     let request = build_request(firmware, board, config, root)?;
+    // Before yosys and nextpnr: the bitstream and report go there.
+    crate::outputs::check_folder(&request.out_dir, "the build folder")?;
     let config_file = request.out_dir.join("uart.toml");
     // Removed first, so a leftover never describes a bitstream it did not build.
     match std::fs::remove_file(&config_file) {

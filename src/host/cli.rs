@@ -140,6 +140,21 @@ fn led_string(led: u8) -> String {
         .collect()
 }
 
+/// How to talk to a virtual board running `firmware` on `port`: a terminal for the echo,
+/// `rust-hdl-uart reg` for the bridge (its CRC-framed packets are binary noise in a
+/// terminal).
+pub fn talk_hint(firmware: crate::firmware::Firmware, baud: u64, port: &str) -> String {
+    match firmware {
+        crate::firmware::Firmware::Bridge => format!(
+            "talk to it: rust-hdl-uart reg --port {port} --baud {baud} read id   (registers; \
+             the baud a program sets on the PTY is ignored)"
+        ),
+        crate::firmware::Firmware::Echo => format!(
+            "talk to it: picocom -b {baud} {port}   (the baud a program sets on the PTY is ignored)"
+        ),
+    }
+}
+
 /// `sim-board`: runs the firmware on the virtual board until Ctrl-C, SIGTERM or `q`.
 pub fn run_sim_board(args: &SimBoardArgs, config: UartConfig) -> Result<()> {
     let root = std::env::current_dir().context("cannot read the current folder")?;
@@ -156,6 +171,13 @@ pub fn run_sim_board(args: &SimBoardArgs, config: UartConfig) -> Result<()> {
         direction: args.fault_direction,
     };
     options.faults.validate()?;
+    // Checked now: the counters are only known when the session ends.
+    if let Some(file) = &args.stats_json {
+        crate::outputs::check_file(file, "--stats-json")?;
+    }
+    // The board stops gracefully (counters, --stats-json); an interruption during the
+    // Verilator build still ends Verilator and removes its half-built model.
+    crate::interrupt::set_mode(crate::interrupt::Mode::Cooperative);
     // Signals first, so a Ctrl-C during the Verilator build is not lost either.
     let stop = Arc::new(AtomicBool::new(false));
     let reset = Arc::new(AtomicBool::new(false));
@@ -210,9 +232,12 @@ pub fn run_sim_board(args: &SimBoardArgs, config: UartConfig) -> Result<()> {
         println!("symlink: {} -> {}", link.display(), board.path().display());
     }
     println!(
-        "talk to it: picocom -b {} {}   (the baud a program sets on the PTY is ignored)",
-        config.baud,
-        board.link().unwrap_or(board.path()).display()
+        "{}",
+        talk_hint(
+            args.firmware,
+            config.baud,
+            &board.link().unwrap_or(board.path()).display().to_string()
+        )
     );
     println!(
         "model: Verilator process {} ({}); board process {}",
@@ -351,4 +376,22 @@ pub fn run_link_test(args: &LinkTestArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::talk_hint;
+    use crate::firmware::Firmware;
+
+    #[test]
+    fn the_bridge_is_talked_to_with_reg_not_a_terminal() {
+        let hint = talk_hint(Firmware::Bridge, 115_200, "/tmp/ttyCU");
+        assert!(
+            hint.contains("rust-hdl-uart reg --port /tmp/ttyCU --baud 115200"),
+            "{hint}"
+        );
+        assert!(!hint.contains("picocom"), "{hint}");
+        let hint = talk_hint(Firmware::Echo, 9600, "/dev/pts/3");
+        assert!(hint.contains("picocom -b 9600 /dev/pts/3"), "{hint}");
+    }
 }
