@@ -35,7 +35,7 @@ pub const SEEDS: [u64; 5] = [1, 2, 3, 4, 5];
 /// Bound on each nextpnr run: a hang guard (a seed that routes takes seconds, a minute or
 /// two on a heavily loaded 2-core machine; nextpnr 0.4 can hang on a seed).
 pub const NEXTPNR_TIMEOUT: Duration = Duration::from_secs(300);
-/// Where builds go, relative to the root given to [`build`].
+/// Where builds go, relative to the root given to `build` (feature `flow`).
 pub const BUILD_SUBDIR: &str = "firmware/build";
 
 /// A board the firmware can be built for.
@@ -320,7 +320,7 @@ pub fn build_with(
     Ok(report)
 }
 
-/// The bitstream [`build`] writes for a firmware and board.
+/// The bitstream `build` (feature `flow`) writes for a firmware and board.
 pub fn bitstream_path(firmware: Firmware, board: Board, root: &Path) -> PathBuf {
     build_dir(firmware, board, root).join("top.bin")
 }

@@ -368,14 +368,16 @@ pub fn run(options: &BenchOptions) -> Result<PathBuf> {
         all.insert(section.clone(), value);
         // Written after every section, so an interrupted run keeps what it measured. A
         // failed write does not stop the bench: the figures are printed at the end instead.
-        if let Err(e) = write_atomic(&json_path, &(serde_json::to_string_pretty(&all)? + "\n")) {
+        if let Err(e) =
+            crate::outputs::write_atomic(&json_path, &(serde_json::to_string_pretty(&all)? + "\n"))
+        {
             write_error.get_or_insert(e);
         }
     }
     let md_path = options.results_dir.join("results.md");
     let summary = markdown(&all);
     if write_error.is_none() {
-        if let Err(e) = write_atomic(&md_path, &summary) {
+        if let Err(e) = crate::outputs::write_atomic(&md_path, &summary) {
             write_error = Some(e);
         }
     }
@@ -390,20 +392,6 @@ pub fn run(options: &BenchOptions) -> Result<PathBuf> {
     }
     println!("results: {} and {}", json_path.display(), md_path.display());
     Ok(json_path)
-}
-
-/// Writes `text` beside `path` and renames it into place, so a reader (or an interrupted
-/// run) never leaves half a results file.
-fn write_atomic(path: &Path, text: &str) -> Result<()> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let partial = path.with_file_name(format!(".{name}.partial"));
-    std::fs::write(&partial, text)
-        .with_context(|| format!("cannot write {}", partial.display()))?;
-    std::fs::rename(&partial, path)
-        .with_context(|| format!("cannot move {} to {}", partial.display(), path.display()))
 }
 
 /// The virtual board's speed (needs the `host` feature, which the CLI has).

@@ -7,8 +7,9 @@
 //!   signals; a library that installed handlers behind its back would change what Ctrl-C
 //!   does to that program. So the library only *registers* what it starts
 //!   ([`register_scratch`], and every tool run through [`crate::tools`]); the handlers are
-//!   installed by [`install_handlers`] (the `rust-hdl-uart` binary calls it first thing),
-//!   and a program with its own signal handling calls [`interrupt`] from it instead.
+//!   installed by `install_handlers` (feature `signals`), which the `rust-hdl-uart` binary
+//!   calls first thing; a program with its own signal handling instead calls
+//!   [`set_process_groups`]`(true)` once and [`interrupt`] from that handling.
 //! - **Tools run in their own process group once interruption is handled here**
 //!   ([`process_groups`]), so one `kill(-group)` ends a tool and everything it started
 //!   (yosys's abc, Verilator's make and compilers), also after the tool itself died and
@@ -44,7 +45,7 @@ pub enum Mode {
 
 /// The signal that interrupted the process (0: none yet).
 static SIGNAL: AtomicI32 = AtomicI32::new(0);
-/// Whether tools get their own process group (set by [`install_handlers`] or
+/// Whether tools get their own process group (set by `install_handlers` or
 /// [`set_process_groups`]).
 static GROUPS: AtomicBool = AtomicBool::new(false);
 static COOPERATIVE: AtomicBool = AtomicBool::new(false);

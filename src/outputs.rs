@@ -4,7 +4,7 @@
 //! it, so permissions, read-only mounts, a missing folder or a folder in the way of a file
 //! all show up at once, in an error naming the path, the option and the fix.
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use std::path::Path;
 
 /// Checks that the file `path` (given by `option`, e.g. `--stats-json`) can be written:
@@ -68,6 +68,26 @@ pub fn check_folder(dir: &Path, option: &str) -> Result<()> {
     probe(dir, "output", &format!("{option} {}", dir.display()), &fix)
 }
 
+/// Writes `text` beside `path` and renames it into place, so a reader (or an interrupted
+/// run) never sees half a file; a failed write removes its partial file.
+pub fn write_atomic(path: &Path, text: &str) -> Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let partial = path.with_file_name(format!(".{name}.partial"));
+    let written = std::fs::write(&partial, text)
+        .with_context(|| format!("cannot write {}", partial.display()))
+        .and_then(|()| {
+            std::fs::rename(&partial, path)
+                .with_context(|| format!("cannot move {} to {}", partial.display(), path.display()))
+        });
+    if written.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    written
+}
+
 /// Creates and removes a probe file in `folder`.
 fn probe(folder: &Path, name: &str, what: &str, fix: &str) -> Result<()> {
     let probe = folder.join(format!(".{name}.probe-{}", std::process::id()));
@@ -103,6 +123,26 @@ mod tests {
         let left: Vec<_> = walk(&dir);
         assert_eq!(left, ["a", "a/b", "old.json"], "probe files left behind");
         assert_eq!(std::fs::read_to_string(dir.join("old.json")).unwrap(), "{}");
+    }
+
+    #[test]
+    fn atomic_writes_replace_whole_or_leave_nothing() {
+        let dir = crate::scratch::Scratch::new("outputs-atomic");
+        let file = dir.join("stats.json");
+        std::fs::write(&file, "old").unwrap();
+        write_atomic(&file, "new").expect("writable");
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "new");
+        // The target is a folder: the rename fails, and its partial file goes too.
+        std::fs::create_dir(dir.join("in-the-way")).unwrap();
+        let msg = write_atomic(&dir.join("in-the-way"), "x")
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("in-the-way"), "{msg}");
+        assert_eq!(
+            walk(&dir),
+            ["in-the-way", "stats.json"],
+            "partial file left"
+        );
     }
 
     fn walk(dir: &Path) -> Vec<String> {

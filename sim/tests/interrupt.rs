@@ -30,21 +30,24 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// A folder of stand-in tools: `yosys` records its pid and its grandchild's in `marks`
-/// and waits; the other tools of the flow fail if ever reached.
-fn fake_tools(dir: &Path, marks: &Path) -> PathBuf {
+/// A folder of stand-in tools: `waiting` (yosys, or verilator) first runs `prelude`
+/// (shell), then records its pid and its grandchild's in `marks` and waits; the other tools
+/// of the flow fail if ever reached.
+fn fake_tools(dir: &Path, marks: &Path, waiting: &str, prelude: &str) -> PathBuf {
     let bin = dir.join("fake-bin");
     std::fs::create_dir_all(&bin).unwrap();
     let m = marks.display();
-    let yosys = format!(
-        "#!/bin/sh\nsleep 600 &\necho $! > '{m}/child.tmp' && mv '{m}/child.tmp' '{m}/child.pid'\n\
+    let tool = format!(
+        "#!/bin/sh\n{prelude}\nsleep 600 &\n\
+         echo $! > '{m}/child.tmp' && mv '{m}/child.tmp' '{m}/child.pid'\n\
          echo $$ > '{m}/tool.tmp' && mv '{m}/tool.tmp' '{m}/tool.pid'\nwait\n"
     );
-    for (name, text) in [
-        ("yosys", yosys.as_str()),
-        ("nextpnr-ice40", "#!/bin/sh\nexit 7\n"),
-        ("icepack", "#!/bin/sh\nexit 7\n"),
-    ] {
+    for name in ["yosys", "verilator", "nextpnr-ice40", "icepack"] {
+        let text = if name == waiting {
+            tool.as_str()
+        } else {
+            "#!/bin/sh\nexit 7\n"
+        };
         let path = bin.join(name);
         std::fs::write(&path, text).unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -143,11 +146,32 @@ fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
     out
 }
 
-/// Starts `args`, waits for the stand-in tool, sends `sig`, and checks the exit and that
-/// the tool and its grandchild are gone. Returns the command's stderr.
+/// Starts `args`, waits for the stand-in yosys, sends `sig`, and checks the exit (128 +
+/// the signal) and that the tool and its grandchild are gone. Returns the command's stderr.
 fn interrupt_mid_tool(name: &str, cwd: &Path, args: &[&str], sig: i32) -> String {
+    let (status, stderr) = interrupt_mid(name, cwd, args, sig, "yosys", "");
+    assert_eq!(
+        status.code(),
+        Some(128 + sig),
+        "{name}: expected exit status {} after signal {sig}; stderr:\n{stderr}",
+        128 + sig
+    );
+    stderr
+}
+
+/// Starts `args` with `tool` standing in (running `prelude` first), waits for it, sends
+/// `sig`, and checks that the command exits, says it was interrupted, and that the tool
+/// and its grandchild are gone. Returns the exit status and stderr.
+fn interrupt_mid(
+    name: &str,
+    cwd: &Path,
+    args: &[&str],
+    sig: i32,
+    tool_name: &str,
+    prelude: &str,
+) -> (ExitStatus, String) {
     let marks = scratch(&format!("{name}-marks"));
-    let bin = fake_tools(&scratch(&format!("{name}-bin")), &marks);
+    let bin = fake_tools(&scratch(&format!("{name}-bin")), &marks, tool_name, prelude);
     let mut child = spawn(cwd, args, &bin);
     let tool = wait_for(&marks.join("tool.pid"), &mut child);
     let grandchild = wait_for(&marks.join("child.pid"), &mut child);
@@ -156,11 +180,9 @@ fn interrupt_mid_tool(name: &str, cwd: &Path, args: &[&str], sig: i32) -> String
     let status = wait_exit(&mut child);
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(
-        status.code(),
-        Some(128 + sig),
-        "{name}: expected exit status {} after signal {sig}; stderr:\n{stderr}",
-        128 + sig
+    assert!(
+        !status.success(),
+        "{name}: exit {status}; stderr:\n{stderr}"
     );
     assert!(stderr.contains("interrupted by"), "{stderr}");
     // The group kill is sent before the exit; allow the kernel a moment to finish it.
@@ -173,7 +195,7 @@ fn interrupt_mid_tool(name: &str, cwd: &Path, args: &[&str], sig: i32) -> String
         !alive(grandchild),
         "{name}: the tool's child {grandchild} survived"
     );
-    stderr
+    (status, stderr)
 }
 
 #[test]
@@ -258,6 +280,34 @@ fn an_interrupted_bench_removes_its_work_folder() {
         snapshot(&results),
         before,
         "scratch left in the results folder"
+    );
+}
+
+/// `sim-board` stops gracefully on a signal (its own handlers), but one that comes while
+/// Verilator compiles the model still ends Verilator and removes the half-built model.
+#[cfg(feature = "host")]
+#[test]
+fn an_interrupted_virtual_board_build_removes_the_half_built_model() {
+    let dir = scratch("sim-board");
+    let work = dir.join("model");
+    let work_arg = work.to_string_lossy().into_owned();
+    // The stand-in Verilator runs in the work folder and leaves a partial object there.
+    interrupt_mid(
+        "sim-board",
+        &dir,
+        &["sim-board", "--work-dir", &work_arg],
+        libc::SIGTERM,
+        "verilator",
+        "mkdir -p obj && echo partial > obj/half.o",
+    );
+    assert!(
+        !work.join("obj").exists(),
+        "the half-built model {} was left behind",
+        work.join("obj").display()
+    );
+    assert!(
+        !work.join("build.stamp").exists(),
+        "an interrupted build was stamped"
     );
 }
 

@@ -21,6 +21,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Options of `sim-board` (the UART configuration comes from the shared config flags).
+// The field docs are clap's `--help` text, where `led[7:0]` and `<firmware>` are meant
+// literally; markdown escapes would show in the help.
+#[allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
 #[derive(Args, Clone, Debug)]
 pub struct SimBoardArgs {
     /// Firmware to run (any board firmware with the Cu's ports)
@@ -262,7 +265,8 @@ pub fn run_sim_board(args: &SimBoardArgs, config: UartConfig) -> Result<()> {
     );
     let mut shown_bugs = 0;
     let failure = loop {
-        if stop.load(Ordering::SeqCst) {
+        // SIGHUP reaches only crate::interrupt's handler (a closed terminal): it stops too.
+        if stop.load(Ordering::SeqCst) || crate::interrupt::interrupted() {
             break None;
         }
         if let Some(failure) = board.failure() {
@@ -302,10 +306,6 @@ pub fn run_sim_board(args: &SimBoardArgs, config: UartConfig) -> Result<()> {
         bail!("the virtual board stopped: {failure}");
     }
     let stats = stats?;
-    if let Some(file) = &args.stats_json {
-        std::fs::write(file, serde_json::to_string_pretty(&stats)?)
-            .with_context(|| format!("cannot write {}", file.display()))?;
-    }
     println!(
         "stopped: {} closed, model ended{}",
         path.display(),
@@ -330,6 +330,18 @@ pub fn run_sim_board(args: &SimBoardArgs, config: UartConfig) -> Result<()> {
         stats.dropped_from_board,
         stats.corrupted_from_board
     );
+    // After the summary: a file that cannot be written (checked at the start, but the disk
+    // may fill) never costs the counters, which are on the screen above.
+    if let Some(file) = &args.stats_json {
+        crate::outputs::write_atomic(file, &serde_json::to_string_pretty(&stats)?).with_context(
+            || {
+                format!(
+                    "--stats-json {}: the counters are printed above but could not be saved",
+                    file.display()
+                )
+            },
+        )?;
+    }
     if stats.firmware_bugs() > 0 {
         bail!(
             "the firmware sent {} malformed frames, {} breaks and {} mistimed edges (see above)",

@@ -6,7 +6,7 @@
 //!   pseudo-terminal through the independent line model, LEDs, reset, fault injection.
 //! - [`linktest`]: random data through an echo (real or virtual board), every byte checked.
 //! - [`cli`]: the `sim-board` and `link-test` commands.
-//! - [`bench`]: the virtual board's speed, for `rust-hdl-uart bench`.
+//! - [`mod@bench`]: the virtual board's speed, for `rust-hdl-uart bench`.
 
 pub mod bench;
 pub mod cli;
