@@ -359,3 +359,44 @@ fn outputs_that_cannot_be_written_are_refused_before_the_work() {
         assert!(!stderr.to_lowercase().contains("verilator"), "{stderr}");
     }
 }
+
+/// A bench whose figures cannot be saved at the end (here `results.json` is a folder, which
+/// no up-front check can foresee) prints them instead, and fails naming the folder and the
+/// fix: the measurement is never lost. Runs the quick `sim` section (~10 s of measuring).
+#[test]
+fn a_bench_that_cannot_save_prints_its_figures() {
+    let dir = scratch("bench-unsaved");
+    let results = dir.join("results");
+    std::fs::create_dir_all(results.join("results.json")).unwrap();
+    let results_arg = results.to_string_lossy().into_owned();
+    let out = Command::new(BIN)
+        .args([
+            "bench",
+            "--quick",
+            "--only",
+            "sim",
+            "--results",
+            &results_arg,
+        ])
+        .current_dir(&dir)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(!out.status.success(), "{stdout}\n{stderr}");
+    // The summary (results.md's text) with the section's figures, on stdout.
+    assert!(stdout.contains("## Testbench throughput"), "{stdout}");
+    assert!(stdout.contains("\"cycles_per_second\""), "{stdout}");
+    assert!(
+        stderr.contains("could not be saved") && stderr.contains("--results"),
+        "{stderr}"
+    );
+    assert_eq!(
+        snapshot(&results),
+        [("results.json/".to_string(), Vec::new())],
+        "a partial file was left"
+    );
+}
