@@ -7,7 +7,7 @@
 
 CARGO ?= cargo
 
-.PHONY: all test bench verilog firmware flash tools
+.PHONY: all test bench verilog firmware flash tools install
 
 all: tools verilog firmware
 
@@ -22,6 +22,13 @@ firmware:
 
 flash:
 	$(CARGO) run --release -- flash --firmware echo --board cu
+
+# Puts rust-hdl-uart on the PATH: into $(PREFIX)/bin when PREFIX is given, otherwise cargo's
+# install root ($CARGO_INSTALL_ROOT/bin, or ~/.cargo/bin). Same features and profile as the
+# targets above, so after `make` it reuses that build instead of compiling again.
+PREFIX ?=
+install:
+	$(CARGO) install --path . --locked --force $(if $(PREFIX),--root "$(PREFIX)")
 
 # --tests includes the examples (test = true in Cargo.toml); doctests run apart (cargo
 # cannot mix --doc with other targets).

@@ -35,7 +35,7 @@ pub const SEEDS: [u64; 5] = [1, 2, 3, 4, 5];
 /// Bound on each nextpnr run: a hang guard (a seed that routes takes seconds, a minute or
 /// two on a heavily loaded 2-core machine; nextpnr 0.4 can hang on a seed).
 pub const NEXTPNR_TIMEOUT: Duration = Duration::from_secs(300);
-/// Where builds go, relative to the root given to [`build`].
+/// Where builds go, relative to the root given to `build` (feature `flow`).
 pub const BUILD_SUBDIR: &str = "firmware/build";
 
 /// A board the firmware can be built for.
@@ -290,6 +290,8 @@ pub fn build_with(
     tools: &Toolchain,
 ) -> Result<BuildReport> {
     let request = build_request(firmware, board, config, root)?;
+    // Before yosys and nextpnr: the bitstream and report go there.
+    crate::outputs::check_folder(&request.out_dir, "the build folder")?;
     let config_file = request.out_dir.join("uart.toml");
     // Removed first, so a leftover never describes a bitstream it did not build.
     match std::fs::remove_file(&config_file) {
@@ -318,7 +320,7 @@ pub fn build_with(
     Ok(report)
 }
 
-/// The bitstream [`build`] writes for a firmware and board.
+/// The bitstream `build` (feature `flow`) writes for a firmware and board.
 pub fn bitstream_path(firmware: Firmware, board: Board, root: &Path) -> PathBuf {
     build_dir(firmware, board, root).join("top.bin")
 }

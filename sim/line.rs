@@ -316,6 +316,9 @@ pub struct SerialDriver {
 }
 
 impl SerialDriver {
+    /// A driver for `format` (see `sim::harness::line_format`), idle high, at the exact baud
+    /// until `baud_error_ppm` says otherwise. `seed` feeds the edge jitter and glitches, when
+    /// turned on: the same seed drives the same levels.
     pub fn new(format: LineFormat, seed: u64) -> Self {
         format.check();
         SerialDriver {

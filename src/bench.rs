@@ -324,13 +324,16 @@ pub fn run(options: &BenchOptions) -> Result<PathBuf> {
             );
         }
     }
-    std::fs::create_dir_all(&options.results_dir)
-        .with_context(|| format!("cannot create {}", options.results_dir.display()))?;
+    // Before any section: a bench runs for minutes, and its figures are only written after.
+    crate::outputs::check_folder(&options.results_dir, "--results")?;
+    // The tools' work folder: removed if the bench is interrupted (crate::interrupt).
+    let _work = crate::interrupt::register_scratch(&options.results_dir.join("work"), |_| Ok(()))?;
     let json_path = options.results_dir.join("results.json");
     let mut all: Map<String, Value> = match std::fs::read_to_string(&json_path) {
         Ok(text) => serde_json::from_str(&text).unwrap_or_default(),
         Err(_) => Map::new(),
     };
+    let mut write_error: Option<anyhow::Error> = None;
     for section in &options.sections {
         println!(
             "bench {section}{}",
@@ -363,27 +366,32 @@ pub fn run(options: &BenchOptions) -> Result<PathBuf> {
             );
         }
         all.insert(section.clone(), value);
-        // Written after every section, so an interrupted run keeps what it measured.
-        write_atomic(&json_path, &(serde_json::to_string_pretty(&all)? + "\n"))?;
+        // Written after every section, so an interrupted run keeps what it measured. A
+        // failed write does not stop the bench: the figures are printed at the end instead.
+        if let Err(e) =
+            crate::outputs::write_atomic(&json_path, &(serde_json::to_string_pretty(&all)? + "\n"))
+        {
+            write_error.get_or_insert(e);
+        }
     }
     let md_path = options.results_dir.join("results.md");
-    write_atomic(&md_path, &markdown(&all))?;
+    let summary = markdown(&all);
+    if write_error.is_none() {
+        if let Err(e) = crate::outputs::write_atomic(&md_path, &summary) {
+            write_error = Some(e);
+        }
+    }
+    if let Some(e) = write_error {
+        // The figures are never lost: printed when they cannot be saved.
+        println!("{summary}");
+        return Err(e.context(format!(
+            "the results above could not be saved to {}: check the folder's permissions and \
+             free space, or give another --results",
+            options.results_dir.display()
+        )));
+    }
     println!("results: {} and {}", json_path.display(), md_path.display());
     Ok(json_path)
-}
-
-/// Writes `text` beside `path` and renames it into place, so a reader (or an interrupted
-/// run) never leaves half a results file.
-fn write_atomic(path: &Path, text: &str) -> Result<()> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let partial = path.with_file_name(format!(".{name}.partial"));
-    std::fs::write(&partial, text)
-        .with_context(|| format!("cannot write {}", partial.display()))?;
-    std::fs::rename(&partial, path)
-        .with_context(|| format!("cannot move {} to {}", partial.display(), path.display()))
 }
 
 /// The virtual board's speed (needs the `host` feature, which the CLI has).

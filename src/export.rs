@@ -598,11 +598,25 @@ pub fn write_verilog_with(
     let staging = out_dir.join(format!(".rust-hdl-uart-export-{}", std::process::id()));
     let cleanup = Cleanup {
         staging: staging.clone(),
-        created_out,
+        created_out: created_out.clone(),
     };
-    let _ = std::fs::remove_dir_all(&staging);
-    std::fs::create_dir(&staging)
-        .with_context(|| format!("cannot create staging folder {}", staging.display()))?;
+    // An interruption (crate::interrupt) removes the staging folder, and the output folder
+    // too when this export created it, so the output is as it was before.
+    let _created_guard = match &created_out {
+        Some(out) => Some(crate::interrupt::register_scratch(out, |_| Ok(()))?),
+        None => None,
+    };
+    let _staging_guard = crate::interrupt::register_scratch(&staging, |staging| {
+        let _ = std::fs::remove_dir_all(staging);
+        std::fs::create_dir(staging).with_context(|| {
+            format!(
+                "cannot write into the output folder {} (the staging folder {} could not \
+                     be made): check its permissions, or give another --out",
+                out_dir.display(),
+                staging.display()
+            )
+        })
+    })?;
 
     for (design, module) in options.designs.iter().zip(&modules) {
         let text = design_verilog(config, *design, module)?;

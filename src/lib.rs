@@ -10,15 +10,18 @@
 //! - [`firmware`]: the board designs (the echo firmware); with the `flow` feature also
 //!   their build and flash.
 //! - [`tools`]: finding and running external programs with a time bound.
+//! - [`outputs`]: output paths checked before the work.
+//! - [`interrupt`]: what an interrupted command ends and removes (tools, scratch folders).
 //!
 //! # Cargo features
 //!
 //! | feature | gives | default |
 //! |---|---|---|
 //! | `cli` | the `rust-hdl-uart` binary (clap), `config-file`, `flow`, `host` | yes |
-//! | `config-file` | [`UartConfig::from_toml_file`] (the `toml` crate) | with `cli` |
+//! | `config-file` | `UartConfig::from_toml_file` (the `toml` crate) | with `cli` |
 //! | `flow` | the iCE40 build flow, firmware build/flash, the bench | with `cli` |
 //! | `host` | PC-side tools | with `cli` |
+//! | `signals` | `interrupt::install_handlers` (the `signal-hook` crate) | with `cli` |
 //! | `external-tools` | tests that need yosys, Verilator, nextpnr or a solver | no |
 //!
 //! A design that only embeds the cores depends on it with `default-features = false`:
@@ -67,6 +70,10 @@ pub mod flow;
 #[cfg(feature = "host")]
 pub mod host;
 #[deny(missing_docs)]
+pub mod interrupt;
+#[deny(missing_docs)]
+pub mod outputs;
+#[deny(missing_docs)]
 pub mod periph;
 #[deny(missing_docs)]
 pub mod rx;
@@ -84,6 +91,12 @@ pub use config::{Parity, Timing, UartConfig};
 
 #[cfg(test)]
 mod scratch;
+
+/// The README's Rust snippets, compiled and run as doctests (`cargo test --doc`), so the
+/// README cannot drift from the API. Only for doctests: `cargo doc` never sees it.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 
 #[allow(missing_docs)]
 #[path = "../sim/mod.rs"]

@@ -109,8 +109,8 @@ enum Command {
         #[command(flatten)]
         config: ConfigArgs,
     },
-    /// Write <NAME>_rx.v, <NAME>_tx.v and <NAME>.v (uart_rx.v, uart_tx.v, uart.v by default),
-    /// checked with yosys when it is installed; all or nothing
+    /// Write the UART's Verilog files (all or nothing), checked with yosys when installed
+    #[command(long_about = verilog_help())]
     Verilog {
         #[command(flatten)]
         config: ConfigArgs,
@@ -132,6 +132,8 @@ enum Command {
     },
     /// Build a firmware's bitstream: Verilog, yosys, nextpnr-ice40 (timing checked at the
     /// board clock), icepack; outputs and report.json in firmware/build/<firmware>-<board>/
+    /// (one folder per firmware and board: a build in another configuration replaces the
+    /// bitstream there, and says so; uart.toml beside it names the configuration)
     Build {
         /// Firmware to build: echo or bridge
         #[arg(long, default_value = "echo")]
@@ -142,7 +144,8 @@ enum Command {
         #[command(flatten)]
         config: ConfigArgs,
     },
-    /// Write a built firmware to the board's flash with iceprog
+    /// Write a built firmware to the board's flash with iceprog; prints the bitstream and
+    /// the configuration it was built for first
     Flash {
         /// Firmware to flash: echo or bridge
         #[arg(long, default_value = "echo")]
@@ -188,6 +191,28 @@ enum Command {
     },
 }
 
+/// `verilog --help`: every file the command writes, from the same lists the export uses.
+fn verilog_help() -> String {
+    let files = |designs: &[Design]| {
+        designs
+            .iter()
+            .map(|d| format!("{}.v", d.module_name()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        "Write the UART's Verilog into --out, one file per top module:\n  {}\n\
+         always, and the bus peripheral\n  {}\n\
+         when the configuration has at most 8 data bits (with 9 the peripheral, whose data path \
+         is 8 bits wide, is not written, and the command says so). With --name NAME the files \
+         and modules start with NAME instead of uart (NAME_rx.v, NAME.v, NAME_wb.v, ...). \
+         Each file is checked with yosys when it is installed; all or nothing: on any error \
+         the output folder is left as it was.",
+        files(&Design::ALL),
+        files(&Design::PERIPHERALS)
+    )
+}
+
 /// Where `bench --save` writes: the figures the README quotes.
 const COMMITTED_BENCH_DIR: &str = "bench";
 /// Where `bench` writes otherwise.
@@ -213,11 +238,24 @@ fn run(cli: Cli) -> Result<()> {
                 tools: Toolchain::from_env().with_progress(Progress::Quiet),
                 ..ExportOptions::default()
             };
+            let skipped: Vec<String> = Design::PERIPHERALS
+                .iter()
+                .filter(|d| !options.designs.contains(d))
+                .map(|d| format!("{}.v", d.module_name_for(&options.name)))
+                .collect();
             let report = write_verilog_with(&config, &out, &options)
                 .with_context(|| format!("exporting Verilog to {}", out.display()))?;
             println!("UART {}", config.short_name());
             for (file, module) in report.files.iter().zip(&report.modules) {
                 println!("  wrote {} (module {module})", file.display());
+            }
+            if !skipped.is_empty() {
+                println!(
+                    "  not written: {} (the bus peripheral carries at most 8 data bits; this \
+                     configuration has {})",
+                    skipped.join(", "),
+                    config.data_bits
+                );
             }
             if report.checked {
                 println!("  yosys: elaborated, no latches, no errors");
@@ -236,12 +274,35 @@ fn run(cli: Cli) -> Result<()> {
                 "building {firmware} for the {board} ({})",
                 config.short_name()
             );
+            // One folder per firmware and board: a build in another configuration replaces
+            // the bitstream there (flash then writes this one), so it says so up front.
+            let dir = build_dir(firmware, board, &root);
+            if let Some(old) = built_config(&dir) {
+                if old != config {
+                    println!(
+                        "NOTE: replacing the bitstream in {} built for {} with one for {}; \
+                         `flash` will write this one (rebuild without the flags to go back)",
+                        dir.display(),
+                        old.short_name(),
+                        config.short_name()
+                    );
+                }
+            }
             let report = build(firmware, board, &config, &root)?;
             println!("{report}");
             println!("outputs in {}", build_dir(firmware, board, &root).display());
         }
         Command::Flash { firmware, board } => {
             let root = std::env::current_dir().context("cannot read the current folder")?;
+            let dir = build_dir(firmware, board, &root);
+            let built = match built_config(&dir) {
+                Some(config) => config.short_name(),
+                None => "unknown configuration (no uart.toml beside it)".to_string(),
+            };
+            println!(
+                "flashing {}: the {firmware} firmware for the {board}, UART {built}",
+                bitstream_path(firmware, board, &root).display()
+            );
             flash(firmware, board, &root)?;
             println!(
                 "flashed {}",
@@ -292,6 +353,14 @@ fn run(cli: Cli) -> Result<()> {
     Ok(())
 }
 
+/// The configuration a firmware in `dir` was built for (its `uart.toml`), if readable.
+fn built_config(dir: &Path) -> Option<UartConfig> {
+    let file = dir.join("uart.toml");
+    file.is_file()
+        .then(|| UartConfig::from_toml_file(&file).ok())
+        .flatten()
+}
+
 /// Whether two paths name the same folder (also when one does not exist yet).
 fn same_folder(a: &Path, b: &Path) -> bool {
     let full = |p: &Path| {
@@ -305,6 +374,11 @@ fn same_folder(a: &Path, b: &Path) -> bool {
 }
 
 fn main() -> ExitCode {
+    // Before any work: an interrupted command ends its tools and removes its scratch.
+    if let Err(err) = rust_hdl_uart::interrupt::install_handlers() {
+        eprintln!("error: {err:#}");
+        return ExitCode::FAILURE;
+    }
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -16,7 +16,11 @@ mod firmware;
 mod flow;
 #[cfg(feature = "external-tools")]
 mod formal;
+#[cfg(feature = "cli")]
+mod interrupt;
 mod loopback;
+#[cfg(feature = "cli")]
+mod one_build;
 mod periph;
 #[cfg(feature = "external-tools")]
 mod periph_cosim;

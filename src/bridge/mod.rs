@@ -1,6 +1,6 @@
 //! The register bridge, PC side: the protocol ([`protocol`]), the register map
 //! ([`registers`]), a client over any byte transport ([`client`]), the bench of register
-//! operations per second in simulated time ([`bench`]), a serial-port constructor
+//! operations per second in simulated time ([`mod@bench`]), a serial-port constructor
 //! and the `reg` command (feature `host`).
 //!
 //! The FPGA side is `firmware/bridge.rs`: a separate implementation of the same protocol,

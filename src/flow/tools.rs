@@ -173,15 +173,21 @@ impl Toolchain {
         let prefix = format!("[{}/{}] {}", step.number, step.total, step.title);
         self.progress.say(&format!("{prefix} ..."));
         let started = Instant::now();
-        let mut child = Command::new(&program)
-            .args(&step.args)
-            .envs(step.env.iter().map(|(k, v)| (k, v)))
-            .current_dir(&step.cwd)
-            .stdin(Stdio::null())
-            .stdout(Stdio::from(stdout))
-            .stderr(Stdio::from(stderr))
-            .spawn()
-            .with_context(|| format!("cannot start {}", program.display()))?;
+        // Scratch of this step, removed if the process is interrupted while it runs.
+        let _scratch = match &step.scratch {
+            Some(dir) => Some(crate::interrupt::register_scratch(dir, |_| Ok(()))?),
+            None => None,
+        };
+        let (mut child, guard) = crate::interrupt::spawn(
+            Command::new(&program)
+                .args(&step.args)
+                .envs(step.env.iter().map(|(k, v)| (k, v)))
+                .current_dir(&step.cwd)
+                .stdin(Stdio::null())
+                .stdout(Stdio::from(stdout))
+                .stderr(Stdio::from(stderr)),
+        )
+        .with_context(|| format!("cannot start {}", program.display()))?;
 
         let mut next_heartbeat = self.heartbeat;
         // Short polls first so quick steps are not slowed, longer ones later.
@@ -191,13 +197,18 @@ impl Toolchain {
                 Ok(Some(status)) => break StepStatus::Exited(status),
                 Ok(None) => {}
                 Err(e) => {
-                    kill_tree(&mut child);
+                    kill_tree(&mut child, &guard);
                     return Err(anyhow!(e).context(format!("lost track of {}", step.title)));
                 }
             }
+            if crate::interrupt::interrupted() {
+                kill_tree(&mut child, &guard);
+                self.progress.say(&format!("{prefix} interrupted, killed"));
+                crate::interrupt::check()?;
+            }
             let elapsed = started.elapsed();
             if elapsed >= step.timeout {
-                kill_tree(&mut child);
+                kill_tree(&mut child, &guard);
                 break StepStatus::TimedOut;
             }
             if !self.heartbeat.is_zero() && elapsed >= next_heartbeat {
@@ -245,11 +256,11 @@ impl OutputWithin for Command {
     fn output_within(&mut self, limit: Duration) -> std::io::Result<std::process::Output> {
         use std::io::Read;
         let program = self.get_program().to_string_lossy().into_owned();
-        let mut child = self
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()?;
+        let (mut child, guard) = crate::interrupt::spawn(
+            self.stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped()),
+        )?;
         // Drained on threads: a child that fills a pipe would otherwise block forever.
         let drain = |pipe: Option<Box<dyn Read + Send>>| {
             std::thread::spawn(move || {
@@ -278,8 +289,15 @@ impl OutputWithin for Command {
             if let Some(status) = child.try_wait()? {
                 break Some(status);
             }
+            if crate::interrupt::interrupted() {
+                kill_tree(&mut child, &guard);
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::Interrupted,
+                    format!("{program} was ended: the command was interrupted"),
+                ));
+            }
             if started.elapsed() >= limit {
-                kill_tree(&mut child);
+                kill_tree(&mut child, &guard);
                 break None;
             }
             std::thread::sleep(poll.min(limit.saturating_sub(started.elapsed())));
@@ -306,11 +324,14 @@ impl OutputWithin for Command {
 }
 
 /// Kills `child` and, on Linux, the processes it started (yosys runs yosys-abc as a child;
-/// killing yosys alone would leave abc computing). The child stays in our process group on
-/// purpose, so Ctrl-C still reaches it; hence descendants are found through /proc.
-fn kill_tree(child: &mut std::process::Child) {
+/// killing yosys alone would leave abc computing). With interruption handled by
+/// [`crate::interrupt`] the child leads its own process group, which one kill ends;
+/// otherwise it stays in our group on purpose, so that Ctrl-C still reaches it, and its
+/// descendants are found through /proc.
+fn kill_tree(child: &mut std::process::Child, guard: &crate::interrupt::ToolGuard) {
     // Collected before the kill: once the parent dies they are re-parented and untraceable.
     let descendants = descendants_of(child.id());
+    guard.kill_group();
     // kill() fails only if the process has just exited; wait() reaps it either way.
     let _ = child.kill();
     let _ = child.wait();
@@ -441,6 +462,9 @@ pub struct Step {
     pub timeout: Duration,
     /// Extra environment variables for the tool (on top of this process's environment).
     pub env: Vec<(OsString, OsString)>,
+    /// A folder the tool fills that is worthless half-written: removed if the process is
+    /// interrupted while the tool runs (see [`crate::interrupt`]).
+    pub scratch: Option<PathBuf>,
 }
 
 impl Step {
@@ -461,7 +485,15 @@ impl Step {
             log_path: log_path.to_path_buf(),
             timeout,
             env: Vec::new(),
+            scratch: None,
         }
+    }
+
+    /// Marks `dir` as this step's scratch: removed if the process is interrupted while the
+    /// tool runs.
+    pub fn with_scratch(mut self, dir: &Path) -> Self {
+        self.scratch = Some(dir.to_path_buf());
+        self
     }
 
     /// Adds environment variables for the tool.

@@ -21,6 +21,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Options of `sim-board` (the UART configuration comes from the shared config flags).
+// The field docs are clap's `--help` text, where `led[7:0]` and `<firmware>` are meant
+// literally; markdown escapes would show in the help.
+#[allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
 #[derive(Args, Clone, Debug)]
 pub struct SimBoardArgs {
     /// Firmware to run (any board firmware with the Cu's ports)
@@ -160,6 +163,31 @@ fn led_string(led: u8) -> String {
         .collect()
 }
 
+/// How to talk to a virtual board running `firmware` on `port`: a terminal for the echo,
+/// `rust-hdl-uart reg` for the bridge (its CRC-framed packets are binary noise in a
+/// terminal).
+pub fn talk_hint(
+    firmware: crate::firmware::Firmware,
+    baud: u64,
+    port: &str,
+    fixed_baud: bool,
+) -> String {
+    let pty_baud = if fixed_baud {
+        "--fixed-baud: the baud a program sets on the PTY is ignored"
+    } else {
+        "the board follows the baud and format a program sets on the PTY"
+    };
+    match firmware {
+        crate::firmware::Firmware::Bridge => format!(
+            "talk to it: rust-hdl-uart reg --port {port} --baud {baud} read id   (registers; \
+             {pty_baud})"
+        ),
+        crate::firmware::Firmware::Echo => {
+            format!("talk to it: picocom -b {baud} {port}   ({pty_baud})")
+        }
+    }
+}
+
 /// `sim-board`: runs the firmware on the virtual board until Ctrl-C, SIGTERM or `q`.
 pub fn run_sim_board(args: &SimBoardArgs, config: UartConfig) -> Result<()> {
     let root = std::env::current_dir().context("cannot read the current folder")?;
@@ -178,6 +206,13 @@ pub fn run_sim_board(args: &SimBoardArgs, config: UartConfig) -> Result<()> {
         direction: args.fault_direction,
     };
     options.faults.validate()?;
+    // Checked now: the counters are only known when the session ends.
+    if let Some(file) = &args.stats_json {
+        crate::outputs::check_file(file, "--stats-json")?;
+    }
+    // The board stops gracefully (counters, --stats-json); an interruption during the
+    // Verilator build still ends Verilator and removes its half-built model.
+    crate::interrupt::set_mode(crate::interrupt::Mode::Cooperative);
     // Signals first, so a Ctrl-C during the Verilator build is not lost either.
     let stop = Arc::new(AtomicBool::new(false));
     let reset = Arc::new(AtomicBool::new(false));
@@ -232,14 +267,13 @@ pub fn run_sim_board(args: &SimBoardArgs, config: UartConfig) -> Result<()> {
         println!("symlink: {} -> {}", link.display(), board.path().display());
     }
     println!(
-        "talk to it: picocom -b {} {}   ({})",
-        config.baud,
-        board.link().unwrap_or(board.path()).display(),
-        if args.fixed_baud {
-            "--fixed-baud: the baud a program sets on the PTY is ignored"
-        } else {
-            "the board follows the baud and format a program sets on the PTY"
-        }
+        "{}",
+        talk_hint(
+            args.firmware,
+            config.baud,
+            &board.link().unwrap_or(board.path()).display().to_string(),
+            args.fixed_baud
+        )
     );
     println!(
         "model: Verilator process {} ({}); board process {}",
@@ -264,7 +298,8 @@ pub fn run_sim_board(args: &SimBoardArgs, config: UartConfig) -> Result<()> {
     );
     let mut shown_bugs = 0;
     let failure = loop {
-        if stop.load(Ordering::SeqCst) {
+        // SIGHUP reaches only crate::interrupt's handler (a closed terminal): it stops too.
+        if stop.load(Ordering::SeqCst) || crate::interrupt::interrupted() {
             break None;
         }
         if let Some(failure) = board.failure() {
@@ -309,10 +344,6 @@ pub fn run_sim_board(args: &SimBoardArgs, config: UartConfig) -> Result<()> {
         bail!("the virtual board stopped: {failure}");
     }
     let stats = stats?;
-    if let Some(file) = &args.stats_json {
-        std::fs::write(file, serde_json::to_string_pretty(&stats)?)
-            .with_context(|| format!("cannot write {}", file.display()))?;
-    }
     println!(
         "stopped: {} closed, model ended{}",
         path.display(),
@@ -341,6 +372,18 @@ pub fn run_sim_board(args: &SimBoardArgs, config: UartConfig) -> Result<()> {
         stats.dropped_from_board,
         stats.corrupted_from_board
     );
+    // After the summary: a file that cannot be written (checked at the start, but the disk
+    // may fill) never costs the counters, which are on the screen above.
+    if let Some(file) = &args.stats_json {
+        crate::outputs::write_atomic(file, &serde_json::to_string_pretty(&stats)?).with_context(
+            || {
+                format!(
+                    "--stats-json {}: the counters are printed above but could not be saved",
+                    file.display()
+                )
+            },
+        )?;
+    }
     if stats.firmware_bugs() > 0 {
         bail!(
             "the firmware sent {} malformed frames, {} breaks and {} mistimed edges (see above)",
@@ -394,4 +437,22 @@ pub fn run_link_test(args: &LinkTestArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::talk_hint;
+    use crate::firmware::Firmware;
+
+    #[test]
+    fn the_bridge_is_talked_to_with_reg_not_a_terminal() {
+        let hint = talk_hint(Firmware::Bridge, 115_200, "/tmp/ttyCU", false);
+        assert!(
+            hint.contains("rust-hdl-uart reg --port /tmp/ttyCU --baud 115200"),
+            "{hint}"
+        );
+        assert!(!hint.contains("picocom"), "{hint}");
+        let hint = talk_hint(Firmware::Echo, 9600, "/dev/pts/3", true);
+        assert!(hint.contains("picocom -b 9600 /dev/pts/3"), "{hint}");
+    }
 }

@@ -8,7 +8,7 @@
 //!   receiver that decodes the firmware's frames at it.
 //! - [`linktest`]: random data through an echo (real or virtual board), every byte checked.
 //! - [`cli`]: the `sim-board` and `link-test` commands.
-//! - [`bench`]: the virtual board's speed, for `rust-hdl-uart bench`.
+//! - [`mod@bench`]: the virtual board's speed, for `rust-hdl-uart bench`.
 
 pub mod bench;
 pub mod cli;

@@ -438,6 +438,8 @@ impl BoardModel {
             &work_dir.join("verilator.log"),
             BUILD_TIMEOUT,
         )
+        // A half-compiled model is worthless: an interruption removes it (crate::interrupt).
+        .with_scratch(&work_dir.join("obj"))
         .titled(format!(
             "verilator: compiling the board model of {name} (once per configuration)"
         ))

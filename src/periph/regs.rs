@@ -141,7 +141,7 @@ macro_rules! fields {
         $(
             $(#[doc = $doc])+
             #[doc = ""]
-            #[doc = concat!("Bits [", stringify!($msb), ":", stringify!($lsb), "], ", stringify!($access), ".")]
+            #[doc = concat!("Bits `[", stringify!($msb), ":", stringify!($lsb), "]`, ", stringify!($access), ".")]
             pub const $id: Field = Field {
                 name: $name,
                 lsb: $lsb,
@@ -415,7 +415,7 @@ pub const REGISTERS: &[Register] = &[
     RS485,
 ];
 
-/// Words in the peripheral's address window (byte address bits [7:2]); offsets beyond
+/// Words in the peripheral's address window (byte address bits `[7:2]`); offsets beyond
 /// the last register read 0 and ignore writes.
 pub const WINDOW_WORDS: u32 = 64;
 

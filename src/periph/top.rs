@@ -30,7 +30,7 @@ pub struct UartWishbone<const A: usize> {
     pub wb_stb: Signal<In, Bit>,
     /// Write request.
     pub wb_we: Signal<In, Bit>,
-    /// Byte address (bits [7:2] select the register).
+    /// Byte address (bits `[7:2]` select the register).
     pub wb_adr: Signal<In, Bits<8>>,
     /// Byte selects of a write.
     pub wb_sel: Signal<In, Bits<4>>,
@@ -127,7 +127,7 @@ pub struct UartAxiLite<const A: usize> {
     pub s_axil_awvalid: Signal<In, Bit>,
     /// Write address taken.
     pub s_axil_awready: Signal<Out, Bit>,
-    /// Write byte address (bits [7:2] select the register).
+    /// Write byte address (bits `[7:2]` select the register).
     pub s_axil_awaddr: Signal<In, Bits<8>>,
     /// Write data valid.
     pub s_axil_wvalid: Signal<In, Bit>,

@@ -46,7 +46,7 @@ use rust_hdl::prelude::*;
 
 /// Data width of the peripheral's cores: frames of 5 to 8 data bits.
 pub const DATA_BITS_MAX: usize = 8;
-/// Width of an RX FIFO entry: data and the three flags, laid out as `RXDATA` bits [10:0].
+/// Width of an RX FIFO entry: data and the three flags, laid out as `RXDATA` bits `[10:0]`.
 pub const RX_ENTRY_BITS: usize = 11;
 
 #[derive(Copy, Clone, PartialEq, Debug, LogicState)]
@@ -82,7 +82,7 @@ pub struct UartPeriph<const A: usize> {
     pub clock: Signal<In, Clock>,
     /// Synchronous reset of the whole peripheral.
     pub reset: Signal<In, Bit>,
-    /// Register word address (byte address bits [7:2]).
+    /// Register word address (byte address bits `[7:2]`).
     pub reg_addr: Signal<In, Bits<6>>,
     /// Write strobe (one clock), with `reg_wdata` and `reg_wstrb`.
     pub reg_write: Signal<In, Bit>,
