@@ -67,6 +67,10 @@ pub struct PeripheralOptions {
     pub irqs: u8,
     /// The bus.
     pub bus: Bus,
+    /// `RS485.LEAD`'s reset value, bit times (0 to 15).
+    pub rs485_lead: u32,
+    /// `RS485.LAG`'s reset value, bit times (0 to 15).
+    pub rs485_lag: u32,
 }
 
 impl Default for PeripheralOptions {
@@ -94,6 +98,8 @@ impl PeripheralOptions {
             lost_counter: true,
             irqs: IRQS_ALL,
             bus: Bus::Wishbone,
+            rs485_lead: 1,
+            rs485_lag: 1,
         }
     }
 
@@ -114,6 +120,8 @@ impl PeripheralOptions {
             lost_counter: false,
             irqs: 0b11,
             bus: Bus::Wishbone,
+            rs485_lead: 1,
+            rs485_lag: 1,
         }
     }
 
@@ -172,6 +180,18 @@ impl PeripheralOptions {
                  or turn rts_cts off"
             );
         }
+        let field_max = (1u32 << regs::RS485_LEAD.width) - 1;
+        for (name, value) in [
+            ("rs485_lead", self.rs485_lead),
+            ("rs485_lag", self.rs485_lag),
+        ] {
+            if value > field_max {
+                bail!(
+                    "peripheral option {name} = {value}: the RS485 register's field holds 0 \
+                     to {field_max} bit times; use at most {field_max}"
+                );
+            }
+        }
         let needs = [
             (2, self.rx_timeout, "rx_timeout"),
             (5, self.rts_cts, "rts_cts"),
@@ -206,17 +226,195 @@ impl PeripheralOptions {
     }
 }
 
+/// A short description of the build without its bus (the header and the export
+/// comment use it): FIFO depths, the switches that are on, the interrupt sources.
 impl fmt::Display for PeripheralOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} RX {} / TX {} entries",
-            match self.bus {
-                Bus::Wishbone => "Wishbone",
-                Bus::Axil => "AXI4-Lite",
-            },
+            "RX FIFO {} / TX FIFO {} entries",
             1u32 << self.rx_depth_log2,
             1u32 << self.tx_depth_log2
-        )
+        )?;
+        let switches = [
+            (self.runtime_format, "runtime_format"),
+            (self.runtime_baud, "runtime_baud"),
+            (self.rx_timeout, "rx_timeout"),
+            (self.rts_cts, "rts_cts"),
+            (self.rs485, "rs485"),
+            (self.loopback, "loopback"),
+            (self.break_, "break"),
+            (self.lost_counter, "lost_counter"),
+        ];
+        for (on, name) in switches {
+            if on {
+                write!(f, ", {name}")?;
+            }
+        }
+        write!(f, ", IRQ sources 0x{:02X}", self.irqs)
+    }
+}
+
+/// Single switches over a preset: what the `[peripheral]` TOML table and the `verilog`
+/// command's flags give. Every field left out (`None`) keeps the preset's value.
+///
+/// ```
+/// use rust_hdl_uart::periph::options::{PeripheralOptions, PeripheralSwitches};
+/// let s = PeripheralSwitches {
+///     preset: Some("minimal".into()),
+///     rx_depth: Some(64),
+///     irqs: Some(vec!["rx_watermark".into(), "overflow".into()]),
+///     ..Default::default()
+/// };
+/// let o = s.resolve()?;
+/// assert_eq!((o.rx_depth_log2, o.irqs), (6, 0b1_0001));
+/// assert!(!o.runtime_baud);
+/// # Ok::<(), anyhow::Error>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeripheralSwitches {
+    /// `full` (the default) or `minimal`.
+    pub preset: Option<String>,
+    /// RX FIFO entries: a power of two, 1 to 512.
+    pub rx_depth: Option<u32>,
+    /// TX FIFO entries: a power of two, 1 to 512.
+    pub tx_depth: Option<u32>,
+    /// See [`PeripheralOptions::runtime_format`].
+    pub runtime_format: Option<bool>,
+    /// See [`PeripheralOptions::runtime_baud`].
+    pub runtime_baud: Option<bool>,
+    /// See [`PeripheralOptions::rx_timeout`].
+    pub rx_timeout: Option<bool>,
+    /// See [`PeripheralOptions::rts_cts`].
+    pub rts_cts: Option<bool>,
+    /// See [`PeripheralOptions::rs485`].
+    pub rs485: Option<bool>,
+    /// See [`PeripheralOptions::loopback`].
+    pub loopback: Option<bool>,
+    /// See [`PeripheralOptions::break_`] (TOML key `break`).
+    #[serde(rename = "break")]
+    pub break_: Option<bool>,
+    /// See [`PeripheralOptions::lost_counter`].
+    pub lost_counter: Option<bool>,
+    /// The interrupt sources present, by name ([`IRQ_NAMES`]); empty: none.
+    pub irqs: Option<Vec<String>>,
+    /// Only this bus's export (both when left out).
+    pub bus: Option<Bus>,
+    /// See [`PeripheralOptions::rs485_lead`].
+    pub rs485_lead: Option<u32>,
+    /// See [`PeripheralOptions::rs485_lag`].
+    pub rs485_lag: Option<u32>,
+}
+
+/// Log2 of a FIFO depth given in entries; the error names the switch.
+fn depth_log2(name: &str, entries: u32) -> Result<u32> {
+    if !(1..=512).contains(&entries) || !entries.is_power_of_two() {
+        bail!(
+            "peripheral option {name} = {entries}: the depth must be a power of two from 1 to \
+             512 entries (1, 2, 4, … 512); use {}",
+            entries.clamp(1, 512).next_power_of_two().min(512)
+        );
+    }
+    Ok(entries.trailing_zeros())
+}
+
+impl PeripheralSwitches {
+    /// These switches with every switch `over` sets replacing this one's (a TOML file's
+    /// table under the command line's flags).
+    pub fn overridden_by(&self, over: &PeripheralSwitches) -> PeripheralSwitches {
+        PeripheralSwitches {
+            preset: over.preset.clone().or_else(|| self.preset.clone()),
+            rx_depth: over.rx_depth.or(self.rx_depth),
+            tx_depth: over.tx_depth.or(self.tx_depth),
+            runtime_format: over.runtime_format.or(self.runtime_format),
+            runtime_baud: over.runtime_baud.or(self.runtime_baud),
+            rx_timeout: over.rx_timeout.or(self.rx_timeout),
+            rts_cts: over.rts_cts.or(self.rts_cts),
+            rs485: over.rs485.or(self.rs485),
+            loopback: over.loopback.or(self.loopback),
+            break_: over.break_.or(self.break_),
+            lost_counter: over.lost_counter.or(self.lost_counter),
+            irqs: over.irqs.clone().or_else(|| self.irqs.clone()),
+            bus: over.bus.or(self.bus),
+            rs485_lead: over.rs485_lead.or(self.rs485_lead),
+            rs485_lag: over.rs485_lag.or(self.rs485_lag),
+        }
+    }
+
+    /// The build: the preset with the switches applied, checked
+    /// ([`PeripheralOptions::validate`]). The bus is the preset's (Wishbone) unless set.
+    pub fn resolve(&self) -> Result<PeripheralOptions> {
+        let mut o = PeripheralOptions::preset(self.preset.as_deref().unwrap_or("full"))?;
+        if let Some(n) = self.rx_depth {
+            o.rx_depth_log2 = depth_log2("rx_depth", n)?;
+        }
+        if let Some(n) = self.tx_depth {
+            o.tx_depth_log2 = depth_log2("tx_depth", n)?;
+        }
+        let flags = [
+            (self.runtime_format, &mut o.runtime_format),
+            (self.runtime_baud, &mut o.runtime_baud),
+            (self.rx_timeout, &mut o.rx_timeout),
+            (self.rts_cts, &mut o.rts_cts),
+            (self.rs485, &mut o.rs485),
+            (self.loopback, &mut o.loopback),
+            (self.break_, &mut o.break_),
+            (self.lost_counter, &mut o.lost_counter),
+        ];
+        for (switch, field) in flags {
+            if let Some(v) = switch {
+                *field = v;
+            }
+        }
+        if let Some(names) = &self.irqs {
+            o.irqs = 0;
+            for name in names {
+                let name = name.trim().to_ascii_lowercase();
+                if name.is_empty() || name == "none" {
+                    continue;
+                }
+                let Some(i) = IRQ_NAMES.iter().position(|n| *n == name) else {
+                    bail!(
+                        "peripheral option irqs: unknown interrupt source \"{name}\"; use any \
+                         of {} (or none)",
+                        IRQ_NAMES.join(", ")
+                    );
+                };
+                o.irqs |= 1 << i;
+            }
+        }
+        if let Some(bus) = self.bus {
+            o.bus = bus;
+        }
+        if let Some(v) = self.rs485_lead {
+            o.rs485_lead = v;
+        }
+        if let Some(v) = self.rs485_lag {
+            o.rs485_lag = v;
+        }
+        o.validate()?;
+        Ok(o)
+    }
+
+    /// The `[peripheral]` table of a TOML configuration (empty switches when it has
+    /// none). An unknown key is an error naming it and `origin`.
+    #[cfg(feature = "config-file")]
+    pub fn from_toml_str(text: &str, origin: &str) -> Result<PeripheralSwitches> {
+        #[derive(Deserialize)]
+        struct File {
+            #[serde(default)]
+            peripheral: PeripheralSwitches,
+        }
+        let table: toml::Table = toml::from_str(text)
+            .map_err(|err| anyhow::anyhow!("{origin}: {}", err.to_string().trim_end()))?;
+        let only: toml::Table = table
+            .into_iter()
+            .filter(|(k, _)| k == "peripheral")
+            .collect();
+        let file: File = only.try_into().map_err(|err: toml::de::Error| {
+            anyhow::anyhow!("{origin}: [peripheral]: {}", err.to_string().trim_end())
+        })?;
+        Ok(file.peripheral)
     }
 }
