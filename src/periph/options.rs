@@ -176,8 +176,8 @@ impl PeripheralOptions {
         if self.rts_cts && self.rx_depth_log2 == 0 {
             bail!(
                 "peripheral option rts_cts with a 1-entry RX FIFO (rx_depth_log2 = 0): RTS \
-                 cannot be deasserted before the only entry is taken; use rx_depth_log2 >= 1 \
-                 or turn rts_cts off"
+                 cannot be deasserted before the only entry is taken; use an RX FIFO of at \
+                 least 2 entries (rx_depth >= 2, rx_depth_log2 >= 1) or turn rts_cts off"
             );
         }
         let field_max = (1u32 << regs::RS485_LEAD.width) - 1;
