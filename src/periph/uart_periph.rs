@@ -38,8 +38,12 @@
 //! masks, reset words and readable bits come from the build's register map
 //! ([`regs::build_map`]). A feature left out has no writable bit, so its control bits and
 //! settings are constants and synthesis removes the logic they drive; its read-only
-//! fields are masked to 0. Without run-time format or baud, `FRAME`/`BAUD` are constants
-//! (the build's), so the settings latch and the accumulators' adders fold to constants.
+//! fields are masked to 0. Without run-time format or baud, `FRAME`/`BAUD` ignore writes
+//! and hold the build's values. `BAUD` then is still a register, loaded with the build's
+//! increment every clock from a power-up value that differs in every bit of the field:
+//! a constant increment let yosys split the bit timers' carry chains into pieces joined
+//! through LUTs (`minimal` `uart_wb`: median 61 MHz / 510 cells with a constant, 129 MHz /
+//! 466 cells with this register); BAUD reads the build's value from the first clock on.
 //! Without break detect a break is stored as a framing error (data 0).
 
 use crate::baud::BaudTick;
@@ -220,6 +224,8 @@ pub struct UartPeriph<const A: usize> {
     m_overflow_read: Constant<Bits<32>>,
     // Break detect in the build (else a break is stored as a framing error).
     break_on: Constant<Bit>,
+    // No run-time baud: BAUD is loaded with `r_baud` every clock (see the header).
+    fixed_baud: Constant<Bit>,
     r_ctrl: Constant<Bits<32>>,
     r_baud: Constant<Bits<32>>,
     r_frame: Constant<Bits<32>>,
@@ -404,7 +410,15 @@ impl<const A: usize> UartPeriph<A> {
             tx_fifo: Fifo::new()?,
             bit_timer: Default::default(),
             ctrl: DFFWithInit::new((r_ctrl_word as u64).to_bits()),
-            baud: DFFWithInit::new((r_baud as u64).to_bits()),
+            baud: DFFWithInit::new(
+                ((if options.runtime_baud {
+                    r_baud
+                } else {
+                    // Not the build's value at power-up, so synthesis keeps the register.
+                    r_baud ^ regs::BAUD_INCREMENT.mask()
+                }) as u64)
+                    .to_bits(),
+            ),
             frame: DFFWithInit::new((r_frame as u64).to_bits()),
             irq_enable: Default::default(),
             watermark: DFFWithInit::new((r_watermark as u64).to_bits()),
@@ -516,6 +530,7 @@ impl<const A: usize> UartPeriph<A> {
             m_status_read: k32(readable(&regs::STATUS)),
             m_overflow_read: k32(readable(&regs::OVERFLOW)),
             break_on: Constant::new(options.break_),
+            fixed_baud: Constant::new(!options.runtime_baud),
             r_ctrl: k32(r_ctrl_word),
             r_baud: k32(r_baud),
             r_frame: k32(r_frame),
@@ -1071,6 +1086,10 @@ impl<const A: usize> Logic for UartPeriph<A> {
             self.rx_above_before.d.next = true;
             self.tx_below_before.d.next = true;
             self.tx_idle_before.d.next = true;
+        }
+        // Without run-time baud: the build's increment, from the first clock on.
+        if self.fixed_baud.val() {
+            self.baud.d.next = self.r_baud.val();
         }
     }
 }
