@@ -4,6 +4,7 @@
  *
  * Baud: UART_BAUD = ((baud * 16 << 20) + clock_hz / 2) / clock_hz (64-bit
  * arithmetic; 16 = the build's oversample rate, 16 by default).
+ * Build: RX FIFO 16 / TX FIFO 16 entries, runtime_format, runtime_baud, rx_timeout, rts_cts, rs485, loopback, break, lost_counter, IRQ sources 0x7F; FEATURES reads 0x00447FFF (its AXIL bit per bus).
  */
 #ifndef UART_REGS_H
 #define UART_REGS_H
@@ -15,13 +16,13 @@
 
 /* ID: Identification: magic number, register-map version, FIFO depth. */
 #define UART_ID 0x00u
-/* FIFO_DEPTH_LOG2 (RO): Log2 of the FIFO depth (both FIFOs have the same depth). */
+/* FIFO_DEPTH_LOG2 (RO): Log2 of the RX FIFO's depth (`FEATURES` has both FIFOs' depths). */
 #define UART_ID_FIFO_DEPTH_LOG2_SHIFT 0u
 #define UART_ID_FIFO_DEPTH_LOG2_MASK 0x0000000Fu
-/* VERSION (RO): Register-map version. */
+/* VERSION (RO): Register-map version (2: the map has `FEATURES`). */
 #define UART_ID_VERSION_SHIFT 8u
 #define UART_ID_VERSION_MASK 0x0000FF00u
-#define UART_ID_VERSION_RESET 0x1u
+#define UART_ID_VERSION_RESET 0x2u
 /* MAGIC (RO): Reads 0x5541 ("UA"): identifies the peripheral. */
 #define UART_ID_MAGIC_SHIFT 16u
 #define UART_ID_MAGIC_MASK 0xFFFF0000u
@@ -98,7 +99,7 @@
 #define UART_STATUS_TX_FULL_SHIFT 3u
 #define UART_STATUS_TX_FULL_MASK 0x00000008u
 #define UART_STATUS_TX_FULL_RESET 0x0u
-/* TX_IDLE (RO): Everything sent: TX FIFO empty, last stop bit on the line, RS-485 lag over. */
+/* TX_IDLE (RO): Level, now: nothing left to send — TX FIFO empty, the transmitter's last stop bit finished on the line, RS-485 lag over. (`IRQ_ENABLE.TX_DONE` is the event of this bit rising.) */
 #define UART_STATUS_TX_IDLE_SHIFT 4u
 #define UART_STATUS_TX_IDLE_MASK 0x00000010u
 #define UART_STATUS_TX_IDLE_RESET 0x1u
@@ -128,7 +129,7 @@
 #define UART_RXDATA_PARITY_ERROR_SHIFT 9u
 #define UART_RXDATA_PARITY_ERROR_MASK 0x00000200u
 #define UART_RXDATA_PARITY_ERROR_RESET 0x0u
-/* BREAK (RO, read pops): That "byte" was a break (the whole frame low; data 0). */
+/* BREAK (RO, read pops): That "byte" was a break (the whole frame low; data 0). A break sets only this flag, not `FRAMING_ERROR`. In a build without break detect a break reads as data 0 with `FRAMING_ERROR`. */
 #define UART_RXDATA_BREAK_SHIFT 10u
 #define UART_RXDATA_BREAK_MASK 0x00000400u
 #define UART_RXDATA_BREAK_RESET 0x0u
@@ -139,7 +140,7 @@
 
 /* TXDATA: Byte to send. */
 #define UART_TXDATA 0x18u
-/* DATA (WO): Writing pushes this byte into the TX FIFO (dropped and flagged in `OVERFLOW.TX_DROPPED` when full). */
+/* DATA (WO): Writing pushes this byte into the TX FIFO (dropped and flagged in `OVERFLOW.TX_DROPPED` when full). Only a write with byte lane 0 enabled pushes: a write with lane 0 disabled pushes nothing and flags nothing. */
 #define UART_TXDATA_DATA_SHIFT 0u
 #define UART_TXDATA_DATA_MASK 0x000000FFu
 #define UART_TXDATA_DATA_RESET 0x0u
@@ -150,13 +151,13 @@
 
 /* LEVELS: FIFO fill levels. */
 #define UART_LEVELS 0x1Cu
-/* RX_LEVEL (RO): Bytes in the RX FIFO. */
+/* RX_LEVEL (RO): Bytes in the RX FIFO (not counting a byte the receiver is still taking in). */
 #define UART_LEVELS_RX_LEVEL_SHIFT 0u
-#define UART_LEVELS_RX_LEVEL_MASK 0x0000FFFFu
+#define UART_LEVELS_RX_LEVEL_MASK 0x0000001Fu
 #define UART_LEVELS_RX_LEVEL_RESET 0x0u
-/* TX_LEVEL (RO): Bytes in the TX FIFO. */
+/* TX_LEVEL (RO): Bytes waiting in the TX FIFO; the byte the transmitter is sending has left it (so with the transmitter busy, depth + 1 bytes are on their way). */
 #define UART_LEVELS_TX_LEVEL_SHIFT 16u
-#define UART_LEVELS_TX_LEVEL_MASK 0xFFFF0000u
+#define UART_LEVELS_TX_LEVEL_MASK 0x001F0000u
 #define UART_LEVELS_TX_LEVEL_RESET 0x0u
 
 /* FIFO_RESET: FIFO resets. */
@@ -211,7 +212,7 @@
 #define UART_IRQ_ENABLE_CTS_CHANGED_SHIFT 5u
 #define UART_IRQ_ENABLE_CTS_CHANGED_MASK 0x00000020u
 #define UART_IRQ_ENABLE_CTS_CHANGED_RESET 0x0u
-/* TX_DONE (RW): `STATUS.TX_IDLE` rose: the TX FIFO is empty and the last stop bit has been sent. */
+/* TX_DONE (RW): Event: `STATUS.TX_IDLE` went from 0 to 1 (the last queued byte's stop bit has finished); set once per such edge, not while the transmitter stays idle. */
 #define UART_IRQ_ENABLE_TX_DONE_SHIFT 6u
 #define UART_IRQ_ENABLE_TX_DONE_MASK 0x00000040u
 #define UART_IRQ_ENABLE_TX_DONE_RESET 0x0u
@@ -251,16 +252,16 @@
 #define UART_WATERMARK 0x30u
 /* RX (RW): The RX watermark event fires when the RX level rises to this or above. */
 #define UART_WATERMARK_RX_SHIFT 0u
-#define UART_WATERMARK_RX_MASK 0x0000FFFFu
+#define UART_WATERMARK_RX_MASK 0x0000001Fu
 #define UART_WATERMARK_RX_RESET 0x1u
 /* TX (RW): The TX watermark event fires when the TX level falls to this or below. */
 #define UART_WATERMARK_TX_SHIFT 16u
-#define UART_WATERMARK_TX_MASK 0xFFFF0000u
+#define UART_WATERMARK_TX_MASK 0x001F0000u
 #define UART_WATERMARK_TX_RESET 0x0u
 
 /* RX_TIMEOUT: RX timeout. */
 #define UART_RX_TIMEOUT 0x34u
-/* CHARS (RW): Character times (start + data + parity + stop bits) of quiet before the RX timeout fires; 0 turns it off. It fires once per quiet spell, between CHARS × frame − 1 and CHARS × frame bit times after the last byte arrived or was read. */
+/* CHARS (RW): Character times of quiet before the RX timeout fires; 0 turns it off. A character is F bit times (F = start + data + parity + stop bits of the current format). The window starts at the later of: the last byte entering the RX FIFO (the centre of its first stop bit) and the last `RXDATA` read; the event fires once per quiet spell, between CHARS × F − 1 and CHARS × F bit times (plus 2 clocks) after that, and only while the RX FIFO holds a byte. */
 #define UART_RX_TIMEOUT_CHARS_SHIFT 0u
 #define UART_RX_TIMEOUT_CHARS_MASK 0x000000FFu
 #define UART_RX_TIMEOUT_CHARS_RESET 0x4u
@@ -269,17 +270,56 @@
 #define UART_RTS_THRESHOLD 0x38u
 /* LEVEL (RW): With `CTRL.RTS_FLOW`, `rts` is deasserted (high) while the RX level is at or above this. */
 #define UART_RTS_THRESHOLD_LEVEL_SHIFT 0u
-#define UART_RTS_THRESHOLD_LEVEL_MASK 0x0000FFFFu
+#define UART_RTS_THRESHOLD_LEVEL_MASK 0x0000001Fu
 
 /* RS485: RS-485 driver-enable timing, in bit times of the current baud. */
 #define UART_RS485 0x3Cu
-/* LEAD (RW): Bit times `tx_enable` rises before the start bit. */
+/* LEAD (RW): Bit times `tx_enable` rises before the start bit: at least LEAD bit times, at most LEAD bit times plus 3 clocks. */
 #define UART_RS485_LEAD_SHIFT 0u
 #define UART_RS485_LEAD_MASK 0x0000000Fu
 #define UART_RS485_LEAD_RESET 0x1u
-/* LAG (RW): Bit times `tx_enable` stays high after the last stop bit. */
+/* LAG (RW): Bit times `tx_enable` stays high after the end of the last stop bit: at least LAG bit times, at most LAG bit times plus 3 clocks. */
 #define UART_RS485_LAG_SHIFT 8u
 #define UART_RS485_LAG_MASK 0x00000F00u
 #define UART_RS485_LAG_RESET 0x1u
+
+/* FEATURES: What this build has (read only): the features present (1) or left out (0), the bus, both FIFOs' depths. A feature left out keeps its addresses; its fields read 0 and ignore writes. */
+#define UART_FEATURES 0x40u
+/* RUNTIME_FORMAT (RO): `FRAME` is writable (0: it reads the build's fixed format and ignores writes). */
+#define UART_FEATURES_RUNTIME_FORMAT_SHIFT 0u
+#define UART_FEATURES_RUNTIME_FORMAT_MASK 0x00000001u
+/* RUNTIME_BAUD (RO): `BAUD` is writable (0: it reads the build's fixed increment and ignores writes). */
+#define UART_FEATURES_RUNTIME_BAUD_SHIFT 1u
+#define UART_FEATURES_RUNTIME_BAUD_MASK 0x00000002u
+/* RX_TIMEOUT (RO): The RX timeout (register `RX_TIMEOUT`, its interrupt source). */
+#define UART_FEATURES_RX_TIMEOUT_SHIFT 2u
+#define UART_FEATURES_RX_TIMEOUT_MASK 0x00000004u
+/* RTS_CTS (RO): RTS/CTS flow control. */
+#define UART_FEATURES_RTS_CTS_SHIFT 3u
+#define UART_FEATURES_RTS_CTS_MASK 0x00000008u
+/* RS485 (RO): RS-485 direction control. */
+#define UART_FEATURES_RS485_SHIFT 4u
+#define UART_FEATURES_RS485_MASK 0x00000010u
+/* LOOPBACK (RO): Internal loopback. */
+#define UART_FEATURES_LOOPBACK_SHIFT 5u
+#define UART_FEATURES_LOOPBACK_MASK 0x00000020u
+/* BREAK (RO): Break send and detect. */
+#define UART_FEATURES_BREAK_SHIFT 6u
+#define UART_FEATURES_BREAK_MASK 0x00000040u
+/* LOST_COUNTER (RO): The lost-byte counter `OVERFLOW.RX_LOST`. */
+#define UART_FEATURES_LOST_COUNTER_SHIFT 7u
+#define UART_FEATURES_LOST_COUNTER_MASK 0x00000080u
+/* IRQS (RO): Bit 8 + i is set when the interrupt source at `IRQ_ENABLE` bit i exists. */
+#define UART_FEATURES_IRQS_SHIFT 8u
+#define UART_FEATURES_IRQS_MASK 0x00007F00u
+/* AXIL (RO): The bus: 0 Wishbone, 1 AXI4-Lite. */
+#define UART_FEATURES_AXIL_SHIFT 15u
+#define UART_FEATURES_AXIL_MASK 0x00008000u
+/* RX_DEPTH_LOG2 (RO): Log2 of the RX FIFO's depth (0 to 9). */
+#define UART_FEATURES_RX_DEPTH_LOG2_SHIFT 16u
+#define UART_FEATURES_RX_DEPTH_LOG2_MASK 0x000F0000u
+/* TX_DEPTH_LOG2 (RO): Log2 of the TX FIFO's depth (0 to 9). */
+#define UART_FEATURES_TX_DEPTH_LOG2_SHIFT 20u
+#define UART_FEATURES_TX_DEPTH_LOG2_MASK 0x00F00000u
 
 #endif /* UART_REGS_H */

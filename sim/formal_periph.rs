@@ -24,9 +24,10 @@
 //!   deliberately wrong assertion in a wrapper) exist only to show that a check can fail.
 
 use crate::config::UartConfig;
-use crate::export::{design_verilog, Design};
+use crate::export::{design_verilog, peripheral_verilog, Design};
 use crate::periph::axil::AxiLiteAdapter;
 use crate::periph::fifo::Fifo;
+use crate::periph::options::PeripheralOptions;
 use crate::periph::wishbone::WishboneAdapter;
 use crate::sim::cosim::verilog_for;
 use crate::sim::formal::{
@@ -223,6 +224,22 @@ impl PGroup {
         }
     }
 
+    /// The design's Verilog with the whole exports (`UartWb`, `UartAxil`) built with
+    /// `build` (its bus is the group's); the other groups do not depend on the
+    /// peripheral's switches and give [`PGroup::design_verilog`].
+    pub fn design_verilog_for(self, build: &PeripheralOptions) -> Result<String> {
+        let top = self.dut_module();
+        match self {
+            PGroup::UartWb => {
+                peripheral_verilog(&UartConfig::default(), build, Design::Wishbone, top)
+            }
+            PGroup::UartAxil => {
+                peripheral_verilog(&UartConfig::default(), build, Design::AxiLite, top)
+            }
+            _ => self.design_verilog(),
+        }
+    }
+
     /// Wrapper parameters.
     pub fn parameters(self) -> Vec<(String, i64)> {
         match self {
@@ -315,6 +332,9 @@ pub struct PCheck {
     /// Text replacements in the design's Verilog (each must match exactly once): a mutated
     /// design for negative tests.
     pub mutations: Vec<(String, String)>,
+    /// The peripheral build of the whole-export groups (`UartWb`, `UartAxil`): the
+    /// default build (`full`) unless [`PCheck::with_build`] sets another.
+    pub build: PeripheralOptions,
 }
 
 impl PCheck {
@@ -338,7 +358,22 @@ impl PCheck {
             )),
             defines: Vec::new(),
             mutations: Vec::new(),
+            build: PeripheralOptions::full(),
         }
+    }
+
+    /// The whole export built with `build` (the proofs hold per build, not only for the
+    /// default); `tag` names the build in the work directory.
+    pub fn with_build(mut self, build: PeripheralOptions, tag: &str) -> PCheck {
+        self.build = build;
+        let name = self
+            .work_dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("uart-pformal")
+            .to_string();
+        self.work_dir.set_file_name(format!("{name}-{tag}"));
+        self
     }
 
     /// Adds a `-D name` for the wrapper.
@@ -509,7 +544,7 @@ pub fn run(check: &PCheck) -> Result<POutcome> {
     let dir = &check.work_dir;
     let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let mut verilog = check.group.design_verilog()?;
+    let mut verilog = check.group.design_verilog_for(&check.build)?;
     for (from, to) in &check.mutations {
         let n = verilog.matches(from.as_str()).count();
         if n != 1 {

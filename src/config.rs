@@ -316,8 +316,13 @@ impl UartConfig {
     /// ```
     #[cfg(feature = "config-file")]
     pub fn from_toml_str(text: &str, origin: &str) -> Result<UartConfig> {
-        toml::from_str(text)
-            .map_err(|err| anyhow::anyhow!("{origin}: {}", err.to_string().trim_end()))
+        let err =
+            |err: toml::de::Error| anyhow::anyhow!("{origin}: {}", err.to_string().trim_end());
+        // The `[peripheral]` table is the peripheral's switches
+        // (`periph::options::PeripheralSwitches::from_toml_str` reads it), not a setting.
+        let mut table: toml::Table = toml::from_str(text).map_err(err)?;
+        table.remove("peripheral");
+        table.try_into().map_err(err)
     }
 
     /// Reads a configuration from a TOML file (see [`UartConfig::from_toml_str`]).

@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand};
 use rust_hdl_uart::config::{Parity, UartConfig};
 use rust_hdl_uart::export::{write_verilog_with, Design, ExportOptions};
 use rust_hdl_uart::firmware::{bitstream_path, build, build_dir, flash, Board, Firmware};
+use rust_hdl_uart::periph::options::{Bus, PeripheralSwitches};
 use rust_hdl_uart::tools::{Progress, Toolchain};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -61,6 +62,98 @@ fn whole_number<T: std::str::FromStr>(text: &str) -> std::result::Result<T, Stri
         .replace('_', "")
         .parse()
         .map_err(|_| format!("'{text}' is not a whole number: give digits only, e.g. 115200"))
+}
+
+/// `on`/`off` (also `true`/`false`, `yes`/`no`, `1`/`0`) for a switch.
+fn on_off(text: &str) -> std::result::Result<bool, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "on" | "true" | "yes" | "1" => Ok(true),
+        "off" | "false" | "no" | "0" => Ok(false),
+        _ => Err(format!("'{text}' is not a switch value: use on or off")),
+    }
+}
+
+/// The peripheral's generator switches (`uart_wb`, `uart_axil`): a preset, then single
+/// switches over it. A `[peripheral]` table in the `--config` file is read first; flags
+/// override it.
+#[derive(Args, Clone, Debug, Default)]
+struct PeripheralArgs {
+    /// Peripheral preset: full (every feature) or minimal [default: full]
+    #[arg(long, value_name = "PRESET")]
+    peripheral: Option<String>,
+    /// RX FIFO entries, a power of two from 4 to 512 [preset: 16]
+    #[arg(long, value_name = "ENTRIES", value_parser = whole_number::<u32>)]
+    rx_depth: Option<u32>,
+    /// TX FIFO entries, a power of two from 4 to 512 [preset: 16]
+    #[arg(long, value_name = "ENTRIES", value_parser = whole_number::<u32>)]
+    tx_depth: Option<u32>,
+    /// FRAME writable at run time: on or off
+    #[arg(long, value_name = "ON|OFF", value_parser = on_off)]
+    runtime_format: Option<bool>,
+    /// BAUD writable at run time: on or off
+    #[arg(long, value_name = "ON|OFF", value_parser = on_off)]
+    runtime_baud: Option<bool>,
+    /// RX timeout: on or off
+    #[arg(long, value_name = "ON|OFF", value_parser = on_off)]
+    rx_timeout: Option<bool>,
+    /// RTS/CTS flow control: on or off
+    #[arg(long, value_name = "ON|OFF", value_parser = on_off)]
+    rts_cts: Option<bool>,
+    /// RS-485 direction control: on or off
+    #[arg(long, value_name = "ON|OFF", value_parser = on_off)]
+    rs485: Option<bool>,
+    /// Internal loopback: on or off
+    #[arg(long, value_name = "ON|OFF", value_parser = on_off)]
+    loopback: Option<bool>,
+    /// Break send and detect: on or off
+    #[arg(long = "break", value_name = "ON|OFF", value_parser = on_off)]
+    break_: Option<bool>,
+    /// Lost-byte counter (OVERFLOW.RX_LOST): on or off
+    #[arg(long, value_name = "ON|OFF", value_parser = on_off)]
+    lost_counter: Option<bool>,
+    /// Interrupt sources, comma-separated (rx_watermark, tx_watermark, rx_timeout,
+    /// line_error, overflow, cts_changed, tx_done) or none
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    irqs: Option<Vec<String>>,
+    /// Write only this bus's peripheral: wishbone (uart_wb) or axil (uart_axil)
+    #[arg(long, value_name = "BUS", value_parser = bus)]
+    bus: Option<Bus>,
+    /// RS485.LEAD's reset value, bit times (0 to 15)
+    #[arg(long, value_name = "BITS", value_parser = whole_number::<u32>)]
+    rs485_lead: Option<u32>,
+    /// RS485.LAG's reset value, bit times (0 to 15)
+    #[arg(long, value_name = "BITS", value_parser = whole_number::<u32>)]
+    rs485_lag: Option<u32>,
+}
+
+fn bus(text: &str) -> std::result::Result<Bus, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "wishbone" | "wb" => Ok(Bus::Wishbone),
+        "axil" | "axi4-lite" | "axi-lite" => Ok(Bus::Axil),
+        _ => Err(format!("'{text}' is not a bus: use wishbone or axil")),
+    }
+}
+
+impl PeripheralArgs {
+    fn switches(&self) -> PeripheralSwitches {
+        PeripheralSwitches {
+            preset: self.peripheral.clone(),
+            rx_depth: self.rx_depth,
+            tx_depth: self.tx_depth,
+            runtime_format: self.runtime_format,
+            runtime_baud: self.runtime_baud,
+            rx_timeout: self.rx_timeout,
+            rts_cts: self.rts_cts,
+            rs485: self.rs485,
+            loopback: self.loopback,
+            break_: self.break_,
+            lost_counter: self.lost_counter,
+            irqs: self.irqs.clone(),
+            bus: self.bus,
+            rs485_lead: self.rs485_lead,
+            rs485_lag: self.rs485_lag,
+        }
+    }
 }
 
 /// Seconds, as a positive number (fractions allowed).
@@ -129,6 +222,8 @@ enum Command {
         /// Bound on each yosys check, in seconds (a check takes about a second)
         #[arg(long, value_name = "SECONDS", default_value = "120", value_parser = seconds)]
         yosys_timeout: Duration,
+        #[command(flatten)]
+        peripheral: PeripheralArgs,
     },
     /// Build a firmware's bitstream: Verilog, yosys, nextpnr-ice40 (timing checked at the
     /// board clock), icepack; outputs and report.json in firmware/build/<firmware>-<board>/
@@ -204,7 +299,10 @@ fn verilog_help() -> String {
         "Write the UART's Verilog into --out, one file per top module:\n  {}\n\
          always, and the bus peripheral\n  {}\n\
          when the configuration has at most 8 data bits (with 9 the peripheral, whose data path \
-         is 8 bits wide, is not written, and the command says so). With --name NAME the files \
+         is 8 bits wide, is not written, and the command says so). A peripheral build other \
+         than the default (--peripheral minimal, a single switch or a [peripheral] table) also \
+         writes its own register header and table, uart_regs.h and uart_regs.md (the default \
+         build's are include/uart_regs.h and the README's table). With --name NAME the files \
          and modules start with NAME instead of uart (NAME_rx.v, NAME.v, NAME_wb.v, ...). \
          Each file is checked with yosys when it is installed; all or nothing: on any error \
          the output folder is left as it was.",
@@ -229,18 +327,47 @@ fn run(cli: Cli) -> Result<()> {
             out,
             name,
             yosys_timeout,
+            peripheral,
         } => {
+            let file_switches = match &config.config {
+                Some(path) => {
+                    let text = std::fs::read_to_string(path)
+                        .with_context(|| format!("cannot read config file {}", path.display()))?;
+                    PeripheralSwitches::from_toml_str(&text, &path.display().to_string())?
+                }
+                None => PeripheralSwitches::default(),
+            };
+            let switches = file_switches.overridden_by(&peripheral.switches());
             let config = config.resolve()?;
+            // Checked before anything is generated or written.
+            let build = switches.resolve()?;
+            let mut designs = Design::for_config(&config);
+            if switches != PeripheralSwitches::default()
+                && !designs.iter().any(|d| Design::PERIPHERALS.contains(d))
+            {
+                bail!(
+                    "peripheral switches given, but the peripheral carries at most 8 data bits \
+                     (asked for {}): use --data-bits 8 or fewer, or drop the peripheral switches",
+                    config.data_bits
+                );
+            }
+            match switches.bus {
+                Some(Bus::Wishbone) => designs.retain(|d| *d != Design::AxiLite),
+                Some(Bus::Axil) => designs.retain(|d| *d != Design::Wishbone),
+                None => {}
+            }
             let options = ExportOptions {
                 name,
-                designs: Design::for_config(&config),
+                designs,
                 yosys_timeout,
                 tools: Toolchain::from_env().with_progress(Progress::Quiet),
+                peripheral: build,
                 ..ExportOptions::default()
             };
+            let for_width = Design::for_config(&config);
             let skipped: Vec<String> = Design::PERIPHERALS
                 .iter()
-                .filter(|d| !options.designs.contains(d))
+                .filter(|d| !for_width.contains(d))
                 .map(|d| format!("{}.v", d.module_name_for(&options.name)))
                 .collect();
             let report = write_verilog_with(&config, &out, &options)
@@ -255,6 +382,12 @@ fn run(cli: Cli) -> Result<()> {
                      configuration has {})",
                     skipped.join(", "),
                     config.data_bits
+                );
+            }
+            for doc in &report.docs {
+                println!(
+                    "  wrote {} (this peripheral build's registers)",
+                    doc.display()
                 );
             }
             if report.checked {

@@ -18,10 +18,10 @@ mod regs {
     fn map_is_consistent() {
         let problems = regs::check_map();
         assert!(problems.is_empty(), "{problems:#?}");
-        // 16 registers at offsets 0..16, so a 4-bit decode after a range check covers them.
+        // 17 registers at offsets 0..=16: FEATURES (16) was added after RS485 (15).
         let mut offsets: Vec<u32> = REGISTERS.iter().map(|r| r.offset).collect();
         offsets.sort();
-        assert_eq!(offsets, (0..16).collect::<Vec<_>>());
+        assert_eq!(offsets, (0..=16).collect::<Vec<_>>());
     }
 
     #[test]
@@ -66,6 +66,14 @@ mod regs {
         assert!(text.contains("#define UART_RXDATA 0x14u\n"));
         assert!(text.contains("#define UART_BAUD_INCREMENT_MASK 0x001FFFFFu\n"));
         assert!(text.contains("#define UART_FRAME_PARITY_SHIFT 4u\n"));
+        // The FEATURES register as agreed with the C driver (issue #20), by hand.
+        assert!(text.contains("#define UART_FEATURES 0x40u\n"));
+        assert!(text.contains("#define UART_FEATURES_IRQS_SHIFT 8u\n"));
+        assert!(text.contains("#define UART_FEATURES_IRQS_MASK 0x00007F00u\n"));
+        assert!(text.contains("#define UART_FEATURES_AXIL_MASK 0x00008000u\n"));
+        assert!(text.contains("#define UART_FEATURES_RX_DEPTH_LOG2_MASK 0x000F0000u\n"));
+        assert!(text.contains("#define UART_FEATURES_TX_DEPTH_LOG2_MASK 0x00F00000u\n"));
+        assert!(text.contains("#define UART_ID_VERSION_RESET 0x2u\n"));
     }
 
     #[test]
@@ -89,6 +97,7 @@ mod regs {
 /// `rx` and a decoder on `tx`.
 mod bench {
     use rust_hdl::prelude::*;
+    use rust_hdl_uart::periph::options::PeripheralOptions;
     use rust_hdl_uart::periph::regs::{self, Register};
     use rust_hdl_uart::periph::uart_periph::UartPeriph;
     use rust_hdl_uart::sim::harness::line_format;
@@ -131,7 +140,12 @@ mod bench {
         }
 
         pub fn with_driver(driver: SerialDriver) -> Self {
-            let mut dut = UartPeriph::<4>::new(&config()).unwrap();
+            Self::build(driver, &PeripheralOptions::full())
+        }
+
+        /// The bench around the build `options` (16-entry FIFOs).
+        pub fn build(driver: SerialDriver, options: &PeripheralOptions) -> Self {
+            let mut dut = UartPeriph::<4>::with_options(&config(), options).unwrap();
             dut.connect_all();
             let monitor = LineMonitor::new(line_format(&config()), 1.0);
             Bench {
@@ -297,7 +311,9 @@ mod port {
         let mut b = Bench::new();
         b.idle(4);
         // Reset values, written out by hand from the documented map.
-        assert_eq!(b.read(&ID), 0x5541_0104);
+        assert_eq!(b.read(&ID), 0x5541_0204);
+        // Every feature, Wishbone, 16 entries both ways: bits 7:0, IRQS 0x7F, depths 4 and 4.
+        assert_eq!(b.read(&FEATURES), 0x0044_7FFF);
         assert_eq!(b.read(&CTRL), 0b11);
         assert_eq!(
             b.read(&BAUD),
@@ -349,10 +365,12 @@ mod port {
         assert_eq!(b.read(&BAUD), 0x0000_FF00);
         // Read-only registers ignore writes; unmapped words read 0.
         b.write(&ID, 0);
-        assert_eq!(b.read(&ID), 0x5541_0104);
+        assert_eq!(b.read(&ID), 0x5541_0204);
+        b.write(&FEATURES, 0);
+        assert_eq!(b.read(&FEATURES), 0x0044_7FFF);
         b.write(&LEVELS, 0xFFFF_FFFF);
         assert_eq!(b.read(&LEVELS), 0);
-        for offset in [16, 31, 63] {
+        for offset in [17, 31, 63] {
             b.step_with(offset, true, 0xFFFF_FFFF, 0xF, false);
             assert_eq!(b.read_at(offset), 0);
         }
@@ -444,6 +462,22 @@ mod port {
         }
         b.idle(5 * FRAME_T);
         assert_eq!(frames(&b), vec![1, 2, 3]);
+    }
+
+    #[test]
+    fn txdata_write_without_byte_lane_0_pushes_nothing() {
+        let mut b = Bench::new();
+        b.write(&CTRL, CTRL_RX_ENABLE.mask()); // transmitter off: what is pushed stays
+        for lanes in [0b0000, 0b0010, 0b0100, 0b1000, 0b1110] {
+            b.write_lanes(TXDATA.offset, 0x5A5A_5A5A, lanes);
+            assert_eq!(b.read(&LEVELS), 0, "lanes {lanes:04b}");
+            assert_eq!(b.read(&OVERFLOW), 0, "lanes {lanes:04b}: nothing flagged");
+        }
+        b.write_lanes(TXDATA.offset, 0x0000_00A5, 0b0001);
+        assert_eq!(LEVELS_TX.get(b.read(&LEVELS)), 1);
+        b.write(&CTRL, 3);
+        b.idle(2 * FRAME_T);
+        assert_eq!(frames(&b), vec![0xA5]);
     }
 
     #[test]
@@ -895,5 +929,318 @@ mod port {
             b.drain(),
             vec![v | 0x2A, v | RXDATA_PARITY_ERROR.mask() | 0x15]
         );
+    }
+}
+
+/// The generator switches: presets, the FEATURES word they give, refused combinations.
+mod options {
+    use rust_hdl_uart::periph::options::{Bus, PeripheralOptions};
+    use rust_hdl_uart::periph::top::{UartAxiLite, UartWishbone};
+    use rust_hdl_uart::UartConfig;
+
+    #[test]
+    fn features_word_of_the_presets() {
+        // Written out by hand from the agreed FEATURES layout.
+        assert_eq!(PeripheralOptions::full().features_word(), 0x0044_7FFF);
+        assert_eq!(
+            PeripheralOptions::full()
+                .with_bus(Bus::Axil)
+                .features_word(),
+            0x0044_FFFF
+        );
+        // minimal: no feature bit, RX and TX watermark interrupts, 16 entries both ways.
+        assert_eq!(PeripheralOptions::minimal().features_word(), 0x0044_0300);
+        assert_eq!(
+            PeripheralOptions::full().with_depths(9, 0).features_word(),
+            0x0009_7FFF
+        );
+    }
+
+    #[test]
+    fn nonsense_is_refused_naming_the_switch_and_the_fix() {
+        use rust_hdl_uart::periph::options::PeripheralSwitches;
+        let err = |s: PeripheralSwitches| s.resolve().unwrap_err().to_string();
+        let e = err(PeripheralSwitches {
+            rx_depth: Some(1),
+            ..Default::default()
+        });
+        assert!(e.contains("rts_cts") && e.contains("rx_depth"), "{e}");
+        let e = err(PeripheralSwitches {
+            tx_depth: Some(24),
+            ..Default::default()
+        });
+        assert!(
+            e.contains("tx_depth = 24") && e.contains("power of two"),
+            "{e}"
+        );
+        let e = err(PeripheralSwitches {
+            rx_depth: Some(1024),
+            ..Default::default()
+        });
+        assert!(e.contains("512"), "{e}");
+        let e = err(PeripheralSwitches {
+            rs485_lead: Some(16),
+            ..Default::default()
+        });
+        assert!(e.contains("rs485_lead = 16") && e.contains("15"), "{e}");
+        let e = err(PeripheralSwitches {
+            irqs: Some(vec!["rx_watermark".into(), "rx_timout".into()]),
+            ..Default::default()
+        });
+        assert!(e.contains("rx_timout") && e.contains("rx_timeout"), "{e}");
+        let e = err(PeripheralSwitches {
+            rx_timeout: Some(false),
+            ..Default::default()
+        });
+        assert!(e.contains("irq_rx_timeout needs rx_timeout"), "{e}");
+        let e = err(PeripheralSwitches {
+            preset: Some("tiny".into()),
+            ..Default::default()
+        });
+        assert!(e.contains("tiny") && e.contains("minimal"), "{e}");
+        // Fine once the fix is applied; single switches override the preset.
+        let o = PeripheralSwitches {
+            preset: Some("minimal".into()),
+            rx_depth: Some(1),
+            loopback: Some(true),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap();
+        assert_eq!((o.rx_depth_log2, o.loopback, o.rts_cts), (0, true, false));
+    }
+
+    #[test]
+    fn toml_peripheral_table() {
+        use rust_hdl_uart::periph::options::PeripheralSwitches;
+        let text = "baud = 9600\n[peripheral]\npreset = \"minimal\"\nrx_depth = 64\nbreak = true\nirqs = [\"overflow\"]\nbus = \"axil\"\n";
+        let c = UartConfig::from_toml_str(text, "t.toml").unwrap();
+        assert_eq!(c.baud, 9600);
+        let s = PeripheralSwitches::from_toml_str(text, "t.toml").unwrap();
+        let o = s.resolve().unwrap();
+        assert_eq!(o.rx_depth_log2, 6);
+        assert_eq!(o.tx_depth_log2, 4);
+        assert!(o.break_ && !o.runtime_baud);
+        assert_eq!(o.irqs, 1 << 4);
+        assert_eq!(o.bus, Bus::Axil);
+        // The command line's switches win over the file's.
+        let cli = PeripheralSwitches {
+            rx_depth: Some(32),
+            ..Default::default()
+        };
+        assert_eq!(s.overridden_by(&cli).resolve().unwrap().rx_depth_log2, 5);
+        let e = PeripheralSwitches::from_toml_str("[peripheral]\nrs458 = true\n", "t.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("t.toml") && e.contains("rs458"), "{e}");
+        assert_eq!(
+            PeripheralSwitches::from_toml_str("baud = 9600\n", "t.toml").unwrap(),
+            PeripheralSwitches::default()
+        );
+    }
+
+    #[test]
+    fn tops_refuse_the_other_bus() {
+        let c = UartConfig::default();
+        let axil = PeripheralOptions::full().with_bus(Bus::Axil);
+        let e = UartWishbone::<4>::with_options(&c, &axil).err().unwrap();
+        assert!(e.to_string().contains("wishbone"), "{e}");
+        let e = UartAxiLite::<4>::with_options(&c, &PeripheralOptions::full())
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("axil"), "{e}");
+        let e = UartWishbone::<5>::with_options(&c, &PeripheralOptions::full())
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("2^4"), "{e}");
+    }
+}
+
+/// Per build: every field of every register written with all ones reads back exactly the
+/// build's documented mask (from its generated C header), absent features read 0 and
+/// ignore writes, and the behaviour of a build without them.
+pub mod builds {
+    use super::bench::*;
+    use rust_hdl_uart::periph::options::{PeripheralOptions, IRQS_ALL};
+    use rust_hdl_uart::periph::regs::{self, *};
+    use rust_hdl_uart::sim::harness::line_format;
+    use rust_hdl_uart::sim::line::SerialDriver;
+
+    /// A small deterministic generator (the sample is the same on every run).
+    struct Lcg(u64);
+    impl Lcg {
+        fn next(&mut self) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            self.0 >> 33
+        }
+        fn bit(&mut self) -> bool {
+            self.next() & 1 == 1
+        }
+    }
+
+    /// `count` random valid builds with 16-entry FIFOs (seeded).
+    pub fn sample(seed: u64, count: usize) -> Vec<PeripheralOptions> {
+        let mut rng = Lcg(seed);
+        let mut out = Vec::new();
+        while out.len() < count {
+            let mut o = PeripheralOptions::full();
+            o.runtime_format = rng.bit();
+            o.runtime_baud = rng.bit();
+            o.rx_timeout = rng.bit();
+            o.rts_cts = rng.bit();
+            o.rs485 = rng.bit();
+            o.loopback = rng.bit();
+            o.break_ = rng.bit();
+            o.lost_counter = rng.bit();
+            o.irqs = (rng.next() as u8) & IRQS_ALL;
+            if o.validate().is_ok() {
+                out.push(o);
+            }
+        }
+        out
+    }
+
+    /// The OR of the masks of `reg`'s fields marked `(RW)` in a generated C header.
+    fn header_rw_mask(header: &str, reg: &str) -> u32 {
+        let mut mask = 0;
+        let mut field: Option<String> = None;
+        let start = header
+            .find(&format!("#define UART_{reg} 0x"))
+            .unwrap_or_else(|| panic!("{reg} missing from the header"));
+        for line in header[start..].lines().skip(1) {
+            if line.is_empty() {
+                break;
+            }
+            if let Some(rest) = line.strip_prefix("/* ") {
+                field = rest.split_once(" (RW)").map(|(name, _)| name.to_string());
+            } else if let Some(f) = &field {
+                let key = format!("#define UART_{reg}_{f}_MASK 0x");
+                if let Some(hex) = line.strip_prefix(&key) {
+                    mask |= u32::from_str_radix(hex.trim_end_matches('u'), 16).unwrap();
+                }
+            }
+        }
+        mask
+    }
+
+    /// Registers whose fields are all RW (or absent, or fixed in the build).
+    const SETTINGS: [&Register; 8] = [
+        &CTRL,
+        &BAUD,
+        &regs::FRAME,
+        &IRQ_ENABLE,
+        &WATERMARK,
+        &RX_TIMEOUT,
+        &RTS_THRESHOLD,
+        &RS485,
+    ];
+
+    fn check_all_ones(options: &PeripheralOptions) {
+        let header = c_header_for(options);
+        let map = build_map(options);
+        let mut b = Bench::build(SerialDriver::new(line_format(&config()), 1), options);
+        b.idle(2);
+        for reg in SETTINGS {
+            let documented = header_rw_mask(&header, reg.name);
+            let before = b.read(reg);
+            // What the build keeps regardless of writes: its fixed bits.
+            let fixed = before & !documented;
+            b.write(reg, 0xFFFF_FFFF);
+            assert_eq!(
+                b.read(reg),
+                documented | fixed,
+                "{}: all ones, build {options}",
+                reg.name
+            );
+            b.write(reg, 0);
+            assert_eq!(b.read(reg), fixed, "{}: zero, build {options}", reg.name);
+            let built = map.iter().find(|r| r.register.name == reg.name).unwrap();
+            assert_eq!(built.writable(), documented, "{}", reg.name);
+            // A field left out reads 0 whatever was written.
+            for f in built.fields.iter().filter(|f| !f.present) {
+                assert_eq!(f.field.get(b.read(reg)), 0, "{}.{}", reg.name, f.field.name);
+                assert!(
+                    header.contains(&format!("/* {} (absent in this build", f.field.name)),
+                    "{}.{} not marked absent in the header",
+                    reg.name,
+                    f.field.name
+                );
+            }
+            b.write(reg, before);
+        }
+        // Read-only registers ignore writes; FEATURES says what the build has.
+        assert_eq!(b.read(&FEATURES), options.features_word());
+        b.write(&FEATURES, 0);
+        assert_eq!(b.read(&FEATURES), options.features_word());
+        // Absent status pins read 0 (cts is low, asserted, on the bench).
+        let status = b.read(&STATUS);
+        assert_eq!(STATUS_CTS.get(status), options.rts_cts as u32, "{options}");
+        assert_eq!(STATUS_RTS.get(status), options.rts_cts as u32, "{options}");
+    }
+
+    #[test]
+    fn default_build_widths_follow_the_fifo() {
+        // 16 entries: levels 0..=16 need 5 bits; written out by hand.
+        let header = c_header();
+        assert!(header.contains("#define UART_WATERMARK_RX_MASK 0x0000001Fu\n"));
+        assert!(header.contains("#define UART_WATERMARK_TX_MASK 0x001F0000u\n"));
+        assert!(header.contains("#define UART_RTS_THRESHOLD_LEVEL_MASK 0x0000001Fu\n"));
+        assert!(header.contains("#define UART_LEVELS_TX_LEVEL_MASK 0x001F0000u\n"));
+        let wide = PeripheralOptions::full().with_depths(9, 9);
+        assert!(c_header_for(&wide).contains("#define UART_WATERMARK_RX_MASK 0x000003FFu\n"));
+    }
+
+    #[test]
+    fn all_ones_read_back_the_documented_mask_in_every_sampled_build() {
+        let mut builds = vec![PeripheralOptions::full(), PeripheralOptions::minimal()];
+        builds.extend(sample(18, 40));
+        for options in &builds {
+            check_all_ones(options);
+        }
+    }
+
+    #[test]
+    fn minimal_build_keeps_its_format_baud_and_flags() {
+        let mut driver = SerialDriver::new(line_format(&config()), 3);
+        driver.idle_bits(12.0);
+        driver.frame(0x41);
+        driver.frame_bad_stop(0x42);
+        driver.line_break(15.0);
+        driver.idle_bits(2.0);
+        let options = PeripheralOptions::minimal();
+        let mut b = Bench::build(driver, &options);
+        // Writes to FRAME and BAUD are ignored: the build's 8N1 at 1 Mbaud stays.
+        b.write(&regs::FRAME, 7);
+        b.write(&BAUD, 1 << 18);
+        assert_eq!(b.read(&regs::FRAME), 8);
+        assert_eq!(b.read(&BAUD), 1 << 19);
+        b.idle(16 * FRAME_T);
+        // Without break detect the break is a byte 0 with a framing error.
+        let v = RXDATA_VALID.mask();
+        let fe = RXDATA_FRAMING_ERROR.mask();
+        assert_eq!(b.drain(), vec![v | 0x41, v | fe | 0x42, v | fe]);
+        // Sending still works at the build's format.
+        b.write(&TXDATA, 0x3C);
+        b.idle(2 * FRAME_T);
+        assert_eq!(b.monitor.events().len(), 1);
+        // Lost bytes: the sticky flag stays, the counter is absent (reads 0).
+        assert_eq!(OVERFLOW_RX_LOST.get(b.read(&OVERFLOW)), 0);
+    }
+
+    #[test]
+    fn lost_counter_absent_keeps_the_sticky_flag() {
+        let mut driver = SerialDriver::new(line_format(&config()), 5);
+        driver.idle_bits(12.0);
+        for i in 0..(DEPTH as u16 + 3) {
+            driver.frame(i);
+        }
+        let mut options = PeripheralOptions::full();
+        options.lost_counter = false;
+        let mut b = Bench::build(driver, &options);
+        b.idle(12 * BIT + (DEPTH as u64 + 4) * FRAME_T);
+        assert_eq!(b.read(&OVERFLOW), OVERFLOW_RX_OVERFLOW.mask());
     }
 }

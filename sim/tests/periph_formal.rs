@@ -216,3 +216,23 @@ fn uart_exports_covers_are_reachable() {
         Duration::from_secs(60),
     ));
 }
+
+/// The bus properties hold per build, not only for the default: the whole exports of
+/// the `minimal` preset and of a seeded sampled build (the sample the co-simulation
+/// uses), by induction.
+#[test]
+fn bus_properties_of_other_builds_by_induction() {
+    use rust_hdl_uart::periph::options::PeripheralOptions;
+    let sampled = crate::periph::builds::sample(2026, 1)[0];
+    for (tag, build) in [
+        ("minimal", PeripheralOptions::minimal()),
+        ("sampled", sampled),
+    ] {
+        for group in [PGroup::UartWb, PGroup::UartAxil] {
+            proven(
+                PCheck::new(group, PMode::Induction { k: 6 }, Duration::from_secs(120))
+                    .with_build(build, tag),
+            );
+        }
+    }
+}

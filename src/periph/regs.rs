@@ -13,12 +13,23 @@
 //! generates (`UART_REGEN=1 cargo test --release --test sim periph::regs` rewrites them),
 //! that no two registers share an offset and that no two fields of a register overlap.
 //!
-//! Conventions: offsets are in 32-bit words (byte address = 4 × offset); bits not listed
-//! read 0 and ignore writes. A write changes only the bytes whose lanes are enabled
+//! Conventions: offsets are in 32-bit words (byte address = 4 × offset); reserved bits
+//! (not listed) and offsets with no register (17 to 63) read 0 and ignore writes; the
+//! byte address's two low bits are ignored (on Wishbone `wb_adr[1:0]`, on AXI4-Lite
+//! `awaddr[1:0]`/`araddr[1:0]`): every access is to the whole word, lanes chosen by
+//! the byte enables. A write changes only the bytes whose lanes are enabled
 //! (`wstrb` / `wb_sel`), so a byte store never corrupts the bytes around it (a field
-//! wider than a byte takes the enabled bytes' bits). FIFO-level fields are 16 bits
-//! wide; bits above log2(depth) read 0.
+//! wider than a byte takes the enabled bytes' bits).
+//!
+//! Per build: the constants here are the widest build's (FIFO-level fields 10 bits, for
+//! 512 entries). [`build_map`] gives one build's map: level fields as wide as their
+//! FIFO's level (log2(depth) + 1 bits), the fields of a feature left out marked absent
+//! (they read 0 and ignore writes), `FRAME` and `BAUD` read-only without run-time format
+//! or baud. The RTL takes its writable masks and reset words from that map
+//! ([`BuildRegister::writable`], [`BuildRegister::reset_word`]), and the per-build header
+//! and table ([`c_header_for`], [`markdown_table_for`]) come from it too.
 
+use crate::periph::options::PeripheralOptions;
 use std::fmt::Write;
 
 /// How software may access a field.
@@ -172,12 +183,12 @@ macro_rules! register {
 /// `MAGIC` field value: "UA" in ASCII.
 pub const ID_MAGIC_VALUE: u32 = 0x5541;
 /// `VERSION` field value of this register map.
-pub const ID_VERSION_VALUE: u32 = 1;
+pub const ID_VERSION_VALUE: u32 = 2;
 
 fields! {
-    /// Log2 of the FIFO depth (both FIFOs have the same depth).
+    /// Log2 of the RX FIFO's depth (`FEATURES` has both FIFOs' depths).
     ID_FIFO_DEPTH_LOG2 = "FIFO_DEPTH_LOG2" [3:0] Ro, Reset::Config("log2(depth), 4 for the default 16 entries");
-    /// Register-map version.
+    /// Register-map version (2: the map has `FEATURES`).
     ID_VERSION = "VERSION" [15:8] Ro, Reset::Value(ID_VERSION_VALUE);
     /// Reads 0x5541 ("UA"): identifies the peripheral.
     ID_MAGIC = "MAGIC" [31:16] Ro, Reset::Value(ID_MAGIC_VALUE);
@@ -225,7 +236,9 @@ fields! {
     STATUS_TX_EMPTY = "TX_EMPTY" [2:2] Ro, Reset::Value(1);
     /// The TX FIFO is full: a write to `TXDATA` now is dropped (and flagged).
     STATUS_TX_FULL = "TX_FULL" [3:3] Ro, Reset::Value(0);
-    /// Everything sent: TX FIFO empty, last stop bit on the line, RS-485 lag over.
+    /// Level, now: nothing left to send — TX FIFO empty, the transmitter's last stop bit
+    /// finished on the line, RS-485 lag over. (`IRQ_ENABLE.TX_DONE` is the event of this
+    /// bit rising.)
     STATUS_TX_IDLE = "TX_IDLE" [4:4] Ro, Reset::Value(1);
     /// `cts` asserted (pin low), after the synchroniser.
     STATUS_CTS = "CTS" [5:5] Ro, Reset::Live;
@@ -240,22 +253,26 @@ fields! {
     RXDATA_FRAMING_ERROR = "FRAMING_ERROR" [8:8] ReadPops, Reset::Value(0);
     /// That byte's parity bit was wrong.
     RXDATA_PARITY_ERROR = "PARITY_ERROR" [9:9] ReadPops, Reset::Value(0);
-    /// That "byte" was a break (the whole frame low; data 0).
+    /// That "byte" was a break (the whole frame low; data 0). A break sets only this
+    /// flag, not `FRAMING_ERROR`. In a build without break detect a break reads as data 0
+    /// with `FRAMING_ERROR`.
     RXDATA_BREAK = "BREAK" [10:10] ReadPops, Reset::Value(0);
     /// 1: the other bits hold a byte, which this read removed from the FIFO. 0: the FIFO
     /// was empty and nothing was removed.
     RXDATA_VALID = "VALID" [31:31] ReadPops, Reset::Value(0);
 
     /// Writing pushes this byte into the TX FIFO (dropped and flagged in
-    /// `OVERFLOW.TX_DROPPED` when full).
+    /// `OVERFLOW.TX_DROPPED` when full). Only a write with byte lane 0 enabled pushes: a
+    /// write with lane 0 disabled pushes nothing and flags nothing.
     TXDATA_DATA = "DATA" [7:0] Wo, Reset::Value(0);
     /// Reads 1 while the TX FIFO is full.
     TXDATA_FULL = "FULL" [31:31] Ro, Reset::Value(0);
 
-    /// Bytes in the RX FIFO.
-    LEVELS_RX = "RX_LEVEL" [15:0] Ro, Reset::Value(0);
-    /// Bytes in the TX FIFO.
-    LEVELS_TX = "TX_LEVEL" [31:16] Ro, Reset::Value(0);
+    /// Bytes in the RX FIFO (not counting a byte the receiver is still taking in).
+    LEVELS_RX = "RX_LEVEL" [9:0] Ro, Reset::Value(0);
+    /// Bytes waiting in the TX FIFO; the byte the transmitter is sending has left it (so
+    /// with the transmitter busy, depth + 1 bytes are on their way).
+    LEVELS_TX = "TX_LEVEL" [25:16] Ro, Reset::Value(0);
 
     /// Write 1: empty the RX FIFO.
     FIFO_RESET_RX = "RX" [0:0] Wo, Reset::Value(0);
@@ -284,7 +301,8 @@ fields! {
     IRQ_OVERFLOW = "OVERFLOW" [4:4] Rw, Reset::Value(0);
     /// `cts` changed (either way, after the synchroniser).
     IRQ_CTS_CHANGED = "CTS_CHANGED" [5:5] Rw, Reset::Value(0);
-    /// `STATUS.TX_IDLE` rose: the TX FIFO is empty and the last stop bit has been sent.
+    /// Event: `STATUS.TX_IDLE` went from 0 to 1 (the last queued byte's stop bit has
+    /// finished); set once per such edge, not while the transmitter stays idle.
     IRQ_TX_DONE = "TX_DONE" [6:6] Rw, Reset::Value(0);
 
     /// Pending: RX FIFO level rose to `RX_WATERMARK` or above.
@@ -303,23 +321,53 @@ fields! {
     PENDING_TX_DONE = "TX_DONE" [6:6] W1c, Reset::Value(0);
 
     /// The RX watermark event fires when the RX level rises to this or above.
-    WATERMARK_RX = "RX" [15:0] Rw, Reset::Value(1);
+    WATERMARK_RX = "RX" [9:0] Rw, Reset::Value(1);
     /// The TX watermark event fires when the TX level falls to this or below.
-    WATERMARK_TX = "TX" [31:16] Rw, Reset::Value(0);
+    WATERMARK_TX = "TX" [25:16] Rw, Reset::Value(0);
 
-    /// Character times (start + data + parity + stop bits) of quiet before the RX timeout
-    /// fires; 0 turns it off. It fires once per quiet spell, between CHARS × frame − 1 and
-    /// CHARS × frame bit times after the last byte arrived or was read.
+    /// Character times of quiet before the RX timeout fires; 0 turns it off. A character
+    /// is F bit times (F = start + data + parity + stop bits of the current format). The
+    /// window starts at the later of: the last byte entering the RX FIFO (the centre of
+    /// its first stop bit) and the last `RXDATA` read; the event fires once per quiet
+    /// spell, between CHARS × F − 1 and CHARS × F bit times (plus 2 clocks) after that,
+    /// and only while the RX FIFO holds a byte.
     RX_TIMEOUT_CHARS = "CHARS" [7:0] Rw, Reset::Value(4);
 
     /// With `CTRL.RTS_FLOW`, `rts` is deasserted (high) while the RX level is at or
     /// above this.
-    RTS_THRESHOLD_LEVEL = "LEVEL" [15:0] Rw, Reset::Config("3/4 of the depth: 12 for 16 entries");
+    RTS_THRESHOLD_LEVEL = "LEVEL" [9:0] Rw, Reset::Config("3/4 of the depth: 12 for 16 entries");
 
-    /// Bit times `tx_enable` rises before the start bit.
+    /// Bit times `tx_enable` rises before the start bit: at least LEAD bit times, at
+    /// most LEAD bit times plus 3 clocks.
     RS485_LEAD = "LEAD" [3:0] Rw, Reset::Value(1);
-    /// Bit times `tx_enable` stays high after the last stop bit.
+    /// Bit times `tx_enable` stays high after the end of the last stop bit: at least LAG
+    /// bit times, at most LAG bit times plus 3 clocks.
     RS485_LAG = "LAG" [11:8] Rw, Reset::Value(1);
+
+    /// `FRAME` is writable (0: it reads the build's fixed format and ignores writes).
+    FEATURES_RUNTIME_FORMAT = "RUNTIME_FORMAT" [0:0] Ro, Reset::Config("1 in the full build");
+    /// `BAUD` is writable (0: it reads the build's fixed increment and ignores writes).
+    FEATURES_RUNTIME_BAUD = "RUNTIME_BAUD" [1:1] Ro, Reset::Config("1 in the full build");
+    /// The RX timeout (register `RX_TIMEOUT`, its interrupt source).
+    FEATURES_RX_TIMEOUT = "RX_TIMEOUT" [2:2] Ro, Reset::Config("1 in the full build");
+    /// RTS/CTS flow control.
+    FEATURES_RTS_CTS = "RTS_CTS" [3:3] Ro, Reset::Config("1 in the full build");
+    /// RS-485 direction control.
+    FEATURES_RS485 = "RS485" [4:4] Ro, Reset::Config("1 in the full build");
+    /// Internal loopback.
+    FEATURES_LOOPBACK = "LOOPBACK" [5:5] Ro, Reset::Config("1 in the full build");
+    /// Break send and detect.
+    FEATURES_BREAK = "BREAK" [6:6] Ro, Reset::Config("1 in the full build");
+    /// The lost-byte counter `OVERFLOW.RX_LOST`.
+    FEATURES_LOST_COUNTER = "LOST_COUNTER" [7:7] Ro, Reset::Config("1 in the full build");
+    /// Bit 8 + i is set when the interrupt source at `IRQ_ENABLE` bit i exists.
+    FEATURES_IRQS = "IRQS" [14:8] Ro, Reset::Config("0x7F in the full build");
+    /// The bus: 0 Wishbone, 1 AXI4-Lite.
+    FEATURES_AXIL = "AXIL" [15:15] Ro, Reset::Config("0 in `uart_wb`, 1 in `uart_axil`");
+    /// Log2 of the RX FIFO's depth (0 to 9).
+    FEATURES_RX_DEPTH_LOG2 = "RX_DEPTH_LOG2" [19:16] Ro, Reset::Config("4 in the full build");
+    /// Log2 of the TX FIFO's depth (0 to 9).
+    FEATURES_TX_DEPTH_LOG2 = "TX_DEPTH_LOG2" [23:20] Ro, Reset::Config("4 in the full build");
 }
 
 register! {
@@ -395,6 +443,16 @@ register! {
     RS485 = "RS485" @ 15 [RS485_LEAD, RS485_LAG]
 }
 
+register! {
+    /// What this build has (read only): the features present (1) or left out (0), the
+    /// bus, both FIFOs' depths. A feature left out keeps its addresses; its fields read 0
+    /// and ignore writes.
+    FEATURES = "FEATURES" @ 16 [FEATURES_RUNTIME_FORMAT, FEATURES_RUNTIME_BAUD,
+        FEATURES_RX_TIMEOUT, FEATURES_RTS_CTS, FEATURES_RS485, FEATURES_LOOPBACK,
+        FEATURES_BREAK, FEATURES_LOST_COUNTER, FEATURES_IRQS, FEATURES_AXIL,
+        FEATURES_RX_DEPTH_LOG2, FEATURES_TX_DEPTH_LOG2]
+}
+
 /// Every register, by offset.
 pub const REGISTERS: &[Register] = &[
     ID,
@@ -413,6 +471,7 @@ pub const REGISTERS: &[Register] = &[
     RX_TIMEOUT,
     RTS_THRESHOLD,
     RS485,
+    FEATURES,
 ];
 
 /// Words in the peripheral's address window (byte address bits `[7:2]`); offsets beyond
@@ -441,27 +500,157 @@ fn bits_text(field: &Field) -> String {
     }
 }
 
-/// The README's register table (Markdown), from [`REGISTERS`].
+/// One field of a build's map: the field as this build has it (width, access) and
+/// whether its feature is in the build.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BuildField {
+    /// The field in this build (level fields narrowed, `FRAME`/`BAUD` read-only without
+    /// their run-time switch).
+    pub field: Field,
+    /// False when the field's feature is left out: it reads 0 and ignores writes.
+    pub present: bool,
+}
+
+/// One register of a build's map: offset and documentation as in [`REGISTERS`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BuildRegister {
+    /// The register (its `fields` are the widest build's).
+    pub register: Register,
+    /// Its fields in this build, in the order of [`Register::fields`].
+    pub fields: Vec<BuildField>,
+}
+
+impl BuildRegister {
+    /// The bits a write stores: present read-write fields.
+    pub fn writable(&self) -> u32 {
+        self.fields
+            .iter()
+            .filter(|f| f.present && f.field.access == Access::Rw)
+            .fold(0, |m, f| m | f.field.mask())
+    }
+
+    /// The bits that can read 1: present fields that software can read.
+    pub fn readable(&self) -> u32 {
+        self.fields
+            .iter()
+            .filter(|f| f.present && f.field.access != Access::Wo)
+            .fold(0, |m, f| m | f.field.mask())
+    }
+
+    /// The reset word of the present fields with a fixed reset value, with `values` for
+    /// the fields whose reset comes from the configuration (absent fields stay 0).
+    pub fn reset_word(&self, values: &[(Field, u32)]) -> u32 {
+        self.fields.iter().filter(|f| f.present).fold(0, |word, f| {
+            let configured = values.iter().find(|(g, _)| g.name == f.field.name);
+            match (f.field.reset, configured) {
+                (_, Some((_, v))) => word | f.field.put(*v),
+                (Reset::Value(v), None) => word | f.field.put(v),
+                _ => word,
+            }
+        })
+    }
+
+    /// The field named `name` in this build.
+    pub fn field(&self, name: &str) -> Option<&BuildField> {
+        self.fields.iter().find(|f| f.field.name == name)
+    }
+}
+
+/// Whether `field` of `register` is present in the build `o`, and its width there.
+fn field_in_build(register: &Register, field: &Field, o: &PeripheralOptions) -> (bool, u32) {
+    let rx_level = o.rx_depth_log2 + 1;
+    let tx_level = o.tx_depth_log2 + 1;
+    let irq_bit = |f: &Field| o.has_irq(f.lsb);
+    match (register.name, field.name) {
+        ("CTRL", "LOOPBACK") => (o.loopback, 1),
+        ("CTRL", "RTS_FLOW") | ("CTRL", "CTS_FLOW") => (o.rts_cts, 1),
+        ("CTRL", "RS485") | ("CTRL", "RS485_NO_ECHO") => (o.rs485, 1),
+        ("CTRL", "BREAK") => (o.break_, 1),
+        ("STATUS", "CTS") | ("STATUS", "RTS") => (o.rts_cts, 1),
+        ("STATUS", "TX_ENABLE") => (o.rs485, 1),
+        ("RXDATA", "BREAK") => (o.break_, 1),
+        ("LEVELS", "RX_LEVEL") => (true, rx_level),
+        ("LEVELS", "TX_LEVEL") => (true, tx_level),
+        ("OVERFLOW", "RX_LOST") => (o.lost_counter, field.width),
+        ("IRQ_ENABLE", _) | ("IRQ_PENDING", _) => (irq_bit(field), 1),
+        // A watermark only serves its interrupt, and is as wide as its FIFO's level.
+        ("WATERMARK", "RX") => (o.has_irq(IRQ_RX_WATERMARK.lsb), rx_level),
+        ("WATERMARK", "TX") => (o.has_irq(IRQ_TX_WATERMARK.lsb), tx_level),
+        ("RX_TIMEOUT", _) => (o.rx_timeout, field.width),
+        ("RTS_THRESHOLD", _) => (o.rts_cts, rx_level),
+        ("RS485", _) => (o.rs485, field.width),
+        _ => (true, field.width),
+    }
+}
+
+/// The register map of the build `options`: every register of [`REGISTERS`] at its
+/// offset (one map for every build), each field with this build's width and access, or
+/// marked absent.
+pub fn build_map(options: &PeripheralOptions) -> Vec<BuildRegister> {
+    REGISTERS
+        .iter()
+        .map(|register| BuildRegister {
+            register: *register,
+            fields: register
+                .fields
+                .iter()
+                .map(|field| {
+                    let (present, width) = field_in_build(register, field, options);
+                    let mut field = *field;
+                    field.width = width;
+                    let fixed = (register.name == "FRAME" && !options.runtime_format)
+                        || (register.name == "BAUD" && !options.runtime_baud);
+                    if fixed {
+                        field.access = Access::Ro;
+                    }
+                    BuildField { field, present }
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// The register `register` in the build `options`.
+pub fn build_register(options: &PeripheralOptions, register: &Register) -> BuildRegister {
+    build_map(options)
+        .into_iter()
+        .find(|r| r.register.offset == register.offset)
+        .expect("every register is in every build")
+}
+
+/// The README's register table (Markdown) of the default build.
 pub fn markdown_table() -> String {
+    markdown_table_for(&PeripheralOptions::full())
+}
+
+/// The register table (Markdown) of the build `options`: fields of a feature left out
+/// are listed as absent (they read 0, writes are ignored).
+pub fn markdown_table_for(options: &PeripheralOptions) -> String {
     let mut out = String::new();
     out.push_str("| Offset | Register | Bits | Field | Access | Reset | Description |\n");
     out.push_str("|---|---|---|---|---|---|---|\n");
-    for reg in REGISTERS {
+    for reg in build_map(options) {
         let _ = writeln!(
             out,
             "| 0x{:02X} | **{}** | | | | | {} |",
-            reg.byte_offset(),
-            reg.name,
-            one_line(reg.doc)
+            reg.register.byte_offset(),
+            reg.register.name,
+            one_line(reg.register.doc)
         );
-        for f in reg.fields {
+        for bf in &reg.fields {
+            let f = &bf.field;
+            let (access, reset) = if bf.present {
+                (f.access.name().to_string(), reset_text(f))
+            } else {
+                ("absent: reads 0".to_string(), "0".to_string())
+            };
             let _ = writeln!(
                 out,
                 "| | | {} | {} | {} | {} | {} |",
                 bits_text(f),
                 f.name,
-                f.access.name(),
-                reset_text(f),
+                access,
+                reset,
                 one_line(f.doc)
             );
         }
@@ -469,9 +658,15 @@ pub fn markdown_table() -> String {
     out
 }
 
-/// The C header `uart_regs.h`, from [`REGISTERS`]: byte offsets, field shifts, masks
-/// and fixed reset values, and an access macro.
+/// The C header `uart_regs.h` of the default build.
 pub fn c_header() -> String {
+    c_header_for(&PeripheralOptions::full())
+}
+
+/// The C header of the build `options`: byte offsets, field shifts, masks (this build's
+/// widths) and fixed reset values, and an access macro. A field of a feature left out
+/// keeps its definitions (one driver serves every build), marked absent.
+pub fn c_header_for(options: &PeripheralOptions) -> String {
     let mut out = String::new();
     out.push_str(
         "/* uart_regs.h: register map of the rust-hdl-uart peripheral (uart_wb, uart_axil).\n\
@@ -479,32 +674,34 @@ pub fn c_header() -> String {
          \x20* do not edit. Offsets are byte offsets from the peripheral's base address.\n\
          \x20*\n\
          \x20* Baud: UART_BAUD = ((baud * 16 << 20) + clock_hz / 2) / clock_hz (64-bit\n\
-         \x20* arithmetic; 16 = the build's oversample rate, 16 by default).\n\
-         \x20*/\n\
-         #ifndef UART_REGS_H\n#define UART_REGS_H\n\n#include <stdint.h>\n\n\
+         \x20* arithmetic; 16 = the build's oversample rate, 16 by default).\n",
+    );
+    let _ = writeln!(
+        out,
+        " * Build: {options}; FEATURES reads 0x{:08X} (its AXIL bit per bus).\n */",
+        options.features_word() & !FEATURES_AXIL.mask()
+    );
+    out.push_str(
+        "#ifndef UART_REGS_H\n#define UART_REGS_H\n\n#include <stdint.h>\n\n\
          /* Access a register: UART_REG(base, UART_CTRL) */\n\
          #define UART_REG(base, offset) (*(volatile uint32_t *)((uintptr_t)(base) + (offset)))\n\n",
     );
-    for reg in REGISTERS {
-        let _ = writeln!(out, "/* {}: {} */", reg.name, one_line(reg.doc));
-        let _ = writeln!(
-            out,
-            "#define UART_{} 0x{:02X}u",
-            reg.name,
-            reg.byte_offset()
-        );
-        for f in reg.fields {
-            let prefix = format!("UART_{}_{}", reg.name, f.name);
-            let _ = writeln!(
-                out,
-                "/* {} ({}): {} */",
-                f.name,
-                f.access.name(),
-                one_line(f.doc)
-            );
+    for reg in build_map(options) {
+        let r = &reg.register;
+        let _ = writeln!(out, "/* {}: {} */", r.name, one_line(r.doc));
+        let _ = writeln!(out, "#define UART_{} 0x{:02X}u", r.name, r.byte_offset());
+        for bf in &reg.fields {
+            let f = &bf.field;
+            let prefix = format!("UART_{}_{}", r.name, f.name);
+            let access = if bf.present {
+                f.access.name()
+            } else {
+                "absent in this build: reads 0"
+            };
+            let _ = writeln!(out, "/* {} ({}): {} */", f.name, access, one_line(f.doc));
             let _ = writeln!(out, "#define {prefix}_SHIFT {}u", f.lsb);
             let _ = writeln!(out, "#define {prefix}_MASK 0x{:08X}u", f.mask());
-            if let Reset::Value(v) = f.reset {
+            if let (Reset::Value(v), true) = (f.reset, bf.present) {
                 let _ = writeln!(out, "#define {prefix}_RESET 0x{v:X}u");
             }
         }

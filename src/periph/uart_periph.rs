@@ -30,13 +30,26 @@
 //! - `reset` (synchronous) returns every register to its reset value, empties both FIFOs
 //!   and resets both cores; a frame on the `tx` line is cut (the line goes high).
 //!
-//! Size: the FIFOs are in block RAM; registers hold only their writable bits (the FIFO
-//! level fields only the bits the depth needs: the masks are constants, so synthesis
-//! removes the other flip-flops); counters are as narrow as their fields.
+//! Size: the FIFOs are in block RAM; registers hold only their writable bits (the masks
+//! are constants, so synthesis removes the other flip-flops); counters are as narrow as
+//! their fields.
+//!
+//! Build switches ([`PeripheralOptions`], [`UartPeriph::with_options`]): the writable
+//! masks, reset words and readable bits come from the build's register map
+//! ([`regs::build_map`]). A feature left out has no writable bit, so its control bits and
+//! settings are constants and synthesis removes the logic they drive; its read-only
+//! fields are masked to 0. Without run-time format or baud, `FRAME`/`BAUD` ignore writes
+//! and hold the build's values. `BAUD` then is still a register, loaded with the build's
+//! increment every clock from a power-up value that differs in every bit of the field:
+//! a constant increment let yosys split the bit timers' carry chains into pieces joined
+//! through LUTs (`minimal` `uart_wb`: median 61 MHz / 510 cells with a constant, 129 MHz /
+//! 466 cells with this register); BAUD reads the build's value from the first clock on.
+//! Without break detect a break is stored as a framing error (data 0).
 
 use crate::baud::BaudTick;
 use crate::config::{cfg_increment, UartConfig, CFG_INCREMENT_BITS, CFG_INCREMENT_FRACTION_BITS};
 use crate::periph::fifo::Fifo;
+use crate::periph::options::PeripheralOptions;
 use crate::periph::regs::{self, Field, Register};
 use crate::rx::RxCore;
 use crate::settings::FrameSettings;
@@ -158,6 +171,8 @@ pub struct UartPeriph<const A: usize> {
     events: Signal<Local, Bits<32>>,
     status_word: Signal<Local, Bits<32>>,
     rx_entry: Signal<Local, Bits<RX_ENTRY_BITS>>,
+    rx_break: Signal<Local, Bit>,
+    rx_framing: Signal<Local, Bit>,
     rx_level: Signal<Local, Bits<16>>,
     tx_level: Signal<Local, Bits<16>>,
     pop_rx: Signal<Local, Bit>,
@@ -194,6 +209,7 @@ pub struct UartPeriph<const A: usize> {
     a_rx_timeout: Constant<Bits<6>>,
     a_rts_threshold: Constant<Bits<6>>,
     a_rs485: Constant<Bits<6>>,
+    a_features: Constant<Bits<6>>,
     // Writable masks and reset words.
     m_ctrl: Constant<Bits<32>>,
     m_baud: Constant<Bits<32>>,
@@ -203,6 +219,13 @@ pub struct UartPeriph<const A: usize> {
     m_rx_timeout: Constant<Bits<32>>,
     m_rts_threshold: Constant<Bits<32>>,
     m_rs485: Constant<Bits<32>>,
+    // Readable bits of the registers with read-only fields a build may leave out.
+    m_status_read: Constant<Bits<32>>,
+    m_overflow_read: Constant<Bits<32>>,
+    // Break detect in the build (else a break is stored as a framing error).
+    break_on: Constant<Bit>,
+    // No run-time baud: BAUD is loaded with `r_baud` every clock (see the header).
+    fixed_baud: Constant<Bit>,
     r_ctrl: Constant<Bits<32>>,
     r_baud: Constant<Bits<32>>,
     r_frame: Constant<Bits<32>>,
@@ -211,6 +234,7 @@ pub struct UartPeriph<const A: usize> {
     r_rts_threshold: Constant<Bits<32>>,
     r_rs485: Constant<Bits<32>>,
     id_word: Constant<Bits<32>>,
+    features_word: Constant<Bits<32>>,
     // Field positions (from the register map).
     b_rx_enable: Constant<Bits<32>>,
     b_tx_enable: Constant<Bits<32>>,
@@ -275,22 +299,6 @@ pub struct UartPeriph<const A: usize> {
     lane3: Constant<Bits<32>>,
 }
 
-/// The writable bits of a register (RW fields), limited to `level_mask` in the fields
-/// that hold FIFO levels (16 bits wide in the map).
-fn writable(reg: &Register, level_mask: u32) -> u32 {
-    reg.fields
-        .iter()
-        .filter(|f| f.access == regs::Access::Rw)
-        .map(|f| {
-            if f.width == 16 {
-                f.put(level_mask)
-            } else {
-                f.mask()
-            }
-        })
-        .fold(0, |a, b| a | b)
-}
-
 impl<const A: usize> UartPeriph<A> {
     /// Log2 of the FIFO depth.
     pub const DEPTH_LOG2: usize = A;
@@ -300,6 +308,24 @@ impl<const A: usize> UartPeriph<A> {
     /// configuration cannot be carried (more than 8 data bits, a baud the increment
     /// cannot express, a FIFO depth out of range).
     pub fn new(config: &UartConfig) -> Result<Self> {
+        Self::with_options(
+            config,
+            &PeripheralOptions::full().with_depths(A as u32, A as u32),
+        )
+    }
+
+    /// The peripheral as [`UartPeriph::new`], built with `options` (which `FEATURES`
+    /// reports). An `Err` also when `options` is refused
+    /// ([`PeripheralOptions::validate`]) or its FIFO depths differ from `A`.
+    pub fn with_options(config: &UartConfig, options: &PeripheralOptions) -> Result<Self> {
+        options.validate()?;
+        ensure!(
+            options.rx_depth_log2 as usize == A && options.tx_depth_log2 as usize == A,
+            "UartPeriph<{A}>: the options ask for FIFO depths 2^{} (RX) and 2^{} (TX); \
+             this block is built for 2^{A} both ways",
+            options.rx_depth_log2,
+            options.tx_depth_log2
+        );
         let timing = config.validate()?;
         ensure!(
             config.data_bits as usize <= DATA_BITS_MAX,
@@ -325,12 +351,19 @@ impl<const A: usize> UartPeriph<A> {
         );
         let increment = cfg_increment(config.clock_hz, config.baud, config.oversample)?;
         let depth = 1u32 << A;
-        let level_mask = (1u32 << (A + 1)) - 1;
-        let config_reset = |reg: &Register, values: &[(Field, u32)]| -> u32 {
-            values
-                .iter()
-                .fold(reg.reset_word(), |w, (f, v)| w | f.put(*v))
+        // This build's map: writable masks, reset words and readable bits all come from
+        // it, so a feature left out has no writable bit (its flip-flops are constants that
+        // synthesis removes) and its read-only fields are masked to 0.
+        let map = regs::build_map(options);
+        let build = |reg: &Register| -> &regs::BuildRegister {
+            map.iter()
+                .find(|b| b.register.offset == reg.offset)
+                .expect("every register is in every build")
         };
+        let config_reset =
+            |reg: &Register, values: &[(Field, u32)]| -> u32 { build(reg).reset_word(values) };
+        let writable = |reg: &Register| -> u32 { build(reg).writable() };
+        let readable = |reg: &Register| -> u32 { build(reg).readable() };
         let r_baud = config_reset(&regs::BAUD, &[(regs::BAUD_INCREMENT, increment)]);
         let r_frame = config_reset(
             &regs::FRAME,
@@ -344,7 +377,16 @@ impl<const A: usize> UartPeriph<A> {
             &regs::RTS_THRESHOLD,
             &[(regs::RTS_THRESHOLD_LEVEL, depth * 3 / 4)],
         );
-        let r_ctrl_word = regs::CTRL.reset_word();
+        let r_ctrl_word = config_reset(&regs::CTRL, &[]);
+        let r_watermark = config_reset(&regs::WATERMARK, &[]);
+        let r_rx_timeout = config_reset(&regs::RX_TIMEOUT, &[]);
+        let r_rs485 = config_reset(
+            &regs::RS485,
+            &[
+                (regs::RS485_LEAD, options.rs485_lead),
+                (regs::RS485_LAG, options.rs485_lag),
+            ],
+        );
         let id = config_reset(&regs::ID, &[(regs::ID_FIFO_DEPTH_LOG2, A as u32)]);
         Ok(Self {
             clock: Default::default(),
@@ -368,13 +410,21 @@ impl<const A: usize> UartPeriph<A> {
             tx_fifo: Fifo::new()?,
             bit_timer: Default::default(),
             ctrl: DFFWithInit::new((r_ctrl_word as u64).to_bits()),
-            baud: DFFWithInit::new((r_baud as u64).to_bits()),
+            baud: DFFWithInit::new(
+                ((if options.runtime_baud {
+                    r_baud
+                } else {
+                    // Not the build's value at power-up, so synthesis keeps the register.
+                    r_baud ^ regs::BAUD_INCREMENT.mask()
+                }) as u64)
+                    .to_bits(),
+            ),
             frame: DFFWithInit::new((r_frame as u64).to_bits()),
             irq_enable: Default::default(),
-            watermark: DFFWithInit::new((regs::WATERMARK.reset_word() as u64).to_bits()),
-            rx_timeout: DFFWithInit::new((regs::RX_TIMEOUT.reset_word() as u64).to_bits()),
+            watermark: DFFWithInit::new((r_watermark as u64).to_bits()),
+            rx_timeout: DFFWithInit::new((r_rx_timeout as u64).to_bits()),
             rts_threshold: DFFWithInit::new((r_rts as u64).to_bits()),
-            rs485: DFFWithInit::new((regs::RS485.reset_word() as u64).to_bits()),
+            rs485: DFFWithInit::new((r_rs485 as u64).to_bits()),
             pending: Default::default(),
             rx_lost: Default::default(),
             rx_overflow: Default::default(),
@@ -402,6 +452,8 @@ impl<const A: usize> UartPeriph<A> {
             events: Default::default(),
             status_word: Default::default(),
             rx_entry: Default::default(),
+            rx_break: Default::default(),
+            rx_framing: Default::default(),
             rx_level: Default::default(),
             tx_level: Default::default(),
             pop_rx: Default::default(),
@@ -466,22 +518,28 @@ impl<const A: usize> UartPeriph<A> {
             a_rx_timeout: k6(regs::RX_TIMEOUT.offset),
             a_rts_threshold: k6(regs::RTS_THRESHOLD.offset),
             a_rs485: k6(regs::RS485.offset),
-            m_ctrl: k32(writable(&regs::CTRL, level_mask)),
-            m_baud: k32(writable(&regs::BAUD, level_mask)),
-            m_frame: k32(writable(&regs::FRAME, level_mask)),
-            m_irq: k32(writable(&regs::IRQ_ENABLE, level_mask)),
-            m_watermark: k32(writable(&regs::WATERMARK, level_mask)),
-            m_rx_timeout: k32(writable(&regs::RX_TIMEOUT, level_mask)),
-            m_rts_threshold: k32(writable(&regs::RTS_THRESHOLD, level_mask)),
-            m_rs485: k32(writable(&regs::RS485, level_mask)),
-            r_ctrl: k32(regs::CTRL.reset_word()),
+            a_features: k6(regs::FEATURES.offset),
+            m_ctrl: k32(writable(&regs::CTRL)),
+            m_baud: k32(writable(&regs::BAUD)),
+            m_frame: k32(writable(&regs::FRAME)),
+            m_irq: k32(writable(&regs::IRQ_ENABLE)),
+            m_watermark: k32(writable(&regs::WATERMARK)),
+            m_rx_timeout: k32(writable(&regs::RX_TIMEOUT)),
+            m_rts_threshold: k32(writable(&regs::RTS_THRESHOLD)),
+            m_rs485: k32(writable(&regs::RS485)),
+            m_status_read: k32(readable(&regs::STATUS)),
+            m_overflow_read: k32(readable(&regs::OVERFLOW)),
+            break_on: Constant::new(options.break_),
+            fixed_baud: Constant::new(!options.runtime_baud),
+            r_ctrl: k32(r_ctrl_word),
             r_baud: k32(r_baud),
             r_frame: k32(r_frame),
-            r_watermark: k32(regs::WATERMARK.reset_word()),
-            r_rx_timeout: k32(regs::RX_TIMEOUT.reset_word()),
+            r_watermark: k32(r_watermark),
+            r_rx_timeout: k32(r_rx_timeout),
             r_rts_threshold: k32(r_rts),
-            r_rs485: k32(regs::RS485.reset_word()),
+            r_rs485: k32(r_rs485),
             id_word: k32(id),
+            features_word: k32(options.features_word()),
             b_rx_enable: bit(&regs::CTRL_RX_ENABLE),
             b_tx_enable: bit(&regs::CTRL_TX_ENABLE),
             b_loopback: bit(&regs::CTRL_LOOPBACK),
@@ -672,19 +730,18 @@ impl<const A: usize> Logic for UartPeriph<A> {
         if self.ctrl.q.val().get_bit(self.b_loopback.val().index()) {
             self.receiver.rx.next = self.transmitter.tx.val();
         }
+        // Without break detect a break is what the line says, a low stop bit: it is stored
+        // as a framing error, so no flag is lost.
+        self.rx_break.next = self.receiver.break_detected.val() & self.break_on.val();
+        self.rx_framing.next = self.receiver.framing_error.val()
+            | (self.receiver.break_detected.val() & !self.break_on.val());
         self.rx_entry.next = bit_cast::<RX_ENTRY_BITS, DATA_BITS_MAX>(self.receiver.data.val())
-            .replace_bit(
-                self.b_framing.val().index(),
-                self.receiver.framing_error.val(),
-            )
+            .replace_bit(self.b_framing.val().index(), self.rx_framing.val())
             .replace_bit(
                 self.b_parity_err.val().index(),
                 self.receiver.parity_error.val(),
             )
-            .replace_bit(
-                self.b_break_flag.val().index(),
-                self.receiver.break_detected.val(),
-            );
+            .replace_bit(self.b_break_flag.val().index(), self.rx_break.val());
         self.rx_byte.next = self.receiver.valid.val();
         self.rx_fifo.write.next = self.rx_byte.val();
         self.rx_fifo.write_data.next = self.rx_entry.val();
@@ -953,7 +1010,8 @@ impl<const A: usize> Logic for UartPeriph<A> {
             self.read_word.next = self.read_word.val() | self.frame.q.val();
         }
         if self.reg_addr.val() == self.a_status.val() {
-            self.read_word.next = self.read_word.val() | self.status_word.val();
+            self.read_word.next =
+                self.read_word.val() | (self.status_word.val() & self.m_status_read.val());
         }
         if (self.reg_addr.val() == self.a_rxdata.val()) & self.rx_avail.val() {
             self.read_word.next = self.read_word.val()
@@ -970,7 +1028,8 @@ impl<const A: usize> Logic for UartPeriph<A> {
         }
         if self.reg_addr.val() == self.a_overflow.val() {
             self.read_word.next = self.read_word.val()
-                | (bit_cast::<32, 8>(self.rx_lost.q.val()) << self.s_rx_lost.val());
+                | ((bit_cast::<32, 8>(self.rx_lost.q.val()) << self.s_rx_lost.val())
+                    & self.m_overflow_read.val());
         }
         if (self.reg_addr.val() == self.a_overflow.val()) & self.tx_dropped.q.val() {
             self.read_word.next = self.read_word.val() | self.mk_tx_dropped.val();
@@ -995,6 +1054,9 @@ impl<const A: usize> Logic for UartPeriph<A> {
         }
         if self.reg_addr.val() == self.a_rs485.val() {
             self.read_word.next = self.read_word.val() | self.rs485.q.val();
+        }
+        if self.reg_addr.val() == self.a_features.val() {
+            self.read_word.next = self.read_word.val() | self.features_word.val();
         }
         if self.reg_read.val() {
             self.read_data.d.next = self.read_word.val();
@@ -1024,6 +1086,10 @@ impl<const A: usize> Logic for UartPeriph<A> {
             self.rx_above_before.d.next = true;
             self.tx_below_before.d.next = true;
             self.tx_idle_before.d.next = true;
+        }
+        // Without run-time baud: the build's increment, from the first clock on.
+        if self.fixed_baud.val() {
+            self.baud.d.next = self.r_baud.val();
         }
     }
 }
