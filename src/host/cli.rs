@@ -143,6 +143,12 @@ fn led_string(led: u8) -> String {
 /// `sim-board`: runs the firmware on the virtual board until Ctrl-C, SIGTERM or `q`.
 pub fn run_sim_board(args: &SimBoardArgs, config: UartConfig) -> Result<()> {
     let root = std::env::current_dir().context("cannot read the current folder")?;
+    // The line is timed with the clock the firmware's UART runs from (the SoC's PLL output).
+    let config = if args.verilog.is_some() {
+        config
+    } else {
+        args.firmware.uart_config(&config)?
+    };
     let mut options = BoardOptions::new(args.firmware, config, &root);
     if let Some(dir) = &args.work_dir {
         options.work_dir = dir.clone();
@@ -191,7 +197,9 @@ pub fn run_sim_board(args: &SimBoardArgs, config: UartConfig) -> Result<()> {
     };
     let label = if args.verilog.is_some() {
         "your design".to_string()
-    } else if config.clock_hz == crate::firmware::Board::Cu.clock_hz() {
+    } else if config.clock_hz == crate::firmware::Board::Cu.clock_hz()
+        || args.firmware == Firmware::Soc
+    {
         "the bitstream's configuration".to_string()
     } else {
         format!(
