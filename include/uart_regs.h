@@ -15,13 +15,13 @@
 
 /* ID: Identification: magic number, register-map version, FIFO depth. */
 #define UART_ID 0x00u
-/* FIFO_DEPTH_LOG2 (RO): Log2 of the FIFO depth (both FIFOs have the same depth). */
+/* FIFO_DEPTH_LOG2 (RO): Log2 of the RX FIFO's depth (`FEATURES` has both FIFOs' depths). */
 #define UART_ID_FIFO_DEPTH_LOG2_SHIFT 0u
 #define UART_ID_FIFO_DEPTH_LOG2_MASK 0x0000000Fu
-/* VERSION (RO): Register-map version. */
+/* VERSION (RO): Register-map version (2: the map has `FEATURES`). */
 #define UART_ID_VERSION_SHIFT 8u
 #define UART_ID_VERSION_MASK 0x0000FF00u
-#define UART_ID_VERSION_RESET 0x1u
+#define UART_ID_VERSION_RESET 0x2u
 /* MAGIC (RO): Reads 0x5541 ("UA"): identifies the peripheral. */
 #define UART_ID_MAGIC_SHIFT 16u
 #define UART_ID_MAGIC_MASK 0xFFFF0000u
@@ -281,5 +281,44 @@
 #define UART_RS485_LAG_SHIFT 8u
 #define UART_RS485_LAG_MASK 0x00000F00u
 #define UART_RS485_LAG_RESET 0x1u
+
+/* FEATURES: What this build has (read only): the features present (1) or left out (0), the bus, both FIFOs' depths. A feature left out keeps its addresses; its fields read 0 and ignore writes. */
+#define UART_FEATURES 0x40u
+/* RUNTIME_FORMAT (RO): `FRAME` is writable (0: it reads the build's fixed format and ignores writes). */
+#define UART_FEATURES_RUNTIME_FORMAT_SHIFT 0u
+#define UART_FEATURES_RUNTIME_FORMAT_MASK 0x00000001u
+/* RUNTIME_BAUD (RO): `BAUD` is writable (0: it reads the build's fixed increment and ignores writes). */
+#define UART_FEATURES_RUNTIME_BAUD_SHIFT 1u
+#define UART_FEATURES_RUNTIME_BAUD_MASK 0x00000002u
+/* RX_TIMEOUT (RO): The RX timeout (register `RX_TIMEOUT`, its interrupt source). */
+#define UART_FEATURES_RX_TIMEOUT_SHIFT 2u
+#define UART_FEATURES_RX_TIMEOUT_MASK 0x00000004u
+/* RTS_CTS (RO): RTS/CTS flow control. */
+#define UART_FEATURES_RTS_CTS_SHIFT 3u
+#define UART_FEATURES_RTS_CTS_MASK 0x00000008u
+/* RS485 (RO): RS-485 direction control. */
+#define UART_FEATURES_RS485_SHIFT 4u
+#define UART_FEATURES_RS485_MASK 0x00000010u
+/* LOOPBACK (RO): Internal loopback. */
+#define UART_FEATURES_LOOPBACK_SHIFT 5u
+#define UART_FEATURES_LOOPBACK_MASK 0x00000020u
+/* BREAK (RO): Break send and detect. */
+#define UART_FEATURES_BREAK_SHIFT 6u
+#define UART_FEATURES_BREAK_MASK 0x00000040u
+/* LOST_COUNTER (RO): The lost-byte counter `OVERFLOW.RX_LOST`. */
+#define UART_FEATURES_LOST_COUNTER_SHIFT 7u
+#define UART_FEATURES_LOST_COUNTER_MASK 0x00000080u
+/* IRQS (RO): Bit 8 + i is set when the interrupt source at `IRQ_ENABLE` bit i exists. */
+#define UART_FEATURES_IRQS_SHIFT 8u
+#define UART_FEATURES_IRQS_MASK 0x00007F00u
+/* AXIL (RO): The bus: 0 Wishbone, 1 AXI4-Lite. */
+#define UART_FEATURES_AXIL_SHIFT 15u
+#define UART_FEATURES_AXIL_MASK 0x00008000u
+/* RX_DEPTH_LOG2 (RO): Log2 of the RX FIFO's depth (0 to 9). */
+#define UART_FEATURES_RX_DEPTH_LOG2_SHIFT 16u
+#define UART_FEATURES_RX_DEPTH_LOG2_MASK 0x000F0000u
+/* TX_DEPTH_LOG2 (RO): Log2 of the TX FIFO's depth (0 to 9). */
+#define UART_FEATURES_TX_DEPTH_LOG2_SHIFT 20u
+#define UART_FEATURES_TX_DEPTH_LOG2_MASK 0x00F00000u
 
 #endif /* UART_REGS_H */

@@ -18,10 +18,10 @@ mod regs {
     fn map_is_consistent() {
         let problems = regs::check_map();
         assert!(problems.is_empty(), "{problems:#?}");
-        // 16 registers at offsets 0..16, so a 4-bit decode after a range check covers them.
+        // 17 registers at offsets 0..=16: FEATURES (16) was added after RS485 (15).
         let mut offsets: Vec<u32> = REGISTERS.iter().map(|r| r.offset).collect();
         offsets.sort();
-        assert_eq!(offsets, (0..16).collect::<Vec<_>>());
+        assert_eq!(offsets, (0..=16).collect::<Vec<_>>());
     }
 
     #[test]
@@ -66,6 +66,14 @@ mod regs {
         assert!(text.contains("#define UART_RXDATA 0x14u\n"));
         assert!(text.contains("#define UART_BAUD_INCREMENT_MASK 0x001FFFFFu\n"));
         assert!(text.contains("#define UART_FRAME_PARITY_SHIFT 4u\n"));
+        // The FEATURES register as agreed with the C driver (issue #20), by hand.
+        assert!(text.contains("#define UART_FEATURES 0x40u\n"));
+        assert!(text.contains("#define UART_FEATURES_IRQS_SHIFT 8u\n"));
+        assert!(text.contains("#define UART_FEATURES_IRQS_MASK 0x00007F00u\n"));
+        assert!(text.contains("#define UART_FEATURES_AXIL_MASK 0x00008000u\n"));
+        assert!(text.contains("#define UART_FEATURES_RX_DEPTH_LOG2_MASK 0x000F0000u\n"));
+        assert!(text.contains("#define UART_FEATURES_TX_DEPTH_LOG2_MASK 0x00F00000u\n"));
+        assert!(text.contains("#define UART_ID_VERSION_RESET 0x2u\n"));
     }
 
     #[test]
@@ -297,7 +305,9 @@ mod port {
         let mut b = Bench::new();
         b.idle(4);
         // Reset values, written out by hand from the documented map.
-        assert_eq!(b.read(&ID), 0x5541_0104);
+        assert_eq!(b.read(&ID), 0x5541_0204);
+        // Every feature, Wishbone, 16 entries both ways: bits 7:0, IRQS 0x7F, depths 4 and 4.
+        assert_eq!(b.read(&FEATURES), 0x0044_7FFF);
         assert_eq!(b.read(&CTRL), 0b11);
         assert_eq!(
             b.read(&BAUD),
@@ -349,10 +359,12 @@ mod port {
         assert_eq!(b.read(&BAUD), 0x0000_FF00);
         // Read-only registers ignore writes; unmapped words read 0.
         b.write(&ID, 0);
-        assert_eq!(b.read(&ID), 0x5541_0104);
+        assert_eq!(b.read(&ID), 0x5541_0204);
+        b.write(&FEATURES, 0);
+        assert_eq!(b.read(&FEATURES), 0x0044_7FFF);
         b.write(&LEVELS, 0xFFFF_FFFF);
         assert_eq!(b.read(&LEVELS), 0);
-        for offset in [16, 31, 63] {
+        for offset in [17, 31, 63] {
             b.step_with(offset, true, 0xFFFF_FFFF, 0xF, false);
             assert_eq!(b.read_at(offset), 0);
         }
@@ -895,5 +907,46 @@ mod port {
             b.drain(),
             vec![v | 0x2A, v | RXDATA_PARITY_ERROR.mask() | 0x15]
         );
+    }
+}
+
+/// The generator switches: presets, the FEATURES word they give, refused combinations.
+mod options {
+    use rust_hdl_uart::periph::options::{Bus, PeripheralOptions};
+    use rust_hdl_uart::periph::top::{UartAxiLite, UartWishbone};
+    use rust_hdl_uart::UartConfig;
+
+    #[test]
+    fn features_word_of_the_presets() {
+        // Written out by hand from the agreed FEATURES layout.
+        assert_eq!(PeripheralOptions::full().features_word(), 0x0044_7FFF);
+        assert_eq!(
+            PeripheralOptions::full()
+                .with_bus(Bus::Axil)
+                .features_word(),
+            0x0044_FFFF
+        );
+        // minimal: no feature bit, RX and TX watermark interrupts, 16 entries both ways.
+        assert_eq!(PeripheralOptions::minimal().features_word(), 0x0044_0300);
+        assert_eq!(
+            PeripheralOptions::full().with_depths(9, 0).features_word(),
+            0x0009_7FFF
+        );
+    }
+
+    #[test]
+    fn tops_refuse_the_other_bus() {
+        let c = UartConfig::default();
+        let axil = PeripheralOptions::full().with_bus(Bus::Axil);
+        let e = UartWishbone::<4>::with_options(&c, &axil).err().unwrap();
+        assert!(e.to_string().contains("wishbone"), "{e}");
+        let e = UartAxiLite::<4>::with_options(&c, &PeripheralOptions::full())
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("axil"), "{e}");
+        let e = UartWishbone::<5>::with_options(&c, &PeripheralOptions::full())
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("2^4"), "{e}");
     }
 }

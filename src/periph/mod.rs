@@ -1,6 +1,8 @@
 //! The UART peripheral for soft CPUs: FIFOs, interrupts, RX timeout, RTS/CTS and RS-485
 //! direction, behind a register port, with Wishbone and AXI4-Lite adapters.
 //!
+//! - [`options`]: the generator switches (what a build contains), presets `full` and
+//!   `minimal`.
 //! - [`regs`]: the register map, defined once (RTL decode, C header, README table and
 //!   firmware constants all come from it).
 //! - [`uart_periph`]: the peripheral behind the register port.
@@ -14,6 +16,7 @@
 
 pub mod axil;
 pub mod fifo;
+pub mod options;
 pub mod regs;
 pub mod top;
 pub mod uart_periph;

@@ -172,12 +172,12 @@ macro_rules! register {
 /// `MAGIC` field value: "UA" in ASCII.
 pub const ID_MAGIC_VALUE: u32 = 0x5541;
 /// `VERSION` field value of this register map.
-pub const ID_VERSION_VALUE: u32 = 1;
+pub const ID_VERSION_VALUE: u32 = 2;
 
 fields! {
-    /// Log2 of the FIFO depth (both FIFOs have the same depth).
+    /// Log2 of the RX FIFO's depth (`FEATURES` has both FIFOs' depths).
     ID_FIFO_DEPTH_LOG2 = "FIFO_DEPTH_LOG2" [3:0] Ro, Reset::Config("log2(depth), 4 for the default 16 entries");
-    /// Register-map version.
+    /// Register-map version (2: the map has `FEATURES`).
     ID_VERSION = "VERSION" [15:8] Ro, Reset::Value(ID_VERSION_VALUE);
     /// Reads 0x5541 ("UA"): identifies the peripheral.
     ID_MAGIC = "MAGIC" [31:16] Ro, Reset::Value(ID_MAGIC_VALUE);
@@ -320,6 +320,31 @@ fields! {
     RS485_LEAD = "LEAD" [3:0] Rw, Reset::Value(1);
     /// Bit times `tx_enable` stays high after the last stop bit.
     RS485_LAG = "LAG" [11:8] Rw, Reset::Value(1);
+
+    /// `FRAME` is writable (0: it reads the build's fixed format and ignores writes).
+    FEATURES_RUNTIME_FORMAT = "RUNTIME_FORMAT" [0:0] Ro, Reset::Config("1 in the full build");
+    /// `BAUD` is writable (0: it reads the build's fixed increment and ignores writes).
+    FEATURES_RUNTIME_BAUD = "RUNTIME_BAUD" [1:1] Ro, Reset::Config("1 in the full build");
+    /// The RX timeout (register `RX_TIMEOUT`, its interrupt source).
+    FEATURES_RX_TIMEOUT = "RX_TIMEOUT" [2:2] Ro, Reset::Config("1 in the full build");
+    /// RTS/CTS flow control.
+    FEATURES_RTS_CTS = "RTS_CTS" [3:3] Ro, Reset::Config("1 in the full build");
+    /// RS-485 direction control.
+    FEATURES_RS485 = "RS485" [4:4] Ro, Reset::Config("1 in the full build");
+    /// Internal loopback.
+    FEATURES_LOOPBACK = "LOOPBACK" [5:5] Ro, Reset::Config("1 in the full build");
+    /// Break send and detect.
+    FEATURES_BREAK = "BREAK" [6:6] Ro, Reset::Config("1 in the full build");
+    /// The lost-byte counter `OVERFLOW.RX_LOST`.
+    FEATURES_LOST_COUNTER = "LOST_COUNTER" [7:7] Ro, Reset::Config("1 in the full build");
+    /// Bit 8 + i is set when the interrupt source at `IRQ_ENABLE` bit i exists.
+    FEATURES_IRQS = "IRQS" [14:8] Ro, Reset::Config("0x7F in the full build");
+    /// The bus: 0 Wishbone, 1 AXI4-Lite.
+    FEATURES_AXIL = "AXIL" [15:15] Ro, Reset::Config("0 in `uart_wb`, 1 in `uart_axil`");
+    /// Log2 of the RX FIFO's depth (0 to 9).
+    FEATURES_RX_DEPTH_LOG2 = "RX_DEPTH_LOG2" [19:16] Ro, Reset::Config("4 in the full build");
+    /// Log2 of the TX FIFO's depth (0 to 9).
+    FEATURES_TX_DEPTH_LOG2 = "TX_DEPTH_LOG2" [23:20] Ro, Reset::Config("4 in the full build");
 }
 
 register! {
@@ -395,6 +420,16 @@ register! {
     RS485 = "RS485" @ 15 [RS485_LEAD, RS485_LAG]
 }
 
+register! {
+    /// What this build has (read only): the features present (1) or left out (0), the
+    /// bus, both FIFOs' depths. A feature left out keeps its addresses; its fields read 0
+    /// and ignore writes.
+    FEATURES = "FEATURES" @ 16 [FEATURES_RUNTIME_FORMAT, FEATURES_RUNTIME_BAUD,
+        FEATURES_RX_TIMEOUT, FEATURES_RTS_CTS, FEATURES_RS485, FEATURES_LOOPBACK,
+        FEATURES_BREAK, FEATURES_LOST_COUNTER, FEATURES_IRQS, FEATURES_AXIL,
+        FEATURES_RX_DEPTH_LOG2, FEATURES_TX_DEPTH_LOG2]
+}
+
 /// Every register, by offset.
 pub const REGISTERS: &[Register] = &[
     ID,
@@ -413,6 +448,7 @@ pub const REGISTERS: &[Register] = &[
     RX_TIMEOUT,
     RTS_THRESHOLD,
     RS485,
+    FEATURES,
 ];
 
 /// Words in the peripheral's address window (byte address bits [7:2]); offsets beyond

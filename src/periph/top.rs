@@ -12,6 +12,7 @@
 
 use crate::config::UartConfig;
 use crate::periph::axil::AxiLiteAdapter;
+use crate::periph::options::{Bus, PeripheralOptions};
 use crate::periph::uart_periph::UartPeriph;
 use crate::periph::wishbone::WishboneAdapter;
 use anyhow::Result;
@@ -62,6 +63,22 @@ impl<const A: usize> UartWishbone<A> {
     /// The Wishbone peripheral for `config` (see [`UartPeriph::new`] for what it takes from it). An `Err` when the configuration cannot be carried (see
     /// [`UartPeriph::new`]).
     pub fn new(config: &UartConfig) -> Result<Self> {
+        Self::with_options(
+            config,
+            &PeripheralOptions::full()
+                .with_bus(Bus::Wishbone)
+                .with_depths(A as u32, A as u32),
+        )
+    }
+
+    /// The Wishbone peripheral built with `options` (their bus must be
+    /// [`Bus::Wishbone`]; see [`UartPeriph::with_options`]).
+    pub fn with_options(config: &UartConfig, options: &PeripheralOptions) -> Result<Self> {
+        anyhow::ensure!(
+            options.bus == Bus::Wishbone,
+            "uart_wb: the options ask for bus {:?}; use bus = \"wishbone\" (or uart_axil)",
+            options.bus
+        );
         Ok(Self {
             clock: Default::default(),
             reset: Default::default(),
@@ -81,7 +98,7 @@ impl<const A: usize> UartWishbone<A> {
             tx_enable: Default::default(),
             irq: Default::default(),
             bus: WishboneAdapter::new()?,
-            periph: UartPeriph::new(config)?,
+            periph: UartPeriph::with_options(config, options)?,
         })
     }
 }
@@ -177,6 +194,22 @@ impl<const A: usize> UartAxiLite<A> {
     /// The AXI4-Lite peripheral for `config` (see [`UartPeriph::new`] for what it takes from it). An `Err` when the configuration cannot be carried (see
     /// [`UartPeriph::new`]).
     pub fn new(config: &UartConfig) -> Result<Self> {
+        Self::with_options(
+            config,
+            &PeripheralOptions::full()
+                .with_bus(Bus::Axil)
+                .with_depths(A as u32, A as u32),
+        )
+    }
+
+    /// The AXI4-Lite peripheral built with `options` (their bus must be [`Bus::Axil`];
+    /// see [`UartPeriph::with_options`]).
+    pub fn with_options(config: &UartConfig, options: &PeripheralOptions) -> Result<Self> {
+        anyhow::ensure!(
+            options.bus == Bus::Axil,
+            "uart_axil: the options ask for bus {:?}; use bus = \"axil\" (or uart_wb)",
+            options.bus
+        );
         Ok(Self {
             clock: Default::default(),
             reset: Default::default(),
@@ -204,7 +237,7 @@ impl<const A: usize> UartAxiLite<A> {
             tx_enable: Default::default(),
             irq: Default::default(),
             bus: AxiLiteAdapter::new()?,
-            periph: UartPeriph::new(config)?,
+            periph: UartPeriph::with_options(config, options)?,
         })
     }
 }

@@ -37,6 +37,7 @@
 use crate::baud::BaudTick;
 use crate::config::{cfg_increment, UartConfig, CFG_INCREMENT_BITS, CFG_INCREMENT_FRACTION_BITS};
 use crate::periph::fifo::Fifo;
+use crate::periph::options::PeripheralOptions;
 use crate::periph::regs::{self, Field, Register};
 use crate::rx::RxCore;
 use crate::settings::FrameSettings;
@@ -194,6 +195,7 @@ pub struct UartPeriph<const A: usize> {
     a_rx_timeout: Constant<Bits<6>>,
     a_rts_threshold: Constant<Bits<6>>,
     a_rs485: Constant<Bits<6>>,
+    a_features: Constant<Bits<6>>,
     // Writable masks and reset words.
     m_ctrl: Constant<Bits<32>>,
     m_baud: Constant<Bits<32>>,
@@ -211,6 +213,7 @@ pub struct UartPeriph<const A: usize> {
     r_rts_threshold: Constant<Bits<32>>,
     r_rs485: Constant<Bits<32>>,
     id_word: Constant<Bits<32>>,
+    features_word: Constant<Bits<32>>,
     // Field positions (from the register map).
     b_rx_enable: Constant<Bits<32>>,
     b_tx_enable: Constant<Bits<32>>,
@@ -300,6 +303,24 @@ impl<const A: usize> UartPeriph<A> {
     /// configuration cannot be carried (more than 8 data bits, a baud the increment
     /// cannot express, a FIFO depth out of range).
     pub fn new(config: &UartConfig) -> Result<Self> {
+        Self::with_options(
+            config,
+            &PeripheralOptions::full().with_depths(A as u32, A as u32),
+        )
+    }
+
+    /// The peripheral as [`UartPeriph::new`], built with `options` (which `FEATURES`
+    /// reports). An `Err` also when `options` is refused
+    /// ([`PeripheralOptions::validate`]) or its FIFO depths differ from `A`.
+    pub fn with_options(config: &UartConfig, options: &PeripheralOptions) -> Result<Self> {
+        options.validate()?;
+        ensure!(
+            options.rx_depth_log2 as usize == A && options.tx_depth_log2 as usize == A,
+            "UartPeriph<{A}>: the options ask for FIFO depths 2^{} (RX) and 2^{} (TX); \
+             this block is built for 2^{A} both ways",
+            options.rx_depth_log2,
+            options.tx_depth_log2
+        );
         let timing = config.validate()?;
         ensure!(
             config.data_bits as usize <= DATA_BITS_MAX,
@@ -466,6 +487,7 @@ impl<const A: usize> UartPeriph<A> {
             a_rx_timeout: k6(regs::RX_TIMEOUT.offset),
             a_rts_threshold: k6(regs::RTS_THRESHOLD.offset),
             a_rs485: k6(regs::RS485.offset),
+            a_features: k6(regs::FEATURES.offset),
             m_ctrl: k32(writable(&regs::CTRL, level_mask)),
             m_baud: k32(writable(&regs::BAUD, level_mask)),
             m_frame: k32(writable(&regs::FRAME, level_mask)),
@@ -482,6 +504,7 @@ impl<const A: usize> UartPeriph<A> {
             r_rts_threshold: k32(r_rts),
             r_rs485: k32(regs::RS485.reset_word()),
             id_word: k32(id),
+            features_word: k32(options.features_word()),
             b_rx_enable: bit(&regs::CTRL_RX_ENABLE),
             b_tx_enable: bit(&regs::CTRL_TX_ENABLE),
             b_loopback: bit(&regs::CTRL_LOOPBACK),
@@ -995,6 +1018,9 @@ impl<const A: usize> Logic for UartPeriph<A> {
         }
         if self.reg_addr.val() == self.a_rs485.val() {
             self.read_word.next = self.read_word.val() | self.rs485.q.val();
+        }
+        if self.reg_addr.val() == self.a_features.val() {
+            self.read_word.next = self.read_word.val() | self.features_word.val();
         }
         if self.reg_read.val() {
             self.read_data.d.next = self.read_word.val();
