@@ -2,18 +2,19 @@
 //! functions the CLI's `build` and `flash` commands and the tests call.
 //!
 //! Guarantees
-//! - A board and a firmware are named by a fixed word (`cu`, `cu-v2`, `echo`, `bridge`); any other word
-//!   is an error that lists the choices.
+//! - A board and a firmware are named by a fixed word (`cu`, `cu-v2`, `echo`, `bridge`,
+//!   `soc`); any other word is an error that lists the choices.
 //! - The configuration is validated, and must use the board's own clock (the Cu has a 100 MHz
-//!   oscillator and the firmware no PLL): a design built for another clock would run every
-//!   baud rate wrong, so it is refused rather than built.
+//!   oscillator; echo and bridge have no PLL, the SoC makes its own clock from it): a design
+//!   built for another clock would run every baud rate wrong, so it is refused rather than
+//!   built.
 //! - The pin file is the board's file in `constraints/`, found next to the crate's sources or
 //!   under the given root or the current directory; a missing file is an error naming every
 //!   place looked in.
 //! - The build goes to `firmware/build/<firmware>-<board>/` under the given root, and reports
 //!   success only when the flow does (pins checked against the ports, no latch, every clock
-//!   meeting the board clock on one of [`SEEDS`], each nextpnr run bounded by
-//!   [`NEXTPNR_TIMEOUT`]). The configuration it was built with is kept beside it as
+//!   meeting the board clock — the SoC's: its PLL output — on one of [`SEEDS`], each nextpnr
+//!   run bounded by [`NEXTPNR_TIMEOUT`], the SoC's by [`SOC_NEXTPNR_TIMEOUT`]). The configuration it was built with is kept beside it as
 //!   `uart.toml`.
 //! - Flashing refuses a firmware that was not built yet and says which command builds it.
 
@@ -36,6 +37,9 @@ pub const SEEDS: [u64; 5] = [1, 2, 3, 4, 5];
 /// Bound on each nextpnr run: a hang guard (a seed that routes takes seconds, a minute or
 /// two on a heavily loaded 2-core machine; nextpnr 0.4 can hang on a seed).
 pub const NEXTPNR_TIMEOUT: Duration = Duration::from_secs(300);
+/// The same bound for the SoC (3 000 logic cells: its placement alone took 5 minutes on a
+/// loaded 2-core machine).
+pub const SOC_NEXTPNR_TIMEOUT: Duration = Duration::from_secs(40 * 60);
 /// Where builds go, relative to the root given to [`build`].
 pub const BUILD_SUBDIR: &str = "firmware/build";
 
@@ -324,9 +328,17 @@ pub fn build_request(
         pcf,
         out_dir: build_dir(firmware, board, root),
         clock_port: "clk".to_string(),
-        clock_mhz: board.clock_hz() as f64 / 1e6,
+        // The SoC's logic runs from the PLL's output; nextpnr checks every clock against
+        // --freq, and the board's own clock only feeds the PLL (no register-to-register path).
+        clock_mhz: match firmware {
+            Firmware::Soc => soc::SOC_CLOCK_HZ as f64 / 1e6,
+            _ => board.clock_hz() as f64 / 1e6,
+        },
         seeds: SEEDS.to_vec(),
-        nextpnr_timeout: NEXTPNR_TIMEOUT,
+        nextpnr_timeout: match firmware {
+            Firmware::Soc => SOC_NEXTPNR_TIMEOUT,
+            _ => NEXTPNR_TIMEOUT,
+        },
     })
 }
 

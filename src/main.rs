@@ -133,7 +133,7 @@ enum Command {
     /// Build a firmware's bitstream: Verilog, yosys, nextpnr-ice40 (timing checked at the
     /// board clock), icepack; outputs and report.json in firmware/build/<firmware>-<board>/
     Build {
-        /// Firmware to build: echo or bridge
+        /// Firmware to build: echo, bridge or soc
         #[arg(long, default_value = "echo")]
         firmware: Firmware,
         /// Board: cu or cu-v2
@@ -144,7 +144,7 @@ enum Command {
     },
     /// Write a built firmware to the board's flash with iceprog
     Flash {
-        /// Firmware to flash: echo or bridge
+        /// Firmware to flash: echo, bridge or soc
         #[arg(long, default_value = "echo")]
         firmware: Firmware,
         /// Board: cu or cu-v2

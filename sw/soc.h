@@ -16,6 +16,10 @@
 #define SOC_SYS_CLOCK_HZ 0x04u
 /* CYCLES (RO): clocks since power-up, wrapping at 2^32. */
 #define SOC_SYS_CYCLES 0x08u
+/* IRQ_STAMP (RO): CYCLES when the UART's irq last rose. */
+#define SOC_SYS_IRQ_STAMP 0x0Cu
+/* RX_STAMP (RO): CYCLES at the first read of the UART's RXDATA after that rise. */
+#define SOC_SYS_RX_STAMP 0x10u
 /* The UART's interrupt line is PicoRV32 IRQ 3 (0-2 are the CPU's own). */
 #define SOC_IRQ_UART 3u
 

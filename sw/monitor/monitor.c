@@ -7,7 +7,8 @@
  *
  *   help              the command list
  *   id                ID and FEATURES in hex
- *   stat              bytes in and out, line errors, lost bytes, interrupts taken
+ *   stat              bytes in and out, line errors, lost bytes, interrupts taken, and the
+ *                     interrupt latency (clocks from irq to the handler's RXDATA read)
  *   led VALUE         the LED register
  *   peek ADDR         a 32-bit word (ADDR word-aligned)
  *   poke ADDR VALUE   writes a 32-bit word
@@ -37,10 +38,23 @@ uint32_t uart_port_irq_save(void) { return soc_maskirq(0xFFFFFFFFu); }
 
 void uart_port_irq_restore(uint32_t saved) { soc_maskirq(saved); }
 
+/* Interrupt latency, from the SoC's probe: clocks from the UART's irq rising to the
+ * handler's first read of RXDATA (the last and the largest seen). */
+static volatile uint32_t irq_clocks_last, irq_clocks_max;
+
 void soc_irq(uint32_t pending)
 {
     if (pending & (1u << SOC_IRQ_UART)) {
         uart_irq_handler();
+        /* A stamp older than this interrupt (one that read no RXDATA) gives a difference
+         * that wraps around: ignored. */
+        uint32_t clocks = SOC_SYS(SOC_SYS_RX_STAMP) - SOC_SYS(SOC_SYS_IRQ_STAMP);
+        if (clocks < 100000u) {
+            irq_clocks_last = clocks;
+            if (clocks > irq_clocks_max) {
+                irq_clocks_max = clocks;
+            }
+        }
     }
 }
 
@@ -222,6 +236,8 @@ static void command(char *line)
         put_field(" breaks", s->breaks);
         put_field(" lost", s->hw_lost + s->ring_lost);
         put_field(" irqs", s->irqs);
+        put_field(" irq_clocks", irq_clocks_last);
+        put_field(" irq_clocks_max", irq_clocks_max);
         uart_puts("\r\n");
     } else if (streq(w[0], "led")) {
         if (n != 2) {
