@@ -360,8 +360,18 @@ impl UartConfig {
         let sample_hz = self.baud as f64 * self.oversample as f64;
         if sample_hz > self.clock_hz as f64 {
             let max_baud = self.clock_hz / self.oversample as u64;
-            let mut fix = format!("use baud <= {max_baud}");
-            if self.oversample > 4 {
+            let needed = format!("clock_hz >= {:.0}", sample_hz.ceil());
+            // A clock slower than the oversample rate allows no baud at all: "baud <= 0"
+            // is no fix, so only the clock is named then.
+            let mut fix = if max_baud == 0 {
+                format!(
+                    "the clock is too slow for any baud at oversample = {}: use {needed}",
+                    self.oversample
+                )
+            } else {
+                format!("use baud <= {max_baud} or {needed}")
+            };
+            if self.oversample > 4 && max_baud > 0 {
                 fix.push_str(&format!(
                     ", or a lower oversample (oversample = {} allows baud <= {})",
                     self.oversample / 2,

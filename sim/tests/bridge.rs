@@ -927,3 +927,37 @@ fn bench_figures() {
         println!("{line}");
     }
 }
+
+/// Issue #17 item 4: `reg write` on a write-to-clear counter says the count was cleared
+/// (the answer is the old count, not the register's new value); a plain register still
+/// reads "= value after writing".
+#[test]
+fn reg_write_on_a_counter_says_it_cleared_the_count() {
+    use rust_hdl_uart::bridge::cli::{execute, Op};
+    let cfg = config(3_000_000, 8);
+    let link = SimLink::new(&cfg, 5).unwrap();
+    let mut client = RegisterClient::connect(link, options(40)).unwrap();
+    client
+        .transport_mut()
+        .send_garbage(&[0x00, 0x11, 0xFF, 0x5A, 0x42]);
+    client.transport_mut().drain();
+    let garbage = registers::by_name("garbage").unwrap().address;
+    let mut out = Vec::new();
+    execute(&mut client, Op::Write(garbage, 0), &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("garbage (0x0015) cleared")
+            && text.contains("had counted 0x00000005 (5)")
+            && text.contains("0 now"),
+        "{text}"
+    );
+    assert!(!text.contains("after writing"), "{text}");
+    assert_eq!(client.read(garbage).unwrap(), 0);
+    let mut out = Vec::new();
+    execute(&mut client, Op::Write(registers::SCRATCH, 7), &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("= 0x00000007 (7) after writing 0x00000007"),
+        "{text}"
+    );
+}

@@ -376,17 +376,14 @@ fn sim_board_command_stops_cleanly_on_sigterm() {
         .unwrap();
     assert_eq!(std::fs::read_link(&link).unwrap(), PathBuf::from(&device));
     assert!(Path::new(&format!("/proc/{model_pid}")).exists());
-    let mut port = serialport::new(link.to_string_lossy(), 9600)
+    let mut port = serialport::new(link.to_string_lossy(), 115_200)
         .timeout(Duration::from_secs(60))
         .open_native()
         .unwrap();
     let mut one = [0u8; 1];
     port.write_all(&[0x5A]).unwrap();
     port.read_exact(&mut one).unwrap();
-    assert_eq!(
-        one[0], 0x5A,
-        "echo (the PTY's own baud, 9600 here, is ignored)"
-    );
+    assert_eq!(one[0], 0x5A, "echo");
     kill(pid, Signal::SIGUSR1).unwrap();
     wait_line("reset pressed");
     kill(pid, Signal::SIGTERM).unwrap();
@@ -672,5 +669,324 @@ fn picocom_talks_to_the_echo() {
     let stats = board.stop().unwrap();
     assert_eq!(stats.frames_to_board, 1000);
     assert_eq!(stats.bytes_to_pty, 1000);
+    no_bugs(&stats);
+}
+
+/// Runs `sim/clients/wrong_baud.py` against `board`: the message at `wrong` baud, then a
+/// marker at 115200 on the same open port. Returns (bytes read before the marker's echo,
+/// the message sent).
+fn wrong_baud_probe(board: &VirtualBoard, wrong: u32) -> (Vec<u8>, Vec<u8>) {
+    let output = Command::new(python())
+        .arg(root().join("sim/clients/wrong_baud.py"))
+        .args(["--port", &board.path().to_string_lossy()])
+        .args(["--wrong", &wrong.to_string(), "--right", "115200"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{text} {stderr}");
+    let result: serde_json::Value = serde_json::from_str(text.trim())
+        .unwrap_or_else(|e| panic!("wrong_baud.py printed {text:?} ({e}); stderr: {stderr}"));
+    assert_eq!(result["marker_ok"], true, "{result}");
+    let hex = |v: &serde_json::Value| -> Vec<u8> {
+        let s = v.as_str().unwrap();
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    };
+    (hex(&result["wrong"]), hex(&result["message"]))
+}
+
+/// The PC side follows the baud a program sets on the PTY (issue #20): at a wrong baud a
+/// pyserial client never reads its message back right, and the board counts what the PC's
+/// receiver took as line errors; switched to the firmware's baud on the same open port,
+/// the echo is right again. Standard rates (57600, 230400) and a non-standard one that
+/// pyserial sets through termios2's BOTHER (250000).
+#[test]
+fn a_client_at_the_wrong_baud_gets_garbage_not_its_bytes() {
+    let board = start(|_| {});
+    let mut line_errors = 0;
+    for (i, wrong) in [57_600u32, 230_400, 250_000].into_iter().enumerate() {
+        let (got, message) = wrong_baud_probe(&board, wrong);
+        assert!(
+            !got.windows(message.len()).any(|w| w == message.as_slice()),
+            "at {wrong} baud the echo came back right: {got:02x?}"
+        );
+        let stats = board.stats();
+        assert_eq!(stats.pc_format, "115200 8N1", "{stats:#?}");
+        // Each probe: the wrong baud, then the right one.
+        assert_eq!(stats.pc_format_changes, 2 * (i as u64 + 1), "{stats:#?}");
+        assert!(
+            stats
+                .bugs
+                .iter()
+                .any(|m| m.contains(&format!("set to {wrong} 8N1"))),
+            "{:#?}",
+            stats.bugs
+        );
+        line_errors = stats.line_errors_at_pc;
+    }
+    assert!(line_errors > 0, "{:#?}", board.stats());
+    let stats = board.stop().unwrap();
+    // The firmware sent nothing malformed: the errors were the PC's baud.
+    no_bugs(&stats);
+}
+
+/// `--fixed-baud` keeps the old behaviour: the firmware's baud whatever the PTY says, so a
+/// client at 9600 still gets its echo.
+#[test]
+fn fixed_baud_ignores_the_pty_setting() {
+    let board = start(|o| o.fixed_baud = true);
+    let (got, message) = wrong_baud_probe(&board, 9600);
+    assert_eq!(got, message);
+    let stats = board.stop().unwrap();
+    assert_eq!(stats.pc_format_changes, 0);
+    assert_eq!(stats.line_errors_at_pc, 0);
+    no_bugs(&stats);
+}
+
+/// Splits `received` against `sent`: every received byte must be the next sent byte, or
+/// the first byte of a run of 8 that continues `sent` further on (a gap). Returns the gaps
+/// (their sizes), or where a byte came back wrong.
+fn gaps_in_echo(sent: &[u8], received: &[u8]) -> Result<Vec<usize>, String> {
+    const RUN: usize = 8;
+    let (mut i, mut j) = (0, 0);
+    let mut gaps = Vec::new();
+    while j < received.len() {
+        if i < sent.len() && sent[i] == received[j] {
+            i += 1;
+            j += 1;
+            continue;
+        }
+        // 8 random bytes matching by chance: about 2^-64 per position.
+        let want = &received[j..(j + RUN).min(received.len())];
+        let skip = (1..=sent.len().saturating_sub(i))
+            .find(|&k| sent[i + k..].starts_with(want))
+            .ok_or_else(|| {
+                format!(
+                    "received byte {j} (0x{:02x}) is not the next sent byte (sent[{i}]) and does \
+                     not start a later run of the stream: a wrong byte",
+                    received[j]
+                )
+            })?;
+        gaps.push(skip);
+        i += skip;
+    }
+    if i < sent.len() {
+        gaps.push(sent.len() - i);
+    }
+    Ok(gaps)
+}
+
+/// Issue #17 item 1: resets pressed at random points of pyserial streams through the PTY.
+/// No wrong byte ever comes back: what returns is the stream with at most one contiguous
+/// gap per reset (the bytes the firmware held, or was sending, when reset), and the counters
+/// add up: every byte from the PTY became a frame, frames cut by a reset were re-sent
+/// whole (counted), every clean frame from the firmware reached the PTY.
+#[test]
+fn resets_during_traffic_never_return_wrong_bytes() {
+    let board = start(|_| {});
+    // This test's own generator (xorshift) picks the reset points: frame counts.
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = |n: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % n
+    };
+    const BYTES: u64 = 2048;
+    const MARKER: u64 = 16;
+    let mut expected_resets = 0;
+    for run in 0..3u64 {
+        let before = board.stats();
+        let mut points: Vec<u64> = (0..3).map(|_| 50 + next(BYTES - 600)).collect();
+        points.sort_unstable();
+        let client = Command::new(python())
+            .arg(root().join("sim/clients/reset_stream.py"))
+            .args(["--port", &board.path().to_string_lossy()])
+            .args([
+                "--bytes",
+                &BYTES.to_string(),
+                "--seed",
+                &(run + 11).to_string(),
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Press reset when the stream has reached each point (bounded polling: a hang
+        // guard of 30 000 × 1 ms per point).
+        for &point in &points {
+            let mut reached = false;
+            for _ in 0..30_000 {
+                let s = board.stats();
+                if s.frames_to_board >= before.frames_to_board + point {
+                    reached = true;
+                    break;
+                }
+                assert!(board.failure().is_none(), "{:?}", board.failure());
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            assert!(
+                reached,
+                "stream stalled before frame {point}: {:#?}",
+                board.stats()
+            );
+            board.reset();
+            expected_resets += 1;
+            // The next point is only taken once this reset has been applied.
+            wait_for(&board, 5000, |s| s.resets == expected_resets);
+        }
+        let output = client.wait_with_output().unwrap();
+        let text = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{text} {stderr}");
+        let result: serde_json::Value = serde_json::from_str(text.trim())
+            .unwrap_or_else(|e| panic!("reset_stream.py printed {text:?} ({e}); {stderr}"));
+        assert_eq!(result["marker_ok"], true, "run {run}: {result}");
+        let hex = |v: &serde_json::Value| -> Vec<u8> {
+            let s = v.as_str().unwrap();
+            (0..s.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+                .collect()
+        };
+        let (data, received) = (hex(&result["data"]), hex(&result["received"]));
+        let body = &received[..received.len() - MARKER as usize];
+        let gaps = gaps_in_echo(&data, body).unwrap_or_else(|e| panic!("run {run}: {e}"));
+        assert!(gaps.len() <= points.len(), "run {run}: gaps {gaps:?}");
+        // A reset loses what the echo held: the byte being received, the one being sent
+        // and whatever waited in its FIFO (a few bytes, as the echo keeps up).
+        assert!(gaps.iter().all(|&g| g <= 8), "run {run}: gaps {gaps:?}");
+        let lost: usize = gaps.iter().sum();
+        // Wait for the board to pass on everything it decoded before comparing counters.
+        let stats = wait_for(&board, 5000, |s| {
+            s.bytes_to_pty - before.bytes_to_pty == received.len() as u64
+        });
+        let d = |f: fn(&BoardStats) -> u64| f(&stats) - f(&before);
+        assert_eq!(d(|s| s.bytes_from_pty), BYTES + MARKER);
+        assert_eq!(
+            d(|s| s.frames_to_board),
+            BYTES + MARKER + d(|s| s.resent_after_reset),
+            "{stats:#?}"
+        );
+        assert_eq!(d(|s| s.frames_from_board), received.len() as u64);
+        assert_eq!(d(|s| s.resets), points.len() as u64);
+        assert_eq!(data.len() - lost, body.len());
+        eprintln!(
+            "run {run}: resets at frames {points:?}, gaps {gaps:?}, re-sent {}, cut from the \
+             firmware {}",
+            d(|s| s.resent_after_reset),
+            d(|s| s.cut_by_reset)
+        );
+    }
+    let stats = board.stop().unwrap();
+    no_bugs(&stats);
+    // A frame resumed mid-way after a reset lit the echo's framing-error LED (led[6]).
+    assert_eq!(stats.led & 0x40, 0, "LEDs {:08b}", stats.led);
+}
+
+/// Issue #17 item 2: `--link` never takes over a symlink that is not this board's: a
+/// second board asking for the first one's link is refused (and the first keeps it), a
+/// user's own link is refused and left as it was, `replace_link` replaces it with a
+/// warning, a crashed board's dangling link into /dev/pts is replaced, and at exit a board
+/// removes only a link that still points at its own PTY.
+#[test]
+fn link_refuses_a_symlink_that_is_not_this_boards() {
+    let dir = scratch("links");
+    let link = dir.join("ttyCU");
+    let with_link = |replace: bool| {
+        let mut options = BoardOptions::new(Firmware::Echo, UartConfig::default(), &root());
+        options.work_dir = work_dir();
+        options.link = Some(link.clone());
+        options.replace_link = replace;
+        VirtualBoard::start_with_model(model(), &options)
+    };
+    // Another board's link.
+    let first = with_link(false).unwrap();
+    let err = format!(
+        "{:#}",
+        with_link(false).err().expect("second board refused")
+    );
+    assert!(
+        err.contains("exists and points at") && err.contains("--replace-link"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_link(&link).unwrap(), first.path());
+    // The first board's link is replaced by a third board that asks to: the first one must
+    // then leave it alone at exit.
+    let third = with_link(true).unwrap();
+    assert_eq!(std::fs::read_link(&link).unwrap(), third.path());
+    assert!(third
+        .stats()
+        .bugs
+        .iter()
+        .any(|m| m.contains("replaced the symlink")));
+    first.stop().unwrap();
+    assert_eq!(std::fs::read_link(&link).unwrap(), third.path());
+    let third_path = third.path().to_path_buf();
+    third.stop().unwrap();
+    assert!(
+        std::fs::symlink_metadata(&link).is_err(),
+        "own link removed"
+    );
+
+    // A user's own link is refused and kept.
+    std::os::unix::fs::symlink("/dev/null", &link).unwrap();
+    let err = format!("{:#}", with_link(false).err().expect("user's link refused"));
+    assert!(err.contains("/dev/null"), "{err}");
+    assert_eq!(std::fs::read_link(&link).unwrap(), Path::new("/dev/null"));
+    std::fs::remove_file(&link).unwrap();
+
+    // A crashed board's leftover: a dangling link into /dev/pts.
+    assert!(third_path.starts_with("/dev/pts/"));
+    std::os::unix::fs::symlink("/dev/pts/999999", &link).unwrap();
+    let board = with_link(false).unwrap();
+    assert_eq!(std::fs::read_link(&link).unwrap(), board.path());
+    assert!(board
+        .stats()
+        .bugs
+        .iter()
+        .any(|m| m.contains("no longer exists")));
+    board.stop().unwrap();
+    assert!(std::fs::symlink_metadata(&link).is_err());
+}
+
+/// Issue #17 item 3: a run interrupted with echoes in flight leaves stale bytes; the next
+/// link test drains them first (and says how many) instead of failing at byte 0 with "Is
+/// the echo firmware loaded?".
+#[test]
+fn link_tester_drains_an_interrupted_runs_echoes() {
+    let board = start(|_| {});
+    {
+        // The interrupted run: 2000 bytes written, nothing read, port closed. The board
+        // echoes them for seconds (about 1/14 of real time at 100 MHz).
+        let mut port = serialport::new(board.path().to_string_lossy(), 115_200)
+            .timeout(Duration::from_secs(10))
+            .open_native()
+            .unwrap();
+        port.write_all(&[0x55; 2000]).unwrap();
+        port.flush().unwrap();
+    }
+    // The echo has started but is far from done (bounded polling as a hang guard).
+    let stats = wait_for(&board, 3000, |s| s.bytes_to_pty >= 10);
+    assert!(stats.bytes_to_pty < 1500, "{stats:#?}");
+    let mut options = LinkTestOptions::new(board.path().to_string_lossy());
+    options.bytes = 300;
+    options.pings = 3;
+    options.progress = false;
+    options.timeout = Duration::from_secs(60);
+    let report = link_test(&options).unwrap();
+    assert!(report.passed(), "{}", report.summary());
+    assert!(report.stale_bytes > 0, "{}", report.summary());
+    assert!(report.stale_bytes <= 2000, "{}", report.summary());
+    assert!(
+        report.summary().contains("stale bytes"),
+        "{}",
+        report.summary()
+    );
+    let stats = board.stop().unwrap();
+    assert_eq!(stats.bytes_from_pty, 2000 + 3 + 300);
     no_bugs(&stats);
 }

@@ -65,6 +65,12 @@ pub fn run(args: &RegArgs) -> Result<()> {
     if args.baud == 0 {
         bail!("--baud 0 is not a baud rate; use the firmware's, e.g. 115200");
     }
+    if args.timeout_ms == Some(0) {
+        bail!(
+            "--timeout-ms 0 would give up before any reply could arrive; leave it out (the \
+             default follows the baud, and the virtual board's speed) or give e.g. 500"
+        );
+    }
     let port = args.port.clone().or_else(|| {
         std::env::var("RUST_HDL_UART_PORT")
             .ok()
@@ -122,12 +128,25 @@ pub fn execute<T: Read + Write>(
             writeln!(out, "{} = 0x{value:08x} ({value})", label(address))?;
         }
         Op::Write(address, value) => {
-            let now = client.write(address, value)?;
-            writeln!(
-                out,
-                "{} = 0x{now:08x} ({now}) after writing 0x{value:08x}",
-                label(address)
-            )?;
+            let answer = client.write(address, value)?;
+            // A counter answers the count the write cleared, not what it holds now (0):
+            // printed as "= N after writing", it read as the new value.
+            if registers::by_address(address)
+                .is_some_and(|r| r.access == registers::Access::WriteToClear)
+            {
+                writeln!(
+                    out,
+                    "{} cleared: it had counted 0x{answer:08x} ({answer}); it is 0 now \
+                     (a counter: any write clears it, 0x{value:08x} was ignored)",
+                    label(address)
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "{} = 0x{answer:08x} ({answer}) after writing 0x{value:08x}",
+                    label(address)
+                )?;
+            }
         }
         Op::Dump => {
             for (r, value) in client.dump()? {

@@ -17,6 +17,9 @@
 //!   instead of executing it again (see the README's "Register bridge").
 //! - A definite answer (unknown address, read-only register) is returned as an error at
 //!   once, not retried.
+//! - A request that comes back byte for byte is an echo (the echo firmware, or a loopback),
+//!   not the bridge: the operation fails at once with [`BridgeError::Echo`] (the bridge's
+//!   replies start with another byte, so it never sends a request's bytes).
 //! - The first operation of a client is a read of `ID` ([`RegisterClient::connect`]): it
 //!   checks that the bridge firmware answers and speaks this protocol version, and — as a
 //!   request whose repetition is harmless — it replaces whatever request the firmware
@@ -102,6 +105,11 @@ pub enum BridgeError {
         /// What `VERSION` read.
         version: u32,
     },
+    /// The request came back unchanged: the far end echoes.
+    Echo {
+        /// The operation.
+        what: String,
+    },
 }
 
 impl fmt::Display for BridgeError {
@@ -142,6 +150,13 @@ impl fmt::Display for BridgeError {
                  not the register bridge firmware; flash it with rust-hdl-uart flash \
                  --firmware bridge",
                 registers::ID_VALUE
+            ),
+            BridgeError::Echo { what } => write!(
+                f,
+                "{what}: the request came back byte for byte: this is an echo (the echo \
+                 firmware, or a loopback), not the register bridge; flash the bridge with \
+                 rust-hdl-uart build --firmware bridge, then flash --firmware bridge (on the \
+                 virtual board: sim-board --firmware bridge)"
             ),
             BridgeError::WrongVersion { version } => write!(
                 f,
@@ -287,7 +302,7 @@ impl<T: Read + Write> RegisterClient<T> {
                     during: "sending a request",
                     source,
                 })?;
-            if let Some(reply) = self.await_reply(request.seq)? {
+            if let Some(reply) = self.await_reply(request.seq, &bytes, command, address)? {
                 return match reply.status {
                     Status::Ok => Ok(reply),
                     status => Err(BridgeError::Rejected {
@@ -309,15 +324,33 @@ impl<T: Read + Write> RegisterClient<T> {
     }
 
     /// Reads until the reply with `seq` arrives (`Some`), or the transport times out or
-    /// the byte bound is reached (`None`).
-    fn await_reply(&mut self, seq: u8) -> Result<Option<Reply>, BridgeError> {
+    /// the byte bound is reached (`None`); an error when `request` comes back unchanged.
+    fn await_reply(
+        &mut self,
+        seq: u8,
+        request: &[u8],
+        command: Command,
+        address: u16,
+    ) -> Result<Option<Reply>, BridgeError> {
         let mut byte = [0u8; 1];
         let mut received = 0usize;
+        // The last bytes received, to recognise the request coming back.
+        let mut recent = std::collections::VecDeque::with_capacity(request.len());
         while received < self.options.max_reply_bytes {
             match self.transport.read(&mut byte) {
                 Ok(0) => return Ok(None),
                 Ok(_) => {
                     received += 1;
+                    if recent.len() == request.len() {
+                        recent.pop_front();
+                    }
+                    recent.push_back(byte[0]);
+                    if recent.len() == request.len() && recent.iter().eq(request.iter()) {
+                        self.stats.operations_failed += 1;
+                        return Err(BridgeError::Echo {
+                            what: describe(command, address),
+                        });
+                    }
                     if let Some(reply) = self.decoder.push(byte[0]) {
                         if reply.seq == seq {
                             return Ok(Some(reply));

@@ -33,14 +33,29 @@ pub struct SimBoardArgs {
     /// Top module of --verilog
     #[arg(long, value_name = "MODULE", requires = "verilog")]
     pub top: Option<String>,
-    /// Also make a symlink to the PTY at this path (removed on exit)
+    /// Also make a symlink to the PTY at this path (removed on exit if it still points at
+    /// this board's PTY). An existing path is refused unless it is a dangling link into
+    /// /dev/pts (a crashed board's)
     #[arg(long, value_name = "PATH")]
     pub link: Option<PathBuf>,
+    /// Replace an existing symlink at --link, whatever it points at (with a warning)
+    #[arg(long, requires = "link")]
+    pub replace_link: bool,
     /// Probability of dropping a byte between the PTY and the model (fault injection)
-    #[arg(long, default_value_t = 0.0, value_name = "P")]
+    #[arg(
+        long,
+        default_value_t = 0.0,
+        value_name = "P",
+        allow_negative_numbers = true
+    )]
     pub drop: f64,
     /// Probability of corrupting a byte between the PTY and the model (fault injection)
-    #[arg(long, default_value_t = 0.0, value_name = "P")]
+    #[arg(
+        long,
+        default_value_t = 0.0,
+        value_name = "P",
+        allow_negative_numbers = true
+    )]
     pub corrupt: f64,
     /// Seed of the fault generator
     #[arg(long, default_value_t = 1)]
@@ -57,6 +72,11 @@ pub struct SimBoardArgs {
     /// Write the final counters as JSON to this file when the board stops
     #[arg(long, value_name = "FILE")]
     pub stats_json: Option<PathBuf>,
+    /// Keep the firmware's baud and format on the PC side whatever a program sets on the
+    /// PTY (by default the board follows the PTY's settings, as a USB-serial chip would, so
+    /// a program at the wrong baud reads garbage)
+    #[arg(long)]
+    pub fixed_baud: bool,
 }
 
 /// Options of `link-test`.
@@ -78,7 +98,7 @@ pub struct LinkTestArgs {
     #[arg(long, default_value_t = 384)]
     pub window: usize,
     /// Seconds of silence after which outstanding bytes count as missing
-    #[arg(long, default_value_t = 5.0)]
+    #[arg(long, default_value_t = 5.0, allow_negative_numbers = true)]
     pub timeout: f64,
     /// Single-byte round trips timed before the stream
     #[arg(long, default_value_t = 20)]
@@ -154,7 +174,9 @@ pub fn run_sim_board(args: &SimBoardArgs, config: UartConfig) -> Result<()> {
         options.work_dir = dir.clone();
     }
     options.link = args.link.clone();
+    options.replace_link = args.replace_link;
     options.quiet_bits = args.quiet_bits.max(1);
+    options.fixed_baud = args.fixed_baud;
     options.faults = Faults {
         drop: args.drop,
         corrupt: args.corrupt,
@@ -218,9 +240,14 @@ pub fn run_sim_board(args: &SimBoardArgs, config: UartConfig) -> Result<()> {
         println!("symlink: {} -> {}", link.display(), board.path().display());
     }
     println!(
-        "talk to it: picocom -b {} {}   (the baud a program sets on the PTY is ignored)",
+        "talk to it: picocom -b {} {}   ({})",
         config.baud,
-        board.link().unwrap_or(board.path()).display()
+        board.link().unwrap_or(board.path()).display(),
+        if args.fixed_baud {
+            "--fixed-baud: the baud a program sets on the PTY is ignored"
+        } else {
+            "the board follows the baud and format a program sets on the PTY"
+        }
     );
     println!(
         "model: Verilator process {} ({}); board process {}",
@@ -263,12 +290,17 @@ pub fn run_sim_board(args: &SimBoardArgs, config: UartConfig) -> Result<()> {
         let seconds = s.cycles as f64 / config.clock_hz as f64;
         status.set_message(format!(
             "LED {} | in {} B, out {} B | {seconds:.3} s simulated, {:.1} M clocks/s = {:.3}x \
-             real time | firmware bugs {} | faults {}",
+             real time | PC side {} | firmware bugs {} | faults {}",
             led_string(s.led),
             s.frames_to_board,
             s.bytes_to_pty,
             s.cycles_per_second() / 1e6,
             s.cycles_per_second() / config.clock_hz as f64,
+            if s.line_errors_at_pc > 0 {
+                format!("{} ({} line errors)", s.pc_format, s.line_errors_at_pc)
+            } else {
+                s.pc_format.clone()
+            },
             s.firmware_bugs(),
             s.dropped_to_board
                 + s.corrupted_to_board
@@ -300,7 +332,8 @@ pub fn run_sim_board(args: &SimBoardArgs, config: UartConfig) -> Result<()> {
     );
     println!(
         "LEDs {} | {} bytes in, {} out, {} simulated clocks ({:.1} M clocks/s while busy), {} \
-         resets, faults injected: {} dropped / {} corrupted to the board, {} dropped / {} \
+         resets ({} frames to the board re-sent whole, {} from it cut), {} line errors at the PC \
+         side, faults injected: {} dropped / {} corrupted to the board, {} dropped / {} \
          corrupted from it",
         led_string(stats.led),
         stats.frames_to_board,
@@ -308,6 +341,9 @@ pub fn run_sim_board(args: &SimBoardArgs, config: UartConfig) -> Result<()> {
         stats.cycles,
         stats.cycles_per_second() / 1e6,
         stats.resets,
+        stats.resent_after_reset,
+        stats.cut_by_reset,
+        stats.line_errors_at_pc,
         stats.dropped_to_board,
         stats.corrupted_to_board,
         stats.dropped_from_board,
@@ -327,6 +363,13 @@ pub fn run_sim_board(args: &SimBoardArgs, config: UartConfig) -> Result<()> {
 /// `link-test`: streams random data through an echo and reports; fails when any byte was
 /// wrong, lost or missing.
 pub fn run_link_test(args: &LinkTestArgs) -> Result<()> {
+    if args.baud == 0 {
+        bail!("--baud 0 is not a baud rate; use the echo firmware's, e.g. 115200");
+    }
+    if args.bytes == 0 {
+        bail!("--bytes 0 would test nothing; stream at least one byte");
+    }
+    crate::bridge::serial::check_port_path(&args.port)?;
     if !(args.timeout.is_finite() && args.timeout > 0.0) {
         bail!(
             "--timeout {}: give a positive number of seconds",

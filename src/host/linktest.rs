@@ -8,6 +8,9 @@
 //! - At most `window` bytes are in flight, so the echo's FIFO (512 bytes) never overflows
 //!   whatever the USB or PTY buffering does; throughput is measured over the stream.
 //! - Round-trip latency is measured separately, one byte at a time, before the stream.
+//! - Echoes still in flight from an earlier run (one that was interrupted) are drained
+//!   before anything is sent: the port must be quiet for [`DRAIN_QUIET`] first (bounded by
+//!   [`drain_limit`]); how many stale bytes came is reported, never taken for errors.
 //! - The data is a seeded random sequence: a failing run is repeated with the same seed.
 //! - Every user mistake is an error naming the problem and the fix: a port that does not
 //!   exist, is busy, is not permitted, or disappears mid-run; silence from the far end is
@@ -32,6 +35,18 @@ const LOSS_SEARCH: usize = 8;
 
 /// Read timeout of one `read` call: short, so the stop flags are seen quickly.
 const READ_SLICE: Duration = Duration::from_millis(100);
+
+/// Silence that ends the drain before a run (at most the run's `timeout`). Far longer than
+/// the gap between two echoes of a stream, even from the virtual board at 1/14 of real
+/// time on a loaded machine (about 1–15 ms per byte).
+pub const DRAIN_QUIET: Duration = Duration::from_millis(500);
+
+/// How long the drain may last before the far end is declared a talker, not an echo
+/// waiting for input: 4 × the run's timeout, at least 30 s (a hang guard; an interrupted
+/// run leaves at most `window` bytes, under a second of echo).
+pub fn drain_limit(timeout: Duration) -> Duration {
+    (timeout * 4).max(Duration::from_secs(30))
+}
 
 /// What to test.
 #[derive(Clone, Debug)]
@@ -127,6 +142,9 @@ pub struct LinkTestReport {
     pub bytes_per_second: f64,
     /// Single-byte round trips, timed before the stream.
     pub latency: Latency,
+    /// Bytes that arrived before anything was sent (echoes of an earlier, interrupted
+    /// run), read and discarded until the port was quiet.
+    pub stale_bytes: u64,
 }
 
 impl LinkTestReport {
@@ -160,6 +178,13 @@ impl LinkTestReport {
             self.latency.max_ms,
             self.latency.samples
         );
+        if self.stale_bytes > 0 {
+            s.push_str(&format!(
+                "\n{} stale bytes (echoes of an earlier run) arrived before the test and were \
+                 discarded",
+                self.stale_bytes
+            ));
+        }
         if let Some(e) = &self.first_error {
             let got = e
                 .got
@@ -230,6 +255,42 @@ struct Progress {
     done: AtomicBool,
 }
 
+/// Reads and discards until the port has been quiet for [`DRAIN_QUIET`] (at most the
+/// run's timeout); returns the bytes discarded.
+fn drain(port: &mut serialport::TTYPort, o: &LinkTestOptions) -> Result<u64> {
+    let quiet = DRAIN_QUIET.min(o.timeout);
+    let limit = drain_limit(o.timeout);
+    let started = Instant::now();
+    let mut last = Instant::now();
+    let mut drained = 0u64;
+    let mut buf = [0u8; 4096];
+    while last.elapsed() < quiet {
+        if started.elapsed() > limit {
+            bail!(
+                "{} keeps sending ({drained} bytes in {:.0} s before the test started): the far \
+                 end is not an echo waiting for input. Is another program writing to it, or a \
+                 firmware other than echo loaded?",
+                o.port,
+                started.elapsed().as_secs_f64()
+            );
+        }
+        match port.read(&mut buf) {
+            Ok(n) if n > 0 => {
+                drained += n as u64;
+                last = Instant::now();
+            }
+            Ok(_) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::TimedOut | std::io::ErrorKind::Interrupted
+                ) => {}
+            Err(e) => return Err(explain_io_error(&o.port, "draining stale bytes", 0, &e)),
+        }
+    }
+    Ok(drained)
+}
+
 /// Times `count` single-byte round trips.
 fn pings(port: &mut serialport::TTYPort, o: &LinkTestOptions) -> Result<Latency> {
     let mut times = Vec::new();
@@ -289,6 +350,9 @@ pub fn link_test(o: &LinkTestOptions) -> Result<LinkTestReport> {
     // Bytes left over from an earlier run would look like errors.
     port.clear(serialport::ClearBuffer::All)
         .with_context(|| format!("cannot clear the buffers of {}", o.port))?;
+    // Clearing drops only what has arrived; an interrupted run's echoes may still be on
+    // their way (from the virtual board, seconds of them).
+    let stale_bytes = drain(&mut port, o)?;
     let latency = pings(&mut port, o)?;
     let mut writer = port
         .try_clone_native()
@@ -357,6 +421,7 @@ pub fn link_test(o: &LinkTestOptions) -> Result<LinkTestReport> {
         Err(_) => bail!("the link test's writer thread panicked"),
     }
     report.latency = latency;
+    report.stale_bytes = stale_bytes;
     report.seconds = started.elapsed().as_secs_f64();
     report.bytes_per_second = report.bytes_received as f64 / report.seconds.max(1e-9);
     Ok(report)
@@ -541,6 +606,7 @@ fn check_stream(
         seconds: 0.0,
         bytes_per_second: 0.0,
         latency: Latency::default(),
+        stale_bytes: 0,
     })
 }
 

@@ -50,6 +50,9 @@ pub const BUILD_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 /// - `-Wno-fatal -Wno-lint -Wno-style`: rust-hdl's generator style always warns; lint is
 ///   `sim/lint.rs`' business.
 /// - `-j 1`: the machine may be shared.
+/// - `OPT_FAST=-O3`, `OPT_GLOBAL=-O3`, `-march=native`: `verilated.mk` compiles the model
+///   at `-Os` unless told otherwise (a `-CFLAGS -O3` is overridden by it); the binary is
+///   built where it runs, so the host's instruction set is fair game.
 pub const VERILATOR_ARGS: &[&str] = &[
     "--cc",
     "--exe",
@@ -66,7 +69,14 @@ pub const VERILATOR_ARGS: &[&str] = &[
     "1",
     "-MAKEFLAGS",
     "OPT_FAST=-O3",
+    "-MAKEFLAGS",
+    "OPT_GLOBAL=-O3",
+    "-CFLAGS",
+    "-march=native",
 ];
+
+/// The harness argument that makes it evaluate both clock edges (see the harness in `model.rs`).
+pub const BOTH_EDGES_ARG: &str = "--both-edges";
 
 /// Command bytes of the pipe protocol (Rust → model).
 const CMD_RUN: u8 = b'R';
@@ -92,9 +102,30 @@ fn harness_cpp(top: &str) -> String {
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 
 namespace {{
+// One eval() per clock: after the rising edge's eval() the clock goes low without an
+// eval(), and Verilator's record of the clock's last level is cleared, so the next eval()
+// with the clock high sees a rising edge. The falling edge's eval() only re-ran Verilator's
+// bookkeeping (rust-hdl designs have no negedge logic), and this halves it. The record is a
+// Verilator internal: 5.006 names it __Vtrigrprev__TOP__clk, later 5.x
+// __Vtrigprevexpr___TOP__clk__0. With neither, the fallback overload is chosen and the loop
+// evaluates both edges, as it does with --both-edges (a design with negedge logic).
+template <typename R>
+auto forget_clock(R* r, int) -> decltype(r->__Vtrigrprev__TOP__clk = 0, true) {{
+    r->__Vtrigrprev__TOP__clk = 0;
+    return true;
+}}
+template <typename R>
+auto forget_clock(R* r, long) -> decltype(r->__Vtrigprevexpr___TOP__clk__0 = 0, true) {{
+    r->__Vtrigprevexpr___TOP__clk__0 = 0;
+    return true;
+}}
+template <typename R>
+bool forget_clock(R*, ...) {{ return false; }}
+
 [[noreturn]] void die(const char* what) {{
     std::fprintf(stderr, "board model: %s\n", what);
     std::exit(2);
@@ -127,6 +158,10 @@ int main(int argc, char** argv) {{
     top->rst_n = 1;
     top->usb_rx = 1;
     top->eval();
+    bool both_edges = false;
+    for (int i = 1; i < argc; ++i) if (std::strcmp(argv[i], "--both-edges") == 0) both_edges = true;
+    // Probing is harmless here: the clock is low and so is the record.
+    const bool one_eval = !both_edges && forget_clock(top->rootp, 0);
     unsigned tx = top->usb_tx & 1, led = top->led & 0xff;
     std::putchar('H'); put_varint(led); std::putchar(int(tx));
     std::fflush(stdout);
@@ -152,7 +187,8 @@ int main(int argc, char** argv) {{
                 if (t != tx) {{ tx = t; std::putchar('T'); put_varint(cycle); std::putchar(int(t)); }}
                 if (l != led) {{ led = l; std::putchar('L'); put_varint(cycle); std::putchar(int(l)); }}
                 top->clk = 0;
-                top->eval();
+                if (one_eval) forget_clock(top->rootp, 0);
+                else top->eval();
             }}
         }}
         std::putchar('D');
@@ -281,6 +317,9 @@ pub struct BoardModel {
     pub config: UartConfig,
     /// An earlier build with the same inputs was reused.
     pub reused: bool,
+    /// The design has `negedge` logic: the model evaluates both clock edges (otherwise only
+    /// the rising one, see the harness in `model.rs`).
+    pub both_edges: bool,
 }
 
 /// The default work folder for a firmware and configuration, under `root`:
@@ -361,6 +400,7 @@ impl BoardModel {
             name: name.to_string(),
             config: *config,
             reused,
+            both_edges: verilog.contains("negedge"),
         };
         let unchanged = |file: &str, text: &str| {
             std::fs::read(work_dir.join(file)).is_ok_and(|old| old == text.as_bytes())
@@ -413,7 +453,17 @@ impl BoardModel {
 
     /// Starts the model: powered up, clock stopped at cycle 0.
     pub fn spawn(&self) -> Result<ModelProcess> {
-        let mut child = Command::new(&self.binary)
+        self.spawn_with(self.both_edges)
+    }
+
+    /// Starts the model evaluating both clock edges, or only the rising one (the default
+    /// for designs without `negedge` logic); both give the same pins at every clock.
+    pub fn spawn_with(&self, both_edges: bool) -> Result<ModelProcess> {
+        let mut command = Command::new(&self.binary);
+        if both_edges {
+            command.arg(BOTH_EDGES_ARG);
+        }
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -16,18 +16,40 @@
 //!   being held, or less than `quiet_bits` bit times since the last edge on either pin.
 //!   Otherwise the model is not clocked and the board blocks on the PTY, so an idle board
 //!   costs no CPU. (A firmware with its own timers sees them stop between bursts.)
-//! - The PTY is raw (`cfmakeraw`); a program may set any baud on it, which is ignored: the
-//!   board always runs at the firmware's configured baud.
+//! - The PTY is raw (`cfmakeraw`) and starts at the firmware's baud and format. The PC's
+//!   end of the line follows what a program sets on the PTY, as a USB-serial chip would
+//!   (`pcline.rs`): the settings are read before every batch of simulated clocks (about a
+//!   frame) and while idle, and each frame to the board starts at the format read last.
+//!   While the PTY's format is the firmware's, frames are driven at the nominal baud and
+//!   checked strictly as above. Otherwise (another baud, size, parity or stop bits) frames
+//!   are driven at the PTY's format and `usb_tx` is read by an ideal receiver at it: a
+//!   program at the wrong baud reads garbage, and each frame its receiver takes with a
+//!   framing error, parity error or break is counted in [`BoardStats::line_errors_at_pc`]
+//!   and becomes what Linux gives for it (`\0`, see `pcline.rs`); the firmware's timing is
+//!   not checked then. A baud the line cannot carry (0, or above half the simulated clock)
+//!   keeps the previous format, with a warning. [`BoardOptions::fixed_baud`] restores the
+//!   old behaviour: the firmware's format whatever the PTY says.
+//! - A reset cuts no frame short in the PC → board direction: a frame being driven when
+//!   the button is pressed is abandoned and re-sent whole after the reset and the settling
+//!   time (counted in [`BoardStats::resent_after_reset`]); it is never resumed mid-frame.
+//!   A frame from the firmware that a reset cuts (any frame overlapping the reset) is not
+//!   passed to the PTY and is counted in [`BoardStats::cut_by_reset`]. Bytes the firmware
+//!   held when reset are lost as on a board.
 //! - Output to the PTY is queued without bound in memory, so a program that writes
 //!   everything before reading anything cannot deadlock the board (a real FT2232H would
 //!   lose bytes then).
 //! - Fault injection ([`Faults`]) drops or corrupts bytes between the PTY and the line
 //!   model, in either direction, from a seeded generator, and counts every fault.
+//! - The board publishes what it is and how fast it runs in a small JSON file
+//!   ([`BoardStatus`], at [`status_file`]), rewritten about every half second and removed
+//!   when it stops, so a client on its PTY knows it talks to a board slower than real time
+//!   (the register client scales its reply timeout with it).
 //! - [`VirtualBoard::stop`] (and dropping the board) ends the simulation thread and the
 //!   Verilator process, removes the symlink if it still points at this board's PTY, and
 //!   closes the PTY, so a program holding it open sees a hang-up.
 
 use super::model::{BoardModel, ModelProcess, PinChange, Run};
+use super::pcline::{PcEvent, PcReceiver, PtyFormat};
 use crate::config::{Parity, UartConfig};
 use crate::firmware::Firmware;
 use crate::sim::line::{LineFormat, LineMonitor, LineParity, MonitorEvent, SerialDriver};
@@ -45,6 +67,60 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+
+/// How often the board rewrites its [`BoardStatus`] file.
+const STATUS_INTERVAL: Duration = Duration::from_millis(500);
+
+/// What a running board publishes about itself for clients on its PTY.
+#[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq)]
+pub struct BoardStatus {
+    /// The board's process.
+    pub pid: u32,
+    /// Its PTY.
+    pub pty: PathBuf,
+    /// The firmware (or Verilog file) it runs.
+    pub firmware: String,
+    /// The simulated clock.
+    pub clock_hz: u64,
+    /// The firmware's baud.
+    pub baud: u64,
+    /// Simulated time over wall time while the model is clocked (1.0 = real time); `None`
+    /// until the board has run long enough to measure it.
+    pub real_time_ratio: Option<f64>,
+}
+
+/// Where the board with PTY `pty` publishes its [`BoardStatus`]:
+/// `$TMPDIR/rust-hdl-uart-vboard/<pty path with / as ->.json`.
+pub fn status_file(pty: &Path) -> PathBuf {
+    let name = pty
+        .to_string_lossy()
+        .trim_start_matches('/')
+        .replace('/', "-");
+    std::env::temp_dir()
+        .join("rust-hdl-uart-vboard")
+        .join(format!("{name}.json"))
+}
+
+/// The status of the virtual board behind `port` (a PTY, or a symlink to one), if a live
+/// board publishes one. `None` for anything else (a real serial port, a dead board's file).
+pub fn board_status(port: &Path) -> Option<BoardStatus> {
+    let pty = std::fs::canonicalize(port).ok()?;
+    let text = std::fs::read_to_string(status_file(&pty)).ok()?;
+    let status: BoardStatus = serde_json::from_str(&text).ok()?;
+    let alive = Path::new(&format!("/proc/{}", status.pid)).exists();
+    (alive && status.pty == pty).then_some(status)
+}
+
+fn publish_status(status: &BoardStatus) -> Result<()> {
+    let file = status_file(&status.pty);
+    let dir = file.parent().context("status file has no folder")?;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    // Written whole, then renamed: a client never reads half a file.
+    let tmp = file.with_extension(format!("json.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, serde_json::to_string(status)?)
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, &file).with_context(|| format!("cannot write {}", file.display()))
+}
 
 /// Bug messages and warnings kept in [`BoardStats`] (the counts stay exact).
 pub const MAX_KEPT_MESSAGES: usize = 100;
@@ -123,14 +199,22 @@ pub struct BoardOptions {
     pub config: UartConfig,
     /// Where the Verilator model is built (see [`super::model::default_work_dir`]).
     pub work_dir: PathBuf,
-    /// A symlink to create to the PTY (replaced if it is a stale symlink).
+    /// A symlink to create to the PTY. A path that exists is refused (another board's link,
+    /// a user's own), except a dangling link into `/dev/pts` (a board that crashed), which is
+    /// replaced with a warning; see [`BoardOptions::replace_link`].
     pub link: Option<PathBuf>,
+    /// Replace an existing symlink at [`BoardOptions::link`] whatever it points at (with a
+    /// warning). A file that is not a symlink is never replaced.
+    pub replace_link: bool,
     /// Fault injection.
     pub faults: Faults,
     /// Bit times after the last edge on either pin before the clock stops.
     pub quiet_bits: u32,
     /// How long a reset holds `rst_n` low, in simulated clocks.
     pub reset_clocks: u64,
+    /// Drive and decode the line at the firmware's baud and format whatever a program sets
+    /// on the PTY (the board's behaviour before it followed the PTY).
+    pub fixed_baud: bool,
 }
 
 impl BoardOptions {
@@ -142,9 +226,11 @@ impl BoardOptions {
             config,
             work_dir: super::model::default_work_dir(root, firmware, &config),
             link: None,
+            replace_link: false,
             faults: Faults::default(),
             quiet_bits: 100,
             reset_clocks: (config.clock_hz / 1000).max(1024),
+            fixed_baud: false,
         }
     }
 }
@@ -154,10 +240,22 @@ impl BoardOptions {
 pub struct BoardStats {
     /// Bytes read from the PTY.
     pub bytes_from_pty: u64,
-    /// Frames driven onto `usb_rx` (completed or started).
+    /// Frames driven onto `usb_rx` (completed or started; a frame re-sent after a reset
+    /// counts again).
     pub frames_to_board: u64,
+    /// Frames to the board that a reset cut: abandoned and re-sent whole afterwards.
+    pub resent_after_reset: u64,
     /// Clean frames decoded from `usb_tx`.
     pub frames_from_board: u64,
+    /// The line format on the PC's side now, e.g. `115200 8N1`: the PTY's (or the
+    /// firmware's with [`BoardOptions::fixed_baud`]).
+    pub pc_format: String,
+    /// Times a program changed the PTY's line format.
+    pub pc_format_changes: u64,
+    /// Frames the PC's receiver took with a framing error, a checked parity error or as a
+    /// break, while the PTY's format differed from the firmware's (the program's baud or
+    /// format is wrong; not a firmware bug).
+    pub line_errors_at_pc: u64,
     /// Bytes written to the PTY.
     pub bytes_to_pty: u64,
     /// Bytes from the PTY dropped by fault injection.
@@ -178,8 +276,9 @@ pub struct BoardStats {
     pub timing_errors_from_board: u64,
     /// Resets applied.
     pub resets: u64,
-    /// Malformed frames and timing errors within a frame time of a reset: the button cut
-    /// a frame short, as it would on the board (not a firmware bug).
+    /// Frames from the firmware that overlap a reset (not passed to the PTY), and
+    /// malformed frames and timing errors within a frame time of one: the button cut a
+    /// frame short, as it would on the board (not a firmware bug).
     pub cut_by_reset: u64,
     /// LED state.
     pub led: u8,
@@ -272,12 +371,19 @@ fn line_format(config: &UartConfig, baud: f64) -> LineFormat {
     }
 }
 
-fn make_pty() -> Result<(OwnedFd, OwnedFd, PathBuf)> {
+fn make_pty(config: &UartConfig) -> Result<(OwnedFd, OwnedFd, PathBuf)> {
     let pty = nix::pty::openpty(None, None)
         .context("cannot open a pseudo-terminal (is /dev/ptmx available?)")?;
     let mut termios = tcgetattr(&pty.slave).context("cannot read the PTY's settings")?;
     cfmakeraw(&mut termios);
     tcsetattr(&pty.slave, SetArg::TCSANOW, &termios).context("cannot make the PTY raw")?;
+    // A program that never sets a baud talks at the firmware's, as before.
+    let baud = u32::try_from(config.baud).unwrap_or(u32::MAX);
+    PtyFormat::set_line(
+        pty.slave.as_fd(),
+        baud,
+        &line_format(config, config.baud as f64),
+    )?;
     let path = nix::unistd::ttyname(&pty.slave).context("cannot name the PTY")?;
     let flags = fcntl(pty.master.as_raw_fd_compat(), FcntlArg::F_GETFL)
         .context("cannot read the PTY's flags")?;
@@ -301,10 +407,43 @@ impl RawFdCompat for OwnedFd {
     }
 }
 
-fn make_link(link: &Path, target: &Path) -> Result<()> {
+/// Makes `link` point at `target`; returns a warning when it replaced an old link.
+fn make_link(link: &Path, target: &Path, replace: bool) -> Result<Option<String>> {
+    let mut warning = None;
     match std::fs::symlink_metadata(link) {
-        Ok(meta) if meta.file_type().is_symlink() => std::fs::remove_file(link)
-            .with_context(|| format!("cannot replace the old symlink {}", link.display()))?,
+        Ok(meta) if meta.file_type().is_symlink() => {
+            let old = std::fs::read_link(link)
+                .with_context(|| format!("cannot read the symlink {}", link.display()))?;
+            // Relative targets are relative to the link's folder.
+            let resolved = link.parent().unwrap_or(Path::new("")).join(&old);
+            let leftover = old.starts_with("/dev/pts/") && !resolved.exists();
+            if !replace && !leftover {
+                bail!(
+                    "--link {}: a symlink of that name exists and points at {}{}; it is not \
+                     this board's, so it is left alone. Choose another path, remove it, or \
+                     pass --replace-link to replace it",
+                    link.display(),
+                    old.display(),
+                    if resolved.exists() {
+                        " (another virtual board's PTY, or your own link)"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            std::fs::remove_file(link)
+                .with_context(|| format!("cannot replace the old symlink {}", link.display()))?;
+            warning = Some(format!(
+                "warning: replaced the symlink {} (it pointed at {}{})",
+                link.display(),
+                old.display(),
+                if leftover {
+                    ", a PTY that no longer exists"
+                } else {
+                    ""
+                }
+            ));
+        }
         Ok(_) => bail!(
             "--link {}: a file of that name exists and is not a symlink; choose another path \
              or remove it",
@@ -319,7 +458,8 @@ fn make_link(link: &Path, target: &Path) -> Result<()> {
             link.display(),
             target.display()
         )
-    })
+    })?;
+    Ok(warning)
 }
 
 impl VirtualBoard {
@@ -343,18 +483,23 @@ impl VirtualBoard {
         );
         let process = model.spawn()?;
         let model_pid = process.pid();
-        let (master, slave, path) = make_pty()?;
-        if let Some(link) = &options.link {
-            make_link(link, &path)?;
-        }
+        let (master, slave, path) = make_pty(&config)?;
+        let link_warning = match &options.link {
+            Some(link) => make_link(link, &path, options.replace_link)?,
+            None => None,
+        };
         let master = Arc::new(master);
+        let mut stats = BoardStats {
+            led: process.led(),
+            ..Default::default()
+        };
+        if let Some(warning) = link_warning {
+            stats.note(warning);
+        }
         let shared = Arc::new(Shared {
             stop: AtomicBool::new(false),
             reset: AtomicBool::new(false),
-            stats: Mutex::new(BoardStats {
-                led: process.led(),
-                ..Default::default()
-            }),
+            stats: Mutex::new(stats),
             failure: Mutex::new(None),
         });
         let (in_tx, in_rx) = mpsc::channel::<Vec<u8>>();
@@ -378,7 +523,15 @@ impl VirtualBoard {
         }
         {
             let shared = shared.clone();
-            let sim = Simulation::new(process, &timing, options, out_tx);
+            let status = BoardStatus {
+                pid: std::process::id(),
+                pty: path.clone(),
+                firmware: model.name.clone(),
+                clock_hz: config.clock_hz,
+                baud: config.baud,
+                real_time_ratio: None,
+            };
+            let sim = Simulation::new(process, &timing, options, out_tx, master.clone(), status);
             threads.push(std::thread::spawn(move || {
                 let mut sim = sim;
                 if let Err(e) = sim.run(&shared, in_rx) {
@@ -460,6 +613,7 @@ impl VirtualBoard {
                     .fail("stopping", anyhow::anyhow!("a board thread panicked"));
             }
         }
+        let _ = std::fs::remove_file(status_file(&self.path));
         if let Some(link) = &self.link {
             // Only our own link: another board may have replaced it meanwhile.
             if std::fs::read_link(link).is_ok_and(|t| t == self.path) {
@@ -545,17 +699,53 @@ fn pty_writer(master: &OwnedFd, shared: &Shared, from_sim: Receiver<Vec<u8>>) ->
     Ok(())
 }
 
+/// Clocks after a reset ends within which a frame from the firmware still counts as cut by
+/// it: the firmware may see `rst_n` through a synchroniser a few clocks late.
+const RESET_MARGIN_CLOCKS: u64 = 16;
+
+/// What decodes `usb_tx` for the PC.
+enum Decoder {
+    /// The PTY has the firmware's format: the strict monitor at the transmitter's exact
+    /// rate decodes and checks the firmware's timing. Its clock 0 is the board's cycle
+    /// `base`; `None` while waiting for a high line to start on.
+    Strict {
+        // Boxed: the monitor is large, the other variant small.
+        monitor: Box<LineMonitor>,
+        base: Option<u64>,
+    },
+    /// Another format: an ideal receiver at the PTY's format.
+    Pc(PcReceiver),
+}
+
 /// The simulation thread's state.
 struct Simulation {
     process: ModelProcess,
     driver: SerialDriver,
-    monitor: LineMonitor,
-    data_mask: u8,
+    decoder: Decoder,
+    /// The PTY (to read the program's line settings).
+    master: Arc<OwnedFd>,
+    fixed_baud: bool,
+    clock_hz: u64,
+    /// The firmware's format at its nominal baud (what the PTY is compared with).
+    firmware_format: LineFormat,
+    firmware_baud: u64,
+    /// The firmware's format at its transmitter's exact rate (for the strict monitor).
+    tx_format: LineFormat,
+    monitor_tolerance: f64,
+    /// The PTY's settings as last read, and the line format the PC side uses now.
+    pty: Option<PtyFormat>,
+    line: LineFormat,
+    /// Bytes waiting to become frames (faults already applied), and the byte whose frame
+    /// is being driven.
+    pending: std::collections::VecDeque<u8>,
+    current: Option<u8>,
     /// Cycles sent to the model (ahead of `received` by the batches in flight).
     sent: u64,
     in_flight: usize,
-    /// Monitor position: cycles pushed, and the `usb_tx` level being pushed.
+    /// Cycles of `usb_tx` given to the decoder, and the level being given.
+    pushed: u64,
     tx_level: bool,
+    pc_events: Vec<PcEvent>,
     /// Last cycle with an edge on either pin (as far as known).
     last_activity: u64,
     quiet_cycles: u64,
@@ -575,6 +765,9 @@ struct Simulation {
     reset_window: u64,
     changes: Vec<PinChange>,
     runs: Vec<Run>,
+    /// What the board publishes, and when it last did.
+    status: BoardStatus,
+    published: Option<Instant>,
 }
 
 impl Simulation {
@@ -583,11 +776,14 @@ impl Simulation {
         timing: &crate::config::Timing,
         o: &BoardOptions,
         out: Sender<Vec<u8>>,
+        master: Arc<OwnedFd>,
+        status: BoardStatus,
     ) -> Self {
         let config = timing.config;
         // The PC side sends at the nominal baud; the firmware's transmitter runs at its
         // accumulator's real rate, which the monitor's strict bit grid must follow.
-        let driver = SerialDriver::new(line_format(&config, config.baud as f64), o.faults.seed);
+        let firmware_format = line_format(&config, config.baud as f64);
+        let driver = SerialDriver::new(firmware_format, o.faults.seed);
         // Not the 1 clock of the unit tests: a frame that starts from idle restarts the
         // transmitter's bit clock, and when the PC sends at about the firmware's own rate
         // the echo idles only 0-2 clocks between frames; the monitor takes such a frame as
@@ -599,25 +795,32 @@ impl Simulation {
         let tolerance = (timing.clocks_per_bit / 8.0)
             .max(MIN_MONITOR_TOLERANCE)
             .min(timing.clocks_per_bit / 2.0 - 0.01);
-        // The echo may restart the transmitter after a gap of any length: only a start
-        // close to the grid (half the tolerance) continues the burst, so a restart near the
-        // tolerance cannot be taken for drift (it was: edges 108.7 clocks off against 108.5,
-        // about one frame in 3000 at 115200 when the PC's and the firmware's rates beat).
-        let monitor = LineMonitor::new(line_format(&config, timing.tx_baud), tolerance)
-            .restarts_beyond(tolerance / 2.0);
+        let tx_format = line_format(&config, timing.tx_baud);
         let clocks_per_bit = timing.clocks_per_bit;
         let tx = process.tx();
         // The firmware's receiver arms after a whole frame of idle line (power-up and
         // reset); on a board nobody types within microseconds of either. Two frames.
         let settle = (clocks_per_bit * 2.0 * config.frame_bits() as f64).ceil() as u64;
-        Simulation {
+        let mut sim = Simulation {
             process,
             driver,
-            monitor,
-            data_mask: ((1u32 << config.data_bits) - 1) as u8,
+            decoder: Decoder::Pc(PcReceiver::new(firmware_format, 0)),
+            master,
+            fixed_baud: o.fixed_baud,
+            clock_hz: config.clock_hz,
+            firmware_format,
+            firmware_baud: config.baud,
+            tx_format,
+            monitor_tolerance: tolerance,
+            pty: None,
+            line: firmware_format,
+            pending: std::collections::VecDeque::new(),
+            current: None,
             sent: 0,
             in_flight: 0,
+            pushed: 0,
             tx_level: tx,
+            pc_events: Vec::new(),
             last_activity: 0,
             quiet_cycles: (clocks_per_bit * o.quiet_bits as f64).ceil() as u64,
             // About a frame per batch (at least 4096 clocks, so slow clocks still batch).
@@ -636,6 +839,95 @@ impl Simulation {
                 + o.reset_clocks.max(1),
             changes: Vec::new(),
             runs: Vec::new(),
+            status,
+            published: None,
+        };
+        sim.decoder = sim.strict_decoder();
+        sim
+    }
+
+    /// A strict monitor starting at the current decoder position.
+    fn strict_decoder(&self) -> Decoder {
+        // The echo may restart the transmitter after a gap of any length: only a start
+        // close to the grid (half the tolerance) continues the burst, so a restart near the
+        // tolerance cannot be taken for drift (it was: edges 108.7 clocks off against 108.5,
+        // about one frame in 3000 at 115200 when the PC's and the firmware's rates beat).
+        let monitor = LineMonitor::new(self.tx_format, self.monitor_tolerance)
+            .restarts_beyond(self.monitor_tolerance / 2.0);
+        Decoder::Strict {
+            monitor: Box::new(monitor),
+            // A monitor must not start on a low line (it would call that an error).
+            base: self.tx_level.then_some(self.pushed),
+        }
+    }
+
+    /// Reads the PTY's settings and follows a change: the next frame to the board starts
+    /// at the new format, and `usb_tx` is decoded at it from now on.
+    fn follow_pty(&mut self, shared: &Shared) {
+        if self.fixed_baud {
+            return;
+        }
+        let pty = match PtyFormat::read(self.master.as_fd()) {
+            Ok(pty) => pty,
+            Err(e) => {
+                // Keep the last format; say so once per failure streak.
+                if self.pty.is_some() {
+                    self.pty = None;
+                    let mut stats = shared.stats();
+                    let kept = stats.pc_format.clone();
+                    stats.note(format!(
+                        "warning: {e:#}; the PC side keeps its last format {kept}"
+                    ));
+                }
+                return;
+            }
+        };
+        if self.pty == Some(pty) {
+            return;
+        }
+        let first = self.pty.is_none() && shared.stats().pc_format.is_empty();
+        self.pty = Some(pty);
+        let matched = pty.matches(self.firmware_baud, &self.firmware_format);
+        let mut stats = shared.stats();
+        let line = if matched {
+            self.firmware_format
+        } else {
+            match pty.line_format(self.clock_hz) {
+                Ok(line) => line,
+                Err(why) => {
+                    let kept = stats.pc_format.clone();
+                    stats.note(format!(
+                        "warning: {why}; the PC side keeps its format {kept}"
+                    ));
+                    return;
+                }
+            }
+        };
+        if !first {
+            stats.pc_format_changes += 1;
+        }
+        stats.pc_format = pty.to_string();
+        if !matched {
+            stats.note(format!(
+                "warning: the PTY is set to {pty}, the firmware runs at {} {}{}{}: the program \
+                 reads what a board would give it at that setting (garbage, framing errors), \
+                 counted in line_errors_at_pc",
+                self.firmware_baud,
+                self.firmware_format.data_bits,
+                parity_letter(self.firmware_format.parity),
+                self.firmware_format.stop_bits
+            ));
+        }
+        drop(stats);
+        let was_strict = matches!(self.decoder, Decoder::Strict { .. });
+        if matched != was_strict || line != self.line {
+            self.line = line;
+            self.decoder = if matched {
+                self.timing_errors_seen = 0;
+                self.strict_decoder()
+            } else {
+                Decoder::Pc(PcReceiver::new(line, self.pushed))
+            };
         }
     }
 
@@ -670,24 +962,56 @@ impl Simulation {
                 continue;
             };
             stats.corrupted_to_board += u64::from(corrupted);
-            if byte & !self.data_mask != 0 {
-                stats.truncated_to_board += 1;
-                if stats.truncated_to_board == 1 {
-                    stats.note(format!(
-                        "byte 0x{byte:02x} from the PTY does not fit {} data bits: sent as \
-                         0x{:02x} (counted in truncated_to_board)",
-                        self.data_mask.count_ones(),
-                        byte & self.data_mask
-                    ));
-                }
-            }
-            self.driver.frame(u16::from(byte & self.data_mask));
-            stats.frames_to_board += 1;
+            self.pending.push_back(byte);
         }
+    }
+
+    /// Starts driving `byte` at the current line format.
+    fn start_frame(&mut self, byte: u8, shared: &Shared) {
+        if self.driver.format() != self.line {
+            self.driver = SerialDriver::new(self.line, self.faults.seed);
+        }
+        let mask = self.line.data_mask() as u8;
+        let mut stats = shared.stats();
+        if byte & !mask != 0 {
+            stats.truncated_to_board += 1;
+            if stats.truncated_to_board == 1 {
+                stats.note(format!(
+                    "byte 0x{byte:02x} from the PTY does not fit {} data bits: sent as \
+                     0x{:02x} (counted in truncated_to_board)",
+                    self.line.data_bits,
+                    byte & mask
+                ));
+            }
+        }
+        self.driver.frame(u16::from(byte & mask));
+        stats.frames_to_board += 1;
+        self.current = Some(byte);
+    }
+
+    /// The reset button: a frame being driven is abandoned and queued again whole.
+    fn press_reset(&mut self, shared: &Shared) {
+        let mut stats = shared.stats();
+        if !self.driver.is_done() {
+            self.driver = SerialDriver::new(self.driver.format(), self.faults.seed);
+            if let Some(byte) = self.current.take() {
+                self.pending.push_front(byte);
+                stats.resent_after_reset += 1;
+            }
+        }
+        self.reset_left = self.reset_clocks;
+        self.settle_left = self.settle_clocks;
+        self.last_activity = self.sent;
+        if self.reset_starts.len() >= 16 {
+            self.reset_starts.pop_front();
+        }
+        self.reset_starts.push_back(self.sent);
+        stats.resets += 1;
     }
 
     fn busy(&self) -> bool {
         !self.driver.is_done()
+            || !self.pending.is_empty()
             || self.reset_left > 0
             || self.settle_left > 0
             || self.sent.saturating_sub(self.last_activity) < self.quiet_cycles
@@ -695,7 +1019,7 @@ impl Simulation {
 
     /// The next batch of runs: line levels from the driver, `rst_n` from the reset counter.
     /// During a reset and the settling time after it the line is idle and queued bytes wait.
-    fn make_batch(&mut self) {
+    fn make_batch(&mut self, shared: &Shared) {
         self.runs.clear();
         let mut left = self.batch_cycles;
         while left > 0 {
@@ -708,12 +1032,20 @@ impl Simulation {
                 let n = left.min(self.settle_left);
                 self.settle_left -= n;
                 (true, true, n)
-            } else if self.driver.is_done() {
-                // Idle line: no need to ask the driver clock by clock.
-                (true, true, left)
             } else {
-                self.last_activity = at + 1;
-                (self.driver.next_level(), true, 1)
+                if self.driver.is_done() {
+                    self.current = None;
+                    if let Some(byte) = self.pending.pop_front() {
+                        self.start_frame(byte, shared);
+                    }
+                }
+                if self.driver.is_done() {
+                    // Idle line: no need to ask the driver clock by clock.
+                    (true, true, left)
+                } else {
+                    self.last_activity = at + 1;
+                    (self.driver.next_level(), true, 1)
+                }
             };
             match self.runs.last_mut() {
                 Some(r) if r.usb_rx == usb_rx && r.rst_n == rst_n => r.cycles += cycles,
@@ -741,19 +1073,33 @@ impl Simulation {
                     }
                 }
             }
-            if shared.reset.swap(false, Ordering::SeqCst) {
-                self.reset_left = self.reset_clocks;
-                self.settle_left = self.settle_clocks;
-                self.last_activity = self.sent;
-                if self.reset_starts.len() >= 16 {
-                    self.reset_starts.pop_front();
+            self.follow_pty(shared);
+            if self
+                .published
+                .is_none_or(|at| at.elapsed() >= STATUS_INTERVAL)
+            {
+                self.published = Some(Instant::now());
+                let stats = shared.stats();
+                let ratio = stats.cycles_per_second() / self.clock_hz as f64;
+                // A ratio measured over less than a tenth of a second is noise.
+                if stats.busy_seconds >= 0.1 {
+                    self.status.real_time_ratio = Some(ratio);
                 }
-                self.reset_starts.push_back(self.sent);
-                shared.stats().resets += 1;
+                drop(stats);
+                if let Err(e) = publish_status(&self.status) {
+                    // Clients then fall back to their own margin: worth a warning, not a
+                    // stop.
+                    if self.status.real_time_ratio.is_none() {
+                        shared.stats().note(format!("warning: {e:#}"));
+                    }
+                }
+            }
+            if shared.reset.swap(false, Ordering::SeqCst) {
+                self.press_reset(shared);
             }
             if self.busy() {
                 let started = Instant::now();
-                self.make_batch();
+                self.make_batch(shared);
                 self.process.send(&self.runs)?;
                 self.in_flight += 1;
                 if self.in_flight >= PIPELINE_DEPTH {
@@ -777,7 +1123,7 @@ impl Simulation {
         Ok(())
     }
 
-    /// Reads one batch's results and feeds `usb_tx` to the monitor clock by clock.
+    /// Reads one batch's results and feeds `usb_tx` to the decoder clock by clock.
     fn collect(&mut self, shared: &Shared) -> Result<()> {
         self.changes.clear();
         let end = self.process.receive(&mut self.changes)?;
@@ -794,38 +1140,108 @@ impl Simulation {
             }
         }
         self.push_until(end);
-        let events = self.monitor.take_events();
-        let mut bytes = Vec::with_capacity(events.len());
+        let mut bytes = Vec::new();
         let mut stats = shared.stats();
         stats.cycles = end;
         if let Some(value) = led {
             stats.led = value;
         }
+        if !self.fixed_baud && stats.pc_format.is_empty() {
+            stats.pc_format = format!(
+                "{} {}{}{}",
+                self.firmware_baud,
+                self.firmware_format.data_bits,
+                parity_letter(self.firmware_format.parity),
+                self.firmware_format.stop_bits
+            );
+        }
+        let strict = match &mut self.decoder {
+            Decoder::Strict { monitor, base } => Some((monitor.take_events(), *base)),
+            Decoder::Pc(_) => None,
+        };
+        match (strict, &self.decoder) {
+            (Some((events, base)), _) => {
+                let base = base.unwrap_or(self.pushed);
+                self.strict_events(events, base, &mut stats, &mut bytes);
+                self.strict_timing(base, &mut stats);
+            }
+            (None, Decoder::Pc(rx)) => {
+                let frame_clocks = rx.format().clocks_per_bit() * rx.format().frame_bits() as f64;
+                let events = std::mem::take(&mut self.pc_events);
+                let pty = self.pty;
+                for event in &events {
+                    if self.cut_by_reset(event.start(), frame_clocks as u64 + 1) {
+                        stats.cut_by_reset += 1;
+                        continue;
+                    }
+                    let Some(pty) = pty else { continue };
+                    let mut got = Vec::new();
+                    if pty.deliver(event, &mut got) {
+                        stats.line_errors_at_pc += 1;
+                    } else {
+                        stats.frames_from_board += 1;
+                    }
+                    for b in got {
+                        self.pass_to_pty(b, &mut stats, &mut bytes);
+                    }
+                }
+                self.pc_events = events;
+                self.pc_events.clear();
+            }
+            (None, Decoder::Strict { .. }) => {}
+        }
+        drop(stats);
+        if !bytes.is_empty() && self.out.send(bytes).is_err() && !shared.stop.load(Ordering::SeqCst)
+        {
+            bail!("the PTY writer has stopped");
+        }
+        Ok(())
+    }
+
+    /// A byte for the PTY, through fault injection.
+    fn pass_to_pty(&mut self, byte: u8, stats: &mut BoardStats, bytes: &mut Vec<u8>) {
         let from_board = matches!(
             self.faults.direction,
             FaultDirection::Both | FaultDirection::FromBoard
         );
+        let (byte, corrupted) = if from_board {
+            Self::inject(&self.faults, &mut self.from_board_rng, byte, 0xff)
+        } else {
+            (Some(byte), false)
+        };
+        match byte {
+            Some(b) => {
+                stats.corrupted_from_board += u64::from(corrupted);
+                bytes.push(b);
+            }
+            None => stats.dropped_from_board += 1,
+        }
+    }
+
+    fn strict_events(
+        &mut self,
+        events: Vec<MonitorEvent>,
+        base: u64,
+        stats: &mut BoardStats,
+        bytes: &mut Vec<u8>,
+    ) {
+        let frame_clocks =
+            (self.tx_format.clocks_per_bit() * self.tx_format.frame_bits() as f64) as u64 + 1;
         for event in events {
             match event {
                 MonitorEvent::Frame {
                     data,
                     parity_ok: true,
                     stop_ok: true,
-                    ..
+                    start_clock,
                 } => {
-                    stats.frames_from_board += 1;
-                    let (byte, corrupted) = if from_board {
-                        Self::inject(&self.faults, &mut self.from_board_rng, data as u8, 0xff)
-                    } else {
-                        (Some(data as u8), false)
-                    };
-                    match byte {
-                        Some(b) => {
-                            stats.corrupted_from_board += u64::from(corrupted);
-                            bytes.push(b);
-                        }
-                        None => stats.dropped_from_board += 1,
+                    // A frame the reset cut may still look whole (the line went high).
+                    if self.cut_by_reset(base + start_clock, frame_clocks) {
+                        stats.cut_by_reset += 1;
+                        continue;
                     }
+                    stats.frames_from_board += 1;
+                    self.pass_to_pty(data as u8, stats, bytes);
                 }
                 MonitorEvent::Frame {
                     data,
@@ -833,6 +1249,7 @@ impl Simulation {
                     stop_ok,
                     start_clock,
                 } => {
+                    let start_clock = base + start_clock;
                     if self.near_reset(start_clock) {
                         stats.cut_by_reset += 1;
                         continue;
@@ -852,6 +1269,7 @@ impl Simulation {
                     start_clock,
                     clocks,
                 } => {
+                    let start_clock = base + start_clock;
                     if self.near_reset(start_clock) {
                         stats.cut_by_reset += 1;
                         continue;
@@ -864,35 +1282,48 @@ impl Simulation {
                 }
             }
         }
-        let errors = self.monitor.timing_error_count();
-        if errors > self.timing_errors_seen {
-            let list = self.monitor.timing_errors();
-            for i in self.timing_errors_seen..errors {
-                let message = list.get(i as usize).cloned().unwrap_or_default();
-                // The monitor's messages start with "clock N:".
-                let clock = message
-                    .strip_prefix("clock ")
-                    .and_then(|m| m.split(':').next())
-                    .and_then(|n| n.parse::<u64>().ok());
-                if clock.is_some_and(|c| self.near_reset(c)) {
-                    stats.cut_by_reset += 1;
-                    continue;
-                }
-                stats.timing_errors_from_board += 1;
-                if message.is_empty() {
-                    stats.note("FIRMWARE BUG: usb_tx timing error (message not kept)".into());
-                } else {
-                    stats.note(format!("FIRMWARE BUG: usb_tx timing: {message}"));
-                }
+    }
+
+    fn strict_timing(&mut self, base: u64, stats: &mut BoardStats) {
+        let Decoder::Strict { monitor, .. } = &self.decoder else {
+            return;
+        };
+        let errors = monitor.timing_error_count();
+        if errors <= self.timing_errors_seen {
+            return;
+        }
+        let list: Vec<String> = monitor.timing_errors().to_vec();
+        for i in self.timing_errors_seen..errors {
+            let message = list.get(i as usize).cloned().unwrap_or_default();
+            // The monitor's messages start with "clock N:" (its own clock, from `base`).
+            let clock = message
+                .strip_prefix("clock ")
+                .and_then(|m| m.split(':').next())
+                .and_then(|n| n.parse::<u64>().ok());
+            if clock.is_some_and(|c| self.near_reset(base + c)) {
+                stats.cut_by_reset += 1;
+                continue;
             }
-            self.timing_errors_seen = errors;
+            stats.timing_errors_from_board += 1;
+            if message.is_empty() {
+                stats.note("FIRMWARE BUG: usb_tx timing error (message not kept)".into());
+            } else if base == 0 {
+                stats.note(format!("FIRMWARE BUG: usb_tx timing: {message}"));
+            } else {
+                stats.note(format!(
+                    "FIRMWARE BUG: usb_tx timing (clocks counted from {base}): {message}"
+                ));
+            }
         }
-        drop(stats);
-        if !bytes.is_empty() && self.out.send(bytes).is_err() && !shared.stop.load(Ordering::SeqCst)
-        {
-            bail!("the PTY writer has stopped");
-        }
-        Ok(())
+        self.timing_errors_seen = errors;
+    }
+
+    /// A frame of `clocks` starting at `start` overlaps a reset (or the few clocks after
+    /// it in which the firmware may still see it).
+    fn cut_by_reset(&self, start: u64, clocks: u64) -> bool {
+        self.reset_starts
+            .iter()
+            .any(|&r| start < r + self.reset_clocks + RESET_MARGIN_CLOCKS && start + clocks > r)
     }
 
     /// A reset began within a frame time (plus the reset itself) of `clock`.
@@ -902,12 +1333,36 @@ impl Simulation {
             .any(|&r| clock + self.reset_window >= r && clock <= r + self.reset_window)
     }
 
-    /// Pushes the current `usb_tx` level to the monitor for every cycle up to (excluding)
+    /// Gives the decoder the current `usb_tx` level for every cycle up to (excluding)
     /// `cycle`.
     fn push_until(&mut self, cycle: u64) {
-        let level = self.tx_level;
-        while self.monitor.clock() < cycle {
-            self.monitor.push(level);
+        if cycle <= self.pushed {
+            return;
         }
+        let level = self.tx_level;
+        match &mut self.decoder {
+            Decoder::Strict { monitor, base } => {
+                if base.is_none() && level {
+                    *base = Some(self.pushed);
+                }
+                if let Some(base) = *base {
+                    while base + monitor.clock() < cycle {
+                        monitor.push(level);
+                    }
+                }
+            }
+            Decoder::Pc(rx) => rx.advance(level, cycle, &mut self.pc_events),
+        }
+        self.pushed = cycle;
+    }
+}
+
+fn parity_letter(parity: LineParity) -> char {
+    match parity {
+        LineParity::None => 'N',
+        LineParity::Even => 'E',
+        LineParity::Odd => 'O',
+        LineParity::Mark => 'M',
+        LineParity::Space => 'S',
     }
 }
