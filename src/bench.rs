@@ -10,6 +10,8 @@
 //! - `synth`: logic cells and Fmax of the compact core and the echo firmware (the method in
 //!   NOTES.md: synth_ice40, nextpnr seeds 1 2 3, median).
 //! - `verilator`: the long TX→RX regression on the Verilator model of the exported Verilog.
+//! - `soc`: the SoC firmware on the virtual board: lossless `echo` by baud, interrupt
+//!   latency (`bench/soc.rs`).
 
 use crate::config::UartConfig;
 use crate::sim::harness::{line_format, run_receiver, ReadyPolicy, RxBench, UartBench, UartInputs};
@@ -19,7 +21,7 @@ use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-pub const SECTIONS: [&str; 7] = [
+pub const SECTIONS: [&str; 8] = [
     "sim",
     "tolerance",
     "glitch",
@@ -27,7 +29,11 @@ pub const SECTIONS: [&str; 7] = [
     "verilator",
     "vboard",
     "bridge",
+    "soc",
 ];
+
+#[cfg(feature = "host")]
+mod soc;
 
 pub struct BenchOptions {
     pub sections: Vec<String>,
@@ -353,6 +359,7 @@ pub fn run(options: &BenchOptions) -> Result<PathBuf> {
                 value["markdown"] = json!(lines.join("\n"));
                 value
             }
+            "soc" => section_soc(options.quick)?,
             _ => unreachable!("checked above"),
         };
         if let Value::Object(map) = &mut value {
@@ -393,6 +400,20 @@ fn section_vboard(quick: bool) -> Result<Value> {
     let (mut value, markdown) = crate::host::bench::bench_section(quick, &root)?;
     value["markdown"] = json!(markdown);
     Ok(value)
+}
+
+/// The SoC on the virtual board (`bench/soc.rs`; needs the `host` feature).
+#[cfg(feature = "host")]
+fn section_soc(quick: bool) -> Result<Value> {
+    let root = std::env::current_dir().context("cannot read the current folder")?;
+    let (mut value, markdown) = soc::run(quick, &root)?;
+    value["markdown"] = json!(markdown);
+    Ok(value)
+}
+
+#[cfg(not(feature = "host"))]
+fn section_soc(_quick: bool) -> Result<Value> {
+    bail!("bench soc: built without the `host` feature")
 }
 
 #[cfg(not(feature = "host"))]
@@ -483,7 +504,11 @@ fn markdown(all: &Map<String, Value>) -> String {
         }
         out.push_str("\nTargets (issue #7): `uart` (115200 8N1 16x) at most 125 logic cells and a median Fmax of at least 190 MHz (no seed under 180); `uart_cfg` at most 170 logic cells and at least 170 MHz; the echo firmware's median Fmax at least 140 MHz.\n");
     }
-    for (section, title) in [("vboard", "Virtual board"), ("bridge", "Register bridge")] {
+    for (section, title) in [
+        ("vboard", "Virtual board"),
+        ("bridge", "Register bridge"),
+        ("soc", "SoC on the virtual board"),
+    ] {
         if let Some(text) = all.get(section).and_then(|v| v["markdown"].as_str()) {
             out.push_str(&format!("\n## {title}\n\n{text}\n"));
         }

@@ -7,9 +7,11 @@ Usage: soc_monitor.py --port PATH [--baud 115200] [--timeout 60] ACTION ...
 Actions, run in order (each waits for what it expects; --timeout seconds of silence is a
 failure, a hang guard):
   cmd:TEXT         send TEXT + CR, collect the reply up to the next prompt "> "
-  echo:N:SEED      `echo N`, then N random bytes (from SEED), compared with what comes back
-  baud:N           `baud N`: its answer at the current baud, then the port switches to N
-                   and the next prompt is read at N
+  echo:N:SEED[:W]  `echo N`, then N random bytes (from SEED), compared with what comes back;
+                   at most W bytes (default 512) sent and not yet echoed
+  setbaud:N        switch the port to N (nothing sent)
+  baud:N           `baud N`: its answer at the current baud, then the port switches to N,
+                   sends an empty line and reads the prompt at N
   raw:TEXT         send TEXT + CR, collect whatever arrives until --quiet seconds of silence
   banner           collect until a prompt (after a reset), e.g. the power-up banner
   quiet            collect whatever arrives until --quiet seconds of silence (e.g. to
@@ -79,7 +81,7 @@ def read_quiet(port, quiet):
     return bytes(data)
 
 
-def echo(port, count, seed, timeout):
+def echo(port, count, seed, timeout, window=512):
     rng = random.Random(seed)
     data = bytes(rng.getrandbits(8) for _ in range(count))
     port.write(b"echo %d\r" % count)
@@ -91,8 +93,8 @@ def echo(port, count, seed, timeout):
     last = time.monotonic()
     # Chunks keep the PTY's buffers small; the monitor echoes at line rate.
     while len(back) < count:
-        if sent < count and sent - len(back) < 512:
-            n = min(64, count - sent)
+        if sent < count and sent - len(back) < window:
+            n = min(64, count - sent, window - (sent - len(back)))
             port.write(data[sent:sent + n])
             sent += n
         chunk = take(port)
@@ -154,24 +156,28 @@ def main():
             elif kind == "quiet":
                 reply = read_quiet(port, args.quiet)
                 steps.append({"action": action, "reply": reply.decode("latin-1")})
+            elif kind == "setbaud":
+                port.baudrate = int(rest)
+                steps.append({"action": action})
             elif kind == "mark":
                 with open(rest, "w"):
                     pass
                 steps.append({"action": action})
             elif kind == "echo":
-                count, seed = rest.split(":")
-                step = echo(port, int(count), int(seed), args.timeout)
+                fields = [int(f) for f in rest.split(":")]
+                step = echo(port, *fields[:2], args.timeout, *fields[2:3])
                 steps.append(step)
-                if step["received"] != int(count):
+                if step["received"] != fields[0]:
                     raise Failure(f"echo lost bytes: {step}")
             elif kind == "baud":
                 line = b"baud %s\r\n" % rest.encode()
                 port.write(b"baud %s\r" % rest.encode())
                 # The typed line's echo, then the answer (the last bytes at the old baud).
                 reply = read_until(port, line + line, args.timeout)
-                # Everything at the old baud has arrived: switch the PC side; the next
-                # prompt comes at the new baud.
+                # Everything at the old baud has arrived: switch the PC side; the
+                # monitor prompts at the new baud after a line typed at it.
                 port.baudrate = int(rest)
+                port.write(b"\r")
                 prompt = read_until(port, PROMPT, args.timeout)
                 steps.append(
                     {"action": action, "reply": reply.decode("latin-1"), "after": prompt.decode("latin-1")}

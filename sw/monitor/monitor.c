@@ -13,7 +13,8 @@
  *   peek ADDR         a 32-bit word (ADDR word-aligned)
  *   poke ADDR VALUE   writes a 32-bit word
  *   echo N            the next N bytes are echoed raw, then the prompt returns
- *   baud N            answers at the old baud, drains, switches; the prompt comes at N
+ *   baud N            answers at the old baud, drains, switches; the next prompt comes at
+ *                     N after the first line typed at N (e.g. an empty one)
  *
  * Numbers are decimal or 0x-prefixed hex. Every reply line ends with CRLF; a mistake gets a
  * line starting "error:" that names it.
@@ -37,6 +38,12 @@ int main(void);
 uint32_t uart_port_irq_save(void) { return soc_maskirq(0xFFFFFFFFu); }
 
 void uart_port_irq_restore(uint32_t saved) { soc_maskirq(saved); }
+
+/* Set by `baud N` once it has switched: the next prompt waits for the user's first line at
+ * the new baud. A prompt sent at once would be lost: the PC (a terminal program, or the
+ * virtual board following the PTY) can switch only after it has read the answer, which
+ * takes it far longer than the CPU takes to switch. */
+static int prompt_after_input;
 
 /* Interrupt latency, from the SoC's probe: clocks from the UART's irq rising to the
  * handler's first read of RXDATA (the last and the largest seen). */
@@ -300,6 +307,7 @@ static void command(char *line)
                 put_dec(v);
                 uart_puts("\r\n");
                 uart_set_baud(v);
+                prompt_after_input = 1;
             }
         }
     } else {
@@ -321,7 +329,11 @@ int main(void)
     put_field(" clock", SOC_SYS(SOC_SYS_CLOCK_HZ));
     uart_puts("\r\n");
     for (;;) {
-        uart_puts("> ");
+        if (prompt_after_input) {
+            prompt_after_input = 0;
+        } else {
+            uart_puts("> ");
+        }
         read_line(line);
         command(line);
     }
