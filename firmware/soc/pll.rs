@@ -78,7 +78,7 @@ pub fn pll_settings(input_hz: u64, output_hz: u64) -> Result<PllSettings> {
             for divq in 1u8..=6 {
                 let out = vco / f64::from(1u32 << divq);
                 let error = (out - f_out).abs();
-                if best.as_ref().map_or(true, |(e, _)| error < *e) {
+                if best.as_ref().is_none_or(|(e, _)| error < *e) {
                     best = Some((
                         error,
                         PllSettings {
