@@ -108,7 +108,8 @@ mod tests {
         let s = pll_settings(100_000_000, 50_000_000).unwrap();
         assert_eq!((s.divr, s.divf, s.divq, s.filter_range), (0, 7, 4, 5));
         assert_eq!(s.output_hz(), 50e6);
-        for mhz in [25u64, 40, 48, 60, 75] {
+        // Outputs the dividers reach exactly from 100 MHz.
+        for mhz in [25u64, 40, 60, 75, 80] {
             let s = pll_settings(100_000_000, mhz * 1_000_000).unwrap();
             assert!(
                 (s.output_hz() - mhz as f64 * 1e6).abs() < 1.0,
@@ -117,6 +118,10 @@ mod tests {
             assert!((533e6..=1066e6).contains(&s.vco_hz()), "{s:?}");
             assert!((10e6..=133e6).contains(&s.pfd_hz()), "{s:?}");
         }
+        // 48 MHz is not reachable exactly (it needs a divide by 25): the nearest, within 1 %.
+        let s = pll_settings(100_000_000, 48_000_000).unwrap();
+        assert!((s.output_hz() - 48e6).abs() < 0.48e6, "{s:?}");
+        assert!(s.output_hz() != 48e6, "{s:?}");
         assert!(pll_settings(100_000_000, 5_000_000).is_err());
         assert!(pll_settings(200_000_000, 50_000_000).is_err());
     }
