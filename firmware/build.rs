@@ -2,23 +2,25 @@
 //! functions the CLI's `build` and `flash` commands and the tests call.
 //!
 //! Guarantees
-//! - A board and a firmware are named by a fixed word (`cu`, `cu-v2`, `echo`, `bridge`); any other word
-//!   is an error that lists the choices.
+//! - A board and a firmware are named by a fixed word (`cu`, `cu-v2`, `echo`, `bridge`,
+//!   `soc`); any other word is an error that lists the choices.
 //! - The configuration is validated, and must use the board's own clock (the Cu has a 100 MHz
-//!   oscillator and the firmware no PLL): a design built for another clock would run every
-//!   baud rate wrong, so it is refused rather than built.
+//!   oscillator; echo and bridge have no PLL, the SoC makes its own clock from it): a design
+//!   built for another clock would run every baud rate wrong, so it is refused rather than
+//!   built.
 //! - The pin file is the board's file in `constraints/`, found next to the crate's sources or
 //!   under the given root or the current directory; a missing file is an error naming every
 //!   place looked in.
 //! - The build goes to `firmware/build/<firmware>-<board>/` under the given root, and reports
 //!   success only when the flow does (pins checked against the ports, no latch, every clock
-//!   meeting the board clock on one of [`SEEDS`], each nextpnr run bounded by
-//!   [`NEXTPNR_TIMEOUT`]). The configuration it was built with is kept beside it as
+//!   meeting the board clock — the SoC's: its PLL output — on one of [`SEEDS`], each nextpnr
+//!   run bounded by [`NEXTPNR_TIMEOUT`], the SoC's by [`SOC_NEXTPNR_TIMEOUT`]). The configuration it was built with is kept beside it as
 //!   `uart.toml`.
 //! - Flashing refuses a firmware that was not built yet and says which command builds it.
 
 use super::bridge::BridgeFirmware;
 use super::echo::EchoFirmware;
+use super::soc::{self, SocBoard, SocCore};
 use crate::config::UartConfig;
 use crate::export::block_verilog;
 #[cfg(feature = "flow")]
@@ -35,6 +37,9 @@ pub const SEEDS: [u64; 5] = [1, 2, 3, 4, 5];
 /// Bound on each nextpnr run: a hang guard (a seed that routes takes seconds, a minute or
 /// two on a heavily loaded 2-core machine; nextpnr 0.4 can hang on a seed).
 pub const NEXTPNR_TIMEOUT: Duration = Duration::from_secs(300);
+/// The same bound for the SoC (3 000 logic cells: its placement alone took 5 minutes on a
+/// loaded 2-core machine).
+pub const SOC_NEXTPNR_TIMEOUT: Duration = Duration::from_secs(40 * 60);
 /// Where builds go, relative to the root given to `build` (feature `flow`).
 pub const BUILD_SUBDIR: &str = "firmware/build";
 
@@ -142,15 +147,18 @@ pub enum Firmware {
     Echo,
     /// 32-bit registers read and written by the PC over the UART (see `firmware/bridge.rs`).
     Bridge,
+    /// PicoRV32 running the C monitor (`sw/`) against the peripheral (see `firmware/soc.rs`).
+    Soc,
 }
 
 impl Firmware {
-    pub const ALL: [Firmware; 2] = [Firmware::Echo, Firmware::Bridge];
+    pub const ALL: [Firmware; 3] = [Firmware::Echo, Firmware::Bridge, Firmware::Soc];
 
     pub fn name(self) -> &'static str {
         match self {
             Firmware::Echo => "echo",
             Firmware::Bridge => "bridge",
+            Firmware::Soc => "soc",
         }
     }
 
@@ -158,6 +166,7 @@ impl Firmware {
         match self {
             Firmware::Echo => "UART echo through a block RAM FIFO, status on the LEDs",
             Firmware::Bridge => "register bridge: 32-bit registers read and written over the UART",
+            Firmware::Soc => "PicoRV32 RISC-V SoC: the C monitor (sw/) drives the UART peripheral",
         }
     }
 
@@ -166,6 +175,29 @@ impl Firmware {
         match self {
             Firmware::Echo => "echo_top",
             Firmware::Bridge => "bridge_top",
+            Firmware::Soc => "soc_top",
+        }
+    }
+
+    /// The UART configuration the firmware's UART runs with for a board-level `config`: the
+    /// same, except for the SoC, whose UART runs from the PLL's [`soc::SOC_CLOCK_HZ`]. The
+    /// virtual board times its line with this clock. `Err` when `config` names a clock that
+    /// is neither the board's nor the SoC's.
+    pub fn uart_config(self, config: &UartConfig) -> Result<UartConfig> {
+        match self {
+            Firmware::Echo | Firmware::Bridge => Ok(*config),
+            Firmware::Soc => {
+                let board = Board::Cu.clock_hz();
+                if config.clock_hz != board && config.clock_hz != soc::SOC_CLOCK_HZ {
+                    bail!(
+                        "clock_hz = {}: the SoC firmware runs from the Cu's {board} Hz through \
+                         its PLL at {} Hz; leave clock_hz out",
+                        config.clock_hz,
+                        soc::SOC_CLOCK_HZ
+                    );
+                }
+                Ok(soc::soc_config(config))
+            }
         }
     }
 }
@@ -199,9 +231,24 @@ fn choices<'a>(list: impl Iterator<Item = (&'a str, &'a str)>) -> String {
 }
 
 /// The firmware's Verilog for a configuration, with a header naming the configuration, and
-/// its top module name.
+/// its top module name: the bitstream's design (the SoC with its PLL).
 pub fn firmware_verilog(firmware: Firmware, config: &UartConfig) -> Result<(String, String)> {
-    let timing = config.validate()?;
+    firmware_verilog_for(firmware, config, true)
+}
+
+/// The Verilog the virtual board runs: [`firmware_verilog`], except that the SoC's PLL is
+/// left out (its core is clocked directly, at the PLL's output frequency).
+pub fn firmware_sim_verilog(firmware: Firmware, config: &UartConfig) -> Result<(String, String)> {
+    firmware_verilog_for(firmware, config, false)
+}
+
+fn firmware_verilog_for(
+    firmware: Firmware,
+    config: &UartConfig,
+    with_pll: bool,
+) -> Result<(String, String)> {
+    let uart_config = firmware.uart_config(config)?;
+    let timing = uart_config.validate()?;
     let top = firmware.top_module();
     let (body, leds) = match firmware {
         Firmware::Echo => (
@@ -214,6 +261,26 @@ pub fn firmware_verilog(firmware: Firmware, config: &UartConfig) -> Result<(Stri
             block_verilog(&mut BridgeFirmware::new(&timing)?, top)?,
             "the LEDS register.",
         ),
+        Firmware::Soc => {
+            let program = soc::build_program(&soc::program_dir())?;
+            let body = if with_pll {
+                block_verilog(
+                    &mut SocBoard::new(Board::Cu.clock_hz(), &uart_config, &program.words)?,
+                    top,
+                )?
+            } else {
+                block_verilog(&mut SocCore::new(&uart_config, &program.words)?, top)?
+            };
+            (
+                body,
+                if with_pll {
+                    "the LED register.\n// Clock: the iCE40 PLL makes the SoC's clock from clk."
+                } else {
+                    "the LED register.\n// Clock: clk is the SoC's clock (the PLL left out for \
+                     simulation)."
+                },
+            )
+        }
     };
     let mut text = format!(
         "// {top}: {} firmware ({}), generated by rust-hdl-uart {} with rust-hdl 0.46.\n\
@@ -261,9 +328,17 @@ pub fn build_request(
         pcf,
         out_dir: build_dir(firmware, board, root),
         clock_port: "clk".to_string(),
-        clock_mhz: board.clock_hz() as f64 / 1e6,
+        // The SoC's logic runs from the PLL's output; nextpnr checks every clock against
+        // --freq, and the board's own clock only feeds the PLL (no register-to-register path).
+        clock_mhz: match firmware {
+            Firmware::Soc => soc::SOC_CLOCK_HZ as f64 / 1e6,
+            _ => board.clock_hz() as f64 / 1e6,
+        },
         seeds: SEEDS.to_vec(),
-        nextpnr_timeout: NEXTPNR_TIMEOUT,
+        nextpnr_timeout: match firmware {
+            Firmware::Soc => SOC_NEXTPNR_TIMEOUT,
+            _ => NEXTPNR_TIMEOUT,
+        },
     })
 }
 

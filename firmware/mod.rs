@@ -4,14 +4,18 @@
 //!
 //! - [`echo`]: the echo firmware (receiver → block RAM FIFO → transmitter, LEDs).
 //! - [`bridge`]: the register-bridge firmware (32-bit registers read and written over the UART).
+//! - [`soc`]: the SoC firmware (PicoRV32 + the UART peripheral + block RAM, the C monitor).
 //! - [`mod@build`]: board and firmware names, Verilog, pin files, the build flow, flashing.
 
 pub mod bridge;
 pub mod build;
 pub mod echo;
+pub mod soc;
 
 pub use bridge::BridgeFirmware;
-pub use build::{bitstream_path, build_dir, firmware_verilog, Board, Firmware};
+pub use build::{
+    bitstream_path, build_dir, firmware_sim_verilog, firmware_verilog, Board, Firmware,
+};
 #[cfg(feature = "flow")]
 pub use build::{build, build_request, build_with, flash, flash_with};
 pub use echo::{EchoFirmware, FIFO_DEPTH};

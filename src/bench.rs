@@ -11,6 +11,8 @@
 //!   NOTES.md: synth_ice40, nextpnr seeds 1 2 3, median).
 //! - `verilator`: the long TX→RX regression on the Verilator model of the exported Verilog.
 //! - `periph`: the peripheral's builds, the cost of each switch (`bench/periph.rs`).
+//! - `soc`: the SoC firmware on the virtual board: lossless `echo` by baud, interrupt
+//!   latency (`bench/soc.rs`).
 
 use crate::config::UartConfig;
 use crate::sim::harness::{line_format, run_receiver, ReadyPolicy, RxBench, UartBench, UartInputs};
@@ -22,7 +24,7 @@ use std::time::Instant;
 
 mod periph;
 
-pub const SECTIONS: [&str; 8] = [
+pub const SECTIONS: [&str; 9] = [
     "sim",
     "tolerance",
     "glitch",
@@ -31,7 +33,11 @@ pub const SECTIONS: [&str; 8] = [
     "vboard",
     "bridge",
     "periph",
+    "soc",
 ];
+
+#[cfg(feature = "host")]
+mod soc;
 
 pub struct BenchOptions {
     pub sections: Vec<String>,
@@ -361,6 +367,7 @@ pub fn run(options: &BenchOptions) -> Result<PathBuf> {
                 value
             }
             "periph" => periph::section(&options.results_dir, options.quick)?,
+            "soc" => section_soc(options.quick)?,
             _ => unreachable!("checked above"),
         };
         if let Value::Object(map) = &mut value {
@@ -406,6 +413,20 @@ fn section_vboard(quick: bool) -> Result<Value> {
     let (mut value, markdown) = crate::host::bench::bench_section(quick, &root)?;
     value["markdown"] = json!(markdown);
     Ok(value)
+}
+
+/// The SoC on the virtual board (`bench/soc.rs`; needs the `host` feature).
+#[cfg(feature = "host")]
+fn section_soc(quick: bool) -> Result<Value> {
+    let root = std::env::current_dir().context("cannot read the current folder")?;
+    let (mut value, markdown) = soc::run(quick, &root)?;
+    value["markdown"] = json!(markdown);
+    Ok(value)
+}
+
+#[cfg(not(feature = "host"))]
+fn section_soc(_quick: bool) -> Result<Value> {
+    bail!("bench soc: built without the `host` feature")
 }
 
 #[cfg(not(feature = "host"))]
@@ -500,6 +521,7 @@ fn markdown(all: &Map<String, Value>) -> String {
         ("vboard", "Virtual board"),
         ("bridge", "Register bridge"),
         ("periph", "Peripheral builds (cost of each switch)"),
+        ("soc", "SoC on the virtual board"),
     ] {
         if let Some(text) = all.get(section).and_then(|v| v["markdown"].as_str()) {
             out.push_str(&format!("\n## {title}\n\n{text}\n"));

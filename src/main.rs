@@ -230,7 +230,7 @@ enum Command {
     /// (one folder per firmware and board: a build in another configuration replaces the
     /// bitstream there, and says so; uart.toml beside it names the configuration)
     Build {
-        /// Firmware to build: echo or bridge
+        /// Firmware to build: echo, bridge or soc
         #[arg(long, default_value = "echo")]
         firmware: Firmware,
         /// Board: cu or cu-v2
@@ -242,7 +242,7 @@ enum Command {
     /// Write a built firmware to the board's flash with iceprog; prints the bitstream and
     /// the configuration it was built for first
     Flash {
-        /// Firmware to flash: echo or bridge
+        /// Firmware to flash: echo, bridge or soc
         #[arg(long, default_value = "echo")]
         firmware: Firmware,
         /// Board: cu or cu-v2

@@ -29,6 +29,8 @@ mod periph_formal;
 mod properties;
 mod receiver;
 mod runtime;
+#[cfg(all(feature = "external-tools", feature = "host"))]
+mod soc;
 mod transmitter;
 #[cfg(all(feature = "external-tools", feature = "host"))]
 mod vboard;

@@ -182,7 +182,7 @@ pub fn talk_hint(
             "talk to it: rust-hdl-uart reg --port {port} --baud {baud} read id   (registers; \
              {pty_baud})"
         ),
-        crate::firmware::Firmware::Echo => {
+        crate::firmware::Firmware::Echo | crate::firmware::Firmware::Soc => {
             format!("talk to it: picocom -b {baud} {port}   ({pty_baud})")
         }
     }
@@ -191,6 +191,12 @@ pub fn talk_hint(
 /// `sim-board`: runs the firmware on the virtual board until Ctrl-C, SIGTERM or `q`.
 pub fn run_sim_board(args: &SimBoardArgs, config: UartConfig) -> Result<()> {
     let root = std::env::current_dir().context("cannot read the current folder")?;
+    // The line is timed with the clock the firmware's UART runs from (the SoC's PLL output).
+    let config = if args.verilog.is_some() {
+        config
+    } else {
+        args.firmware.uart_config(&config)?
+    };
     let mut options = BoardOptions::new(args.firmware, config, &root);
     if let Some(dir) = &args.work_dir {
         options.work_dir = dir.clone();
@@ -248,7 +254,9 @@ pub fn run_sim_board(args: &SimBoardArgs, config: UartConfig) -> Result<()> {
     };
     let label = if args.verilog.is_some() {
         "your design".to_string()
-    } else if config.clock_hz == crate::firmware::Board::Cu.clock_hz() {
+    } else if config.clock_hz == crate::firmware::Board::Cu.clock_hz()
+        || args.firmware == Firmware::Soc
+    {
         "the bitstream's configuration".to_string()
     } else {
         format!(

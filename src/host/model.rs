@@ -2,7 +2,7 @@
 //! virtual board drives in batches of line activity.
 //!
 //! What it guarantees:
-//! - The model is the firmware's own Verilog, from [`firmware_verilog`]: the text the
+//! - The model is the firmware's own Verilog, from [`firmware_sim_verilog`]: the text the
 //!   bitstream is built from, with power-up values as the Verilog says (`--x-initial 0`,
 //!   like the co-simulation in `sim/cosim.rs`).
 //! - Any firmware whose top has the Alchitry Cu ports `clk, rst_n, usb_rx, usb_tx, led[7:0]`
@@ -20,7 +20,7 @@
 //!   timeout and logged (`verilator.log` in the work folder).
 
 use crate::config::UartConfig;
-use crate::firmware::{firmware_verilog, Firmware};
+use crate::firmware::{firmware_sim_verilog, Firmware};
 use crate::flow::tools::{Step, Toolchain};
 use anyhow::{bail, ensure, Context, Result};
 use std::ffi::OsStr;
@@ -355,7 +355,7 @@ impl BoardModel {
         work_dir: &Path,
         tools: &Toolchain,
     ) -> Result<Self> {
-        let (verilog, top) = firmware_verilog(firmware, config)?;
+        let (verilog, top) = firmware_sim_verilog(firmware, config)?;
         Self::build_verilog(&verilog, &top, firmware.name(), config, work_dir, tools)
     }
 
