@@ -271,6 +271,36 @@ pub fn board_verilog(
     Ok((verilog, spec.top_module(&top)))
 }
 
+/// The Verilog the virtual board runs for `board` and its top: the board's build
+/// ([`board_verilog`], the board's own port names) inside an adapter with the Cu's ports
+/// that the virtual board drives ([`crate::boards::vboard_adapter_verilog`]); for the Cu,
+/// the firmware itself. `config` must be at the board's clock, as for a build.
+pub fn vboard_verilog(
+    firmware: Firmware,
+    board: Board,
+    config: &UartConfig,
+) -> Result<(String, String)> {
+    if config.clock_hz != board.clock_hz() {
+        bail!(
+            "clock_hz = {}: the {} runs the firmware at {} Hz; use clock_hz = {} to simulate \
+             its build",
+            config.clock_hz,
+            board.description(),
+            board.clock_hz(),
+            board.clock_hz()
+        );
+    }
+    let (mut verilog, top) = board_verilog(firmware, board, config)?;
+    let spec = board.spec();
+    if !spec.wrapped {
+        return Ok((verilog, top));
+    }
+    let (adapter, adapter_top) = crate::boards::vboard_adapter_verilog(spec, &top);
+    verilog.push('\n');
+    verilog.push_str(&adapter);
+    Ok((verilog, adapter_top))
+}
+
 #[cfg(feature = "flow")]
 /// The `boards` listing: per board its FPGA, clock, UART pins (read from its pin file, with
 /// their direction), toolchain, flash tool, the standard bauds its clock allows at each

@@ -11,7 +11,9 @@ pub mod build;
 pub mod echo;
 
 pub use bridge::BridgeFirmware;
-pub use build::{bitstream_path, board_verilog, build_dir, firmware_verilog, Board, Firmware};
+pub use build::{
+    bitstream_path, board_verilog, build_dir, firmware_verilog, vboard_verilog, Board, Firmware,
+};
 #[cfg(feature = "flow")]
 pub use build::{
     boards_listing, build, build_request, build_with, build_with_options, flash, flash_with,

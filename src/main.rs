@@ -313,7 +313,11 @@ fn run(cli: Cli) -> Result<()> {
             })?;
         }
         #[cfg(feature = "host")]
-        Command::SimBoard { board, config } => {
+        Command::SimBoard { board, mut config } => {
+            // A board's build runs at its oscillator unless a clock is given.
+            if let (Some(b), None, None) = (board.board, config.clock_hz, &config.config) {
+                config.clock_hz = Some(b.clock_hz());
+            }
             rust_hdl_uart::host::cli::run_sim_board(&board, config.resolve()?)?;
         }
         #[cfg(feature = "host")]

@@ -554,4 +554,76 @@ mod real_tools {
             );
         }
     }
+
+    /// The virtual board running the board's own build (its clock, its port names, its LED
+    /// inversions, behind an adapter to the ports the virtual board drives), with 300 random
+    /// bytes echoed through pyserial (sim/clients/echo_stream.py).
+    #[cfg(feature = "host")]
+    fn virtual_board_echoes(name: &str) {
+        use rust_hdl_uart::firmware::vboard_verilog;
+        use rust_hdl_uart::host::{BoardModel, BoardOptions, VirtualBoard};
+        use std::process::Command;
+
+        let _g = serial();
+        let b = board(name);
+        let config = config_for(name);
+        let (verilog, top) = vboard_verilog(Firmware::Echo, b, &config).unwrap();
+        let work = root()
+            .join("target")
+            .join("vboard-tests")
+            .join(format!("board-{name}"));
+        let model =
+            BoardModel::build_verilog(&verilog, &top, name, &config, &work, &Toolchain::from_env())
+                .unwrap_or_else(|e| panic!("virtual {name}: {e:#}"));
+        let mut options = BoardOptions::new(Firmware::Echo, config, &root());
+        options.work_dir = work;
+        let vboard = VirtualBoard::start_with_model(model, &options)
+            .unwrap_or_else(|e| panic!("starting the virtual {name}: {e:#}"));
+        let python = root().join(".venv").join("bin").join("python");
+        assert!(
+            python.is_file(),
+            "{} is missing: run `make tools` (it makes .venv/ with pyserial)",
+            python.display()
+        );
+        let output = Command::new(python)
+            .arg(root().join("sim/clients/echo_stream.py"))
+            .args(["--port", &vboard.path().to_string_lossy()])
+            .args(["--bytes", "300", "--seed", "3", "--timeout", "300"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let result: serde_json::Value = serde_json::from_str(text.trim())
+            .unwrap_or_else(|e| panic!("pyserial client printed {text:?} ({e}); {stderr}"));
+        assert!(output.status.success(), "{name}: {result} {stderr}");
+        for (key, want) in [("ok", 300), ("mismatched", 0), ("missing", 0), ("extra", 0)] {
+            assert_eq!(result[key], want, "{name}: {result}");
+        }
+        let stats = vboard.stop().unwrap();
+        assert_eq!(stats.frames_from_board, 300, "{name}: {stats:?}");
+    }
+
+    #[cfg(feature = "host")]
+    #[test]
+    fn virtual_icebreaker_echoes_through_its_build() {
+        virtual_board_echoes("icebreaker");
+    }
+
+    #[cfg(feature = "host")]
+    #[test]
+    fn virtual_upduino_v3_echoes_through_its_build() {
+        virtual_board_echoes("upduino-v3");
+    }
+
+    #[cfg(feature = "host")]
+    #[test]
+    fn virtual_ulx3s_echoes_through_its_build() {
+        virtual_board_echoes("ulx3s");
+    }
+
+    #[cfg(feature = "host")]
+    #[test]
+    fn virtual_tang_nano_9k_echoes_through_its_build() {
+        virtual_board_echoes("tangnano9k");
+    }
 }
