@@ -43,44 +43,69 @@ pub const SOC_NEXTPNR_TIMEOUT: Duration = Duration::from_secs(40 * 60);
 /// Where builds go, relative to the root given to `build` (feature `flow`).
 pub const BUILD_SUBDIR: &str = "firmware/build";
 
-/// A board the firmware can be built for.
+/// A board the firmware can be built for; its data is the board table's
+/// ([`crate::boards`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Board {
     /// Alchitry Cu (V1).
     Cu,
     /// Alchitry Cu V2: other LED pins.
     CuV2,
+    /// 1BitSquared iCEBreaker (iCE40-UP5K, 12 MHz).
+    Icebreaker,
+    /// tinyVision.ai UPduino v3 (iCE40-UP5K, 12 MHz).
+    UpduinoV3,
+    /// Radiona ULX3S (ECP5, 25 MHz).
+    Ulx3s,
+    /// Sipeed Tang Nano 9K (Gowin GW1NR-9, 27 MHz).
+    TangNano9k,
 }
 
 impl Board {
-    pub const ALL: [Board; 2] = [Board::Cu, Board::CuV2];
+    /// Every board, in the board table's order.
+    pub const ALL: [Board; 6] = [
+        Board::Cu,
+        Board::CuV2,
+        Board::Icebreaker,
+        Board::UpduinoV3,
+        Board::Ulx3s,
+        Board::TangNano9k,
+    ];
+
+    /// The two Alchitry Cu versions (same FPGA, clock and UART pins).
+    pub const CU: [Board; 2] = [Board::Cu, Board::CuV2];
 
     /// The word used on the command line and in build folder names.
     pub fn name(self) -> &'static str {
         match self {
             Board::Cu => "cu",
             Board::CuV2 => "cu-v2",
+            Board::Icebreaker => "icebreaker",
+            Board::UpduinoV3 => "upduino-v3",
+            Board::Ulx3s => "ulx3s",
+            Board::TangNano9k => "tangnano9k",
         }
+    }
+
+    /// The board's entry in the board table.
+    pub fn spec(self) -> &'static crate::boards::BoardSpec {
+        // Every variant's name is in the table: a unit test of this module checks it.
+        crate::boards::spec(self.name()).unwrap_or(&crate::boards::BOARDS[0])
     }
 
     pub fn description(self) -> &'static str {
-        match self {
-            Board::Cu => "Alchitry Cu (iCE40-HX8K cb132)",
-            Board::CuV2 => "Alchitry Cu V2 (iCE40-HX8K cb132)",
-        }
+        self.spec().description
     }
 
-    /// File name of the board's pin constraints in `constraints/`.
+    /// File name of the board's pin constraints in `constraints/` (`.pcf`, `.lpf` or
+    /// `.cst`, after the board's FPGA family).
     pub fn pcf_file_name(self) -> &'static str {
-        match self {
-            Board::Cu => "alchitry_cu.pcf",
-            Board::CuV2 => "alchitry_cu_v2.pcf",
-        }
+        self.spec().constraints
     }
 
     /// The board's oscillator, the only clock the firmware has.
     pub fn clock_hz(self) -> u64 {
-        100_000_000
+        self.spec().clock_hz
     }
 
     /// The board's pin file: `constraints/<file>` next to this crate's sources (known at
@@ -295,6 +320,137 @@ fn firmware_verilog_for(
     Ok((text, top.to_string()))
 }
 
+/// The Verilog built for a board and its top module: the firmware, wrapped in a top with
+/// the board's own port names where the board table says so
+/// ([`crate::boards::wrapper_verilog`]).
+pub fn board_verilog(
+    firmware: Firmware,
+    board: Board,
+    config: &UartConfig,
+) -> Result<(String, String)> {
+    if firmware == Firmware::Soc && !Board::CU.contains(&board) {
+        bail!(
+            "--firmware soc runs on the Alchitry Cu only (--board cu or cu-v2): its PLL \
+             settings and clock target are computed for the Cu's 100 MHz oscillator; on the {} \
+             use --firmware echo or bridge",
+            board.description()
+        );
+    }
+    let (mut verilog, top) = firmware_verilog(firmware, config)?;
+    let spec = board.spec();
+    if !spec.wrapped {
+        return Ok((verilog, top));
+    }
+    verilog.push('\n');
+    verilog.push_str(&crate::boards::wrapper_verilog(spec, &top));
+    Ok((verilog, spec.top_module(&top)))
+}
+
+/// The Verilog the virtual board runs for `board` and its top: the board's build
+/// ([`board_verilog`], the board's own port names) inside an adapter with the Cu's ports
+/// that the virtual board drives ([`crate::boards::vboard_adapter_verilog`]); for the Cu,
+/// the firmware itself. `config` must be at the board's clock, as for a build.
+pub fn vboard_verilog(
+    firmware: Firmware,
+    board: Board,
+    config: &UartConfig,
+) -> Result<(String, String)> {
+    if config.clock_hz != board.clock_hz() {
+        bail!(
+            "clock_hz = {}: the {} runs the firmware at {} Hz; use clock_hz = {} to simulate \
+             its build",
+            config.clock_hz,
+            board.description(),
+            board.clock_hz(),
+            board.clock_hz()
+        );
+    }
+    let (mut verilog, top) = board_verilog(firmware, board, config)?;
+    let spec = board.spec();
+    if !spec.wrapped {
+        return Ok((verilog, top));
+    }
+    let (adapter, adapter_top) = crate::boards::vboard_adapter_verilog(spec, &top);
+    verilog.push('\n');
+    verilog.push_str(&adapter);
+    Ok((verilog, adapter_top))
+}
+
+#[cfg(feature = "flow")]
+/// The `boards` listing: per board its FPGA, clock, UART pins (read from its pin file, with
+/// their direction), toolchain, flash tool, the standard bauds its clock allows at each
+/// oversample rate, and what a user must know.
+pub fn boards_listing() -> String {
+    use crate::boards::{bauds_allowed, Arch, PinRole};
+    let root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let mut out = String::new();
+    for board in Board::ALL {
+        let spec = board.spec();
+        out.push_str(&format!("{:<12} {}\n", spec.name, spec.description));
+        let pins = board
+            .pcf_path(&root)
+            .and_then(|path| {
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                Ok(crate::flow::constraints::parse_board_file(
+                    spec.arch.constraint_format(),
+                    &text,
+                    &path.to_string_lossy(),
+                )
+                .0)
+            })
+            .ok();
+        let pin_of = |role: PinRole| {
+            let port = spec.pin_with_role(role).map(|p| p.bit_name());
+            let pin = port
+                .as_deref()
+                .and_then(|n| pins.as_ref().and_then(|p| p.pin_of(n)));
+            format!(
+                "{} pin {}",
+                port.as_deref().unwrap_or("-"),
+                pin.unwrap_or("? (pin file missing)")
+            )
+        };
+        out.push_str(&format!(
+            "  clock {} MHz on {}; UART {}: {} (FPGA in), {} (FPGA out)\n",
+            spec.clock_hz as f64 / 1e6,
+            pin_of(PinRole::Clock),
+            spec.usb_uart,
+            pin_of(PinRole::UartRx),
+            pin_of(PinRole::UartTx)
+        ));
+        let tools = match spec.arch {
+            Arch::Ice40 { .. } => {
+                "yosys + nextpnr-ice40 + icepack (Debian; --toolchain yowasp for YoWASP's)"
+            }
+            Arch::Ecp5 { .. } => "YoWASP yosys + nextpnr-ecp5 + ecppack (.venv/)",
+            Arch::Gowin { .. } => "YoWASP yosys + nextpnr-himbaechel + apycula gowin_pack (.venv/)",
+        };
+        out.push_str(&format!(
+            "  toolchain: {tools}; pins: constraints/{}; flash: {}\n",
+            spec.constraints, spec.flash
+        ));
+        let rates: Vec<String> = [16, 8, 4]
+            .into_iter()
+            .map(|os| {
+                let allowed = bauds_allowed(spec.clock_hz, os);
+                match allowed.last() {
+                    Some(top) => format!("{os}x up to {top}"),
+                    None => format!("{os}x none"),
+                }
+            })
+            .collect();
+        out.push_str(&format!(
+            "  standard bauds (9600 ... 12000000): {}\n",
+            rates.join(", ")
+        ));
+        if !spec.notes.is_empty() {
+            out.push_str(&format!("  note: {}\n", spec.notes));
+        }
+    }
+    out
+}
+
 /// `<root>/firmware/build/<firmware>-<board>`.
 pub fn build_dir(firmware: Firmware, board: Board, root: &Path) -> PathBuf {
     root.join(BUILD_SUBDIR)
@@ -313,7 +469,7 @@ pub fn build_request(
     if config.clock_hz != board.clock_hz() {
         bail!(
             "clock_hz = {}: the {} runs the firmware from its {} Hz oscillator, so the baud \
-             timing must be computed for that clock; use clock_hz = {} (or leave it out)",
+             timing must be computed for that clock; use clock_hz = {} (or leave --clock-hz out)",
             config.clock_hz,
             board.description(),
             board.clock_hz(),
@@ -321,13 +477,18 @@ pub fn build_request(
         );
     }
     let pcf = board.pcf_path(root)?;
-    let (verilog, top_module) = firmware_verilog(firmware, config)?;
+    let (verilog, top_module) = board_verilog(firmware, board, config)?;
+    let spec = board.spec();
+    let clock_port = spec
+        .pin_with_role(crate::boards::PinRole::Clock)
+        .map(|p| p.bit_name())
+        .unwrap_or_else(|| "clk".to_string());
     Ok(BuildRequest {
         top_module,
         verilog,
         pcf,
         out_dir: build_dir(firmware, board, root),
-        clock_port: "clk".to_string(),
+        clock_port,
         // The SoC's logic runs from the PLL's output; nextpnr checks every clock against
         // --freq, and the board's own clock only feeds the PLL (no register-to-register path).
         clock_mhz: match firmware {
@@ -364,9 +525,45 @@ pub fn build_with(
     root: &Path,
     tools: &Toolchain,
 ) -> Result<BuildReport> {
+    build_with_options(
+        firmware,
+        board,
+        config,
+        root,
+        tools,
+        &BuildOptions::default(),
+    )
+}
+
+#[cfg(feature = "flow")]
+/// Choices of a build beyond firmware, board and UART.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BuildOptions {
+    /// Debian's tools or YoWASP's for the iCE40 boards (ECP5 and Gowin always use YoWASP's).
+    pub toolchain: crate::flow::yowasp::ToolFlavour,
+    /// The ULX3S's ECP5 part (ignored for the other boards).
+    pub part: crate::boards::Ecp5Part,
+}
+
+#[cfg(feature = "flow")]
+/// Like [`build_with`] with [`BuildOptions`]. The venv's tools (`.venv/bin`) are added to
+/// `tools` (see [`crate::flow::yowasp::with_venv_tools`]).
+pub fn build_with_options(
+    firmware: Firmware,
+    board: Board,
+    config: &UartConfig,
+    root: &Path,
+    tools: &Toolchain,
+    options: &BuildOptions,
+) -> Result<BuildReport> {
     let request = build_request(firmware, board, config, root)?;
     // Before yosys and nextpnr: the bitstream and report go there.
     crate::outputs::check_folder(&request.out_dir, "the build folder")?;
+    let target = flow::Target {
+        arch: board.spec().arch,
+        ecp5_part: options.part,
+    };
+    let tools = flow::yowasp::with_venv_tools(tools.clone(), options.toolchain);
     let config_file = request.out_dir.join("uart.toml");
     // Removed first, so a leftover never describes a bitstream it did not build.
     match std::fs::remove_file(&config_file) {
@@ -377,7 +574,7 @@ pub fn build_with(
                 .context(format!("cannot remove stale {}", config_file.display())))
         }
     }
-    let report = flow::build_bitstream_with(&request, tools).with_context(|| {
+    let mut report = flow::build_bitstream_on(&request, &target, &tools).with_context(|| {
         format!(
             "building the {} firmware for the {} ({})",
             firmware,
@@ -385,6 +582,13 @@ pub fn build_with(
             config.short_name()
         )
     })?;
+    if options.toolchain == crate::flow::yowasp::ToolFlavour::Yowasp
+        || !matches!(target.arch, crate::boards::Arch::Ice40 { .. })
+    {
+        report
+            .notes
+            .push("built with YoWASP's yosys and nextpnr (.venv/)".to_string());
+    }
     let text = format!(
         "# UART configuration of the {firmware} firmware built here for the {}.\n{}",
         board.description(),
@@ -395,9 +599,10 @@ pub fn build_with(
     Ok(report)
 }
 
-/// The bitstream `build` (feature `flow`) writes for a firmware and board.
+/// The bitstream `build` (feature `flow`) writes for a firmware and board (`top.bin`,
+/// `top.bit` or `top.fs`, after the board's FPGA family).
 pub fn bitstream_path(firmware: Firmware, board: Board, root: &Path) -> PathBuf {
-    build_dir(firmware, board, root).join("top.bin")
+    build_dir(firmware, board, root).join(board.spec().arch.bitstream_file_name())
 }
 
 #[cfg(feature = "flow")]
@@ -422,7 +627,13 @@ pub fn flash_with(firmware: Firmware, board: Board, root: &Path, tools: &Toolcha
             board
         );
     }
-    flow::flash_with(&bin, tools).with_context(|| {
+    let flashed = match board.spec().flash {
+        crate::boards::FlashTool::Iceprog => flow::flash_with(&bin, tools),
+        crate::boards::FlashTool::OpenFpgaLoader { board: name } => {
+            flow::flash_openfpgaloader_with(&bin, name, tools)
+        }
+    };
+    flashed.with_context(|| {
         format!(
             "flashing {} (the {} firmware) to the {}",
             bin.display(),
@@ -430,4 +641,19 @@ pub fn flash_with(firmware: Firmware, board: Board, root: &Path, tools: &Toolcha
             board.description()
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_board_is_in_the_board_table_once() {
+        for board in Board::ALL {
+            let spec = crate::boards::spec(board.name())
+                .unwrap_or_else(|| panic!("{board} is not in the board table"));
+            assert_eq!(spec.name, board.name());
+        }
+        assert_eq!(Board::ALL.len(), crate::boards::BOARDS.len());
+    }
 }

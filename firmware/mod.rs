@@ -14,8 +14,12 @@ pub mod soc;
 
 pub use bridge::BridgeFirmware;
 pub use build::{
-    bitstream_path, build_dir, firmware_sim_verilog, firmware_verilog, Board, Firmware,
+    bitstream_path, board_verilog, build_dir, firmware_sim_verilog, firmware_verilog,
+    vboard_verilog, Board, Firmware,
 };
 #[cfg(feature = "flow")]
-pub use build::{build, build_request, build_with, flash, flash_with};
+pub use build::{
+    boards_listing, build, build_request, build_with, build_with_options, flash, flash_with,
+    BuildOptions,
+};
 pub use echo::{EchoFirmware, FIFO_DEPTH};

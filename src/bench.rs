@@ -13,6 +13,8 @@
 //! - `periph`: the peripheral's builds, the cost of each switch (`bench/periph.rs`).
 //! - `soc`: the SoC firmware on the virtual board: lossless `echo` by baud, interrupt
 //!   latency (`bench/soc.rs`).
+//! - `toolchains`: the cores' and the peripheral's cells and Fmax with Debian's and YoWASP's
+//!   yosys / nextpnr-ice40 ([`toolchains`]).
 
 use crate::config::UartConfig;
 use crate::sim::harness::{line_format, run_receiver, ReadyPolicy, RxBench, UartBench, UartInputs};
@@ -23,8 +25,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 mod periph;
+pub mod toolchains;
 
-pub const SECTIONS: [&str; 9] = [
+pub const SECTIONS: [&str; 10] = [
     "sim",
     "tolerance",
     "glitch",
@@ -34,6 +37,7 @@ pub const SECTIONS: [&str; 9] = [
     "bridge",
     "periph",
     "soc",
+    "toolchains",
 ];
 
 #[cfg(feature = "host")]
@@ -368,6 +372,7 @@ pub fn run(options: &BenchOptions) -> Result<PathBuf> {
             }
             "periph" => periph::section(&options.results_dir, options.quick)?,
             "soc" => section_soc(options.quick)?,
+            "toolchains" => toolchains::section(options.quick, &options.results_dir)?,
             _ => unreachable!("checked above"),
         };
         if let Value::Object(map) = &mut value {
@@ -522,6 +527,7 @@ fn markdown(all: &Map<String, Value>) -> String {
         ("bridge", "Register bridge"),
         ("periph", "Peripheral builds (cost of each switch)"),
         ("soc", "SoC on the virtual board"),
+        ("toolchains", "Toolchains: Debian and YoWASP"),
     ] {
         if let Some(text) = all.get(section).and_then(|v| v["markdown"].as_str()) {
             out.push_str(&format!("\n## {title}\n\n{text}\n"));

@@ -59,6 +59,11 @@ pub mod baud;
 #[cfg(feature = "flow")]
 #[allow(missing_docs)]
 pub mod bench;
+/// The board table (clock, pins' roles, family, flash tool); needs no tool, so it is here
+/// without the `flow` feature (the firmware's board names use it).
+#[deny(missing_docs)]
+#[path = "flow/boards.rs"]
+pub mod boards;
 pub mod bridge;
 #[deny(missing_docs)]
 pub mod config;

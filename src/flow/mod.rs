@@ -17,18 +17,23 @@
 //! without the HDL crate, and so hand-written Verilog can be measured the same way.
 
 pub mod build;
+pub mod constraints;
 pub mod flash;
 pub mod nextpnr;
 pub mod pcf;
+pub mod yowasp;
+/// The board table; also built without the flow (see [`crate::boards`]).
+pub use crate::boards;
 /// Finding and running the tools: also used without the flow (export, co-simulation), so
 /// it is the crate's [`crate::tools`] module, re-exported here under its old path.
 pub use crate::tools;
 
 pub use build::{
-    build_bitstream, build_bitstream_with, measure_resources, measure_resources_on,
-    measure_resources_with, BuildReport, BuildRequest, ClockReport, MeasureOutcome,
-    ResourceFigures, SeedAttempt, SeedFigures, SeedOutcome, MEASURE_PACKAGES,
+    build_bitstream, build_bitstream_on, build_bitstream_with, measure_resources,
+    measure_resources_on, measure_resources_with, BuildReport, BuildRequest, ClockReport,
+    MeasureOutcome, ResourceFigures, SeedAttempt, SeedFigures, SeedOutcome, Target,
+    MEASURE_PACKAGES,
 };
-pub use flash::{flash, flash_with};
+pub use flash::{flash, flash_openfpgaloader_with, flash_with};
 pub use pcf::{check_constraints, ports_from_verilog, Pcf, Port, PortDirection};
 pub use tools::Toolchain;

@@ -42,12 +42,17 @@ pub struct ClockFmax {
 impl ClockFmax {
     /// Whether this nextpnr net comes from the top-level port `port`: nextpnr keeps the
     /// port name and appends `$...` suffixes for the IO buffer and global buffer.
+    /// nextpnr-ecp5 (0.7+) names the global net `$glbnet$<port>$TRELLIS_IO_IN`, and
+    /// nextpnr-himbaechel-gowin the input buffer's output `<port>_IBUF_I_O`.
     pub fn is_from_port(&self, port: &str) -> bool {
-        self.clock == port
-            || self
-                .clock
+        let name = self
+            .clock
+            .strip_prefix("$glbnet$")
+            .unwrap_or(self.clock.as_str());
+        name == port
+            || name
                 .strip_prefix(port)
-                .is_some_and(|rest| rest.starts_with('$'))
+                .is_some_and(|rest| rest.starts_with('$') || rest.starts_with("_IBUF"))
     }
 }
 
@@ -76,6 +81,16 @@ impl NextpnrLog {
         self.clocks
             .iter()
             .min_by(|a, b| a.fmax_mhz.total_cmp(&b.fmax_mhz))
+    }
+
+    /// Rows of the utilisation block that use more than the device has, as
+    /// `(cell type, used, available)`: the design does not fit.
+    pub fn overflows(&self) -> Vec<(String, u64, u64)> {
+        self.utilisation
+            .iter()
+            .filter(|(_, u)| u.used > u.available)
+            .map(|(name, u)| (name.clone(), u.used, u.available))
+            .collect()
     }
 
     /// Whether the run failed only because timing was not met: nextpnr 0.4 then exits
@@ -206,6 +221,30 @@ impl YosysStats {
         self.sum_prefix("SB_RAM40_4K")
     }
 
+    /// LUTs, flip-flops, carry cells and block RAMs of any family this flow builds for:
+    /// iCE40 (`SB_*`), ECP5 (`LUT4`, `TRELLIS_FF`, `CCU2C`, `DP16KD`), Gowin (`LUT1`..`LUT4`,
+    /// `DFF*`, `ALU`, the BSRAM primitives). Each family's names are disjoint from the
+    /// others', so the sums need no family argument.
+    pub fn any_family(&self) -> (u64, u64, u64, u64) {
+        let sum = |names: &[&str]| names.iter().map(|n| self.count(n)).sum::<u64>();
+        let gowin_luts = sum(&["LUT1", "LUT2", "LUT3"]);
+        let luts = self.lut4() + self.count("LUT4") + gowin_luts;
+        let ffs = self.flip_flops()
+            + self.count("TRELLIS_FF")
+            + self
+                .cells
+                .iter()
+                .filter(|(k, _)| k.starts_with("DFF"))
+                .map(|(_, v)| *v)
+                .sum::<u64>();
+        let carry = self.carry() + self.count("CCU2C") + self.count("ALU");
+        let brams = self.block_rams()
+            + sum(&[
+                "DP16KD", "PDPW16KD", "SDPB", "SDPX9B", "DPB", "DPX9B", "SP", "SPX9", "pROM",
+            ]);
+        (luts, ffs, carry, brams)
+    }
+
     fn sum_prefix(&self, prefix: &str) -> u64 {
         self.cells
             .iter()
@@ -243,9 +282,12 @@ pub fn parse_yosys_stat(text: &str, top: &str) -> Option<YosysStats> {
         .or_else(|| sections.iter().find(|(n, _)| n == top))
         .or_else(|| (sections.len() == 1).then(|| &sections[0]))?;
     let body = &chosen.1;
-    let cells_at = body
+    let Some(cells_at) = body
         .iter()
-        .position(|l| l.trim_start().starts_with("Number of cells:"))?;
+        .position(|l| l.trim_start().starts_with("Number of cells:"))
+    else {
+        return parse_counts_first(body);
+    };
     let mut stats = YosysStats::default();
     for line in &body[cells_at + 1..] {
         let mut words = line.split_whitespace();
@@ -258,6 +300,32 @@ pub fn parse_yosys_stat(text: &str, top: &str) -> Option<YosysStats> {
         stats.cells.insert(name.to_string(), count);
     }
     Some(stats)
+}
+
+/// The `stat` layout of yosys 0.5x and later: `12 cells` then `  1   LUT1` rows (count
+/// first), and parameterised cells (Gowin's ALU, DFF) under `56 submodules`.
+fn parse_counts_first(body: &[&str]) -> Option<YosysStats> {
+    let mut stats = YosysStats::default();
+    let mut in_list = false;
+    let mut found = false;
+    for line in body {
+        let mut words = line.split_whitespace();
+        let (Some(count), Some(name), None) = (words.next(), words.next(), words.next()) else {
+            in_list = false;
+            continue;
+        };
+        let Ok(count) = count.parse::<u64>() else {
+            in_list = false;
+            continue;
+        };
+        if name == "cells" || name == "submodules" {
+            in_list = true;
+            found = true;
+        } else if in_list {
+            *stats.cells.entry(name.to_string()).or_insert(0) += count;
+        }
+    }
+    found.then_some(stats)
 }
 
 /// Evidence of latches in a yosys log: the offending lines, empty if none.
@@ -489,6 +557,75 @@ Generating RTLIL representation for module `\\$_DLATCH_P_'.
         let hier = parse_yosys_stat(YOSYS_HIER, "top").expect("hier");
         assert_eq!((hier.lut4(), hier.flip_flops(), hier.carry()), (12, 8, 6));
         assert!(parse_yosys_stat("ERROR: syntax error", "top").is_none());
+    }
+
+    // yosys 0.70 (YoWASP), synth_gowin on a counter: counts first, ALU/DFF as submodules.
+    const YOSYS_070_GOWIN: &str = "\
+2.51. Printing statistics.
+
+=== top ===
+
+        +----------Local count, excluding submodules.
+        | 
+       12 cells
+        1   GND
+        1   LUT1
+        1   VCC
+       56 submodules
+       24   ALU
+       32   DFF
+
+=== design hierarchy ===
+
+        +----------Count including submodules.
+        | 
+       12 top
+
+        +----------Count including submodules.
+        | 
+       63 wires
+        2 ports
+       12 cells
+        1   GND
+        1   IBUF
+        1   LUT1
+        8   OBUF
+        1   VCC
+       56 submodules
+       24   ALU
+       32   DFF
+
+2.52. Executing CHECK pass (checking for obvious problems).
+";
+
+    #[test]
+    fn yosys_070_counts_first_layout() {
+        let s = parse_yosys_stat(YOSYS_070_GOWIN, "top").expect("stats");
+        assert_eq!(s.count("ALU"), 24);
+        assert_eq!(s.count("OBUF"), 8);
+        assert_eq!(s.any_family(), (1, 32, 24, 0));
+    }
+
+    #[test]
+    fn clock_names_of_every_family() {
+        let c = |name: &str| ClockFmax {
+            clock: name.into(),
+            fmax_mhz: 1.0,
+            target_mhz: 1.0,
+            passed: true,
+        };
+        assert!(c("$glbnet$clk$TRELLIS_IO_IN").is_from_port("clk"));
+        assert!(c("clk_IBUF_I_O").is_from_port("clk"));
+        assert!(!c("clk_IBUF_I_O").is_from_port("cl"));
+        assert!(!c("$glbnet$clk2$TRELLIS_IO_IN").is_from_port("clk"));
+    }
+
+    #[test]
+    fn overflow_rows_say_what_does_not_fit() {
+        let log = parse_nextpnr_log(
+            "Info: Device utilisation:\nInfo: \t ICESTORM_LC:   500/  384   130%\nInfo: \t SB_IO: 3/ 63 4%\n",
+        );
+        assert_eq!(log.overflows(), vec![("ICESTORM_LC".to_string(), 500, 384)]);
     }
 
     #[test]

@@ -146,7 +146,7 @@ pub fn parse_pcf(text: &str, source: &str) -> Result<Pcf> {
     }
 }
 
-fn parse_collecting(text: &str, source: &str) -> (Pcf, Vec<String>) {
+pub(crate) fn parse_collecting(text: &str, source: &str) -> (Pcf, Vec<String>) {
     let mut pcf = Pcf {
         source: source.to_string(),
         ..Pcf::default()
@@ -256,8 +256,50 @@ fn format_problems(source: &str, problems: &[String]) -> String {
 /// rules). Returns the parsed file when everything holds, else one error listing every
 /// problem.
 pub fn check_constraints(pcf_text: &str, pcf_name: &str, ports: &[Port]) -> Result<Pcf> {
-    let (pcf, mut problems) = parse_collecting(pcf_text, pcf_name);
+    let (pcf, problems) = parse_collecting(pcf_text, pcf_name);
+    check_parsed(pcf, problems, pcf_name, ports, Some(&CB132))
+}
 
+/// The I/O pins of one FPGA package, for [`check_parsed`].
+#[derive(Clone, Copy, Debug)]
+pub struct PackagePins {
+    /// Device and package for messages, e.g. `iCE40-HX8K cb132`.
+    pub name: &'static str,
+    /// Every I/O pin name (case-sensitive, like nextpnr).
+    pub pins: &'static [&'static str],
+}
+
+/// The Alchitry Cu's package.
+pub const CB132: PackagePins = PackagePins {
+    name: "iCE40-HX8K cb132",
+    pins: &CB132_PINS,
+};
+
+/// All I/O pin names of the iCE40-UP5K sg48 package (iCEBreaker, UPduino): the `.pins sg48`
+/// section of fpga-icestorm's `chipdb-5k.txt` (0~20230218gitd20a5e9), 39 pins, the data
+/// nextpnr-ice40's UP5K chip database is generated from.
+pub const SG48_PINS: [&str; 39] = [
+    "2", "3", "4", "6", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", //
+    "20", "21", "23", "25", "26", "27", "28", "31", "32", "34", "35", "36", "37", "38", //
+    "39", "40", "41", "42", "43", "44", "45", "46", "47", "48",
+];
+
+/// The iCEBreaker's and UPduino's package.
+pub const SG48: PackagePins = PackagePins {
+    name: "iCE40-UP5K sg48",
+    pins: &SG48_PINS,
+};
+
+/// Checks parsed assignments (`problems`: the parser's own findings) against the design's
+/// `ports` by the rules of the module docs; pins are checked against `package` when one
+/// is given (else the place-and-route tool checks them).
+pub fn check_parsed(
+    pcf: Pcf,
+    mut problems: Vec<String>,
+    pcf_name: &str,
+    ports: &[Port],
+    package: Option<&PackagePins>,
+) -> Result<Pcf> {
     // Which port each legal bit name belongs to, for the "is this a port bit" check.
     let mut bit_owner: BTreeMap<String, &Port> = BTreeMap::new();
     for port in ports {
@@ -298,18 +340,21 @@ pub fn check_constraints(pcf_text: &str, pcf_name: &str, ports: &[Port]) -> Resu
             first_for_bit.insert(&a.port_bit, a);
         }
 
-        if !is_cb132_pin(&a.pin) {
+        let on_package = |pin: &str| package.is_none_or(|p| p.pins.contains(&pin));
+        if !on_package(&a.pin) {
             bad_pin_seen = true;
             let upper = a.pin.to_ascii_uppercase();
-            let hint = if upper != a.pin && is_cb132_pin(&upper) {
+            let hint = if upper != a.pin && on_package(&upper) {
                 format!(" (pin names are case-sensitive: did you mean {upper}?)")
             } else {
                 String::new()
             };
             problems.push(format!(
-                "{at}: pin '{}' for '{}' is not an I/O pin of the iCE40-HX8K cb132 package{hint}; \
+                "{at}: pin '{}' for '{}' is not an I/O pin of the {} package{hint}; \
                  use the pin name from the board's pin table",
-                a.pin, a.port_bit
+                a.pin,
+                a.port_bit,
+                package.map_or("", |p| p.name)
             ));
         } else if let Some(prev) = first_for_pin.get(a.pin.as_str()) {
             // The same line written twice is already reported as a double constraint.
@@ -341,9 +386,10 @@ pub fn check_constraints(pcf_text: &str, pcf_name: &str, ports: &[Port]) -> Resu
         return Ok(pcf);
     }
     let mut msg = format_problems(pcf_name, &problems);
-    if bad_pin_seen {
-        msg.push_str("\nvalid cb132 pins: ");
-        msg.push_str(&CB132_PINS.join(" "));
+    if let (true, Some(package)) = (bad_pin_seen, package) {
+        let short = package.name.rsplit(' ').next().unwrap_or(package.name);
+        msg.push_str(&format!("\nvalid {short} pins: "));
+        msg.push_str(&package.pins.join(" "));
     }
     bail!(msg)
 }

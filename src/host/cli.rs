@@ -36,9 +36,11 @@ pub struct SimBoardArgs {
     /// Top module of --verilog
     #[arg(long, value_name = "MODULE", requires = "verilog")]
     pub top: Option<String>,
-    /// Also make a symlink to the PTY at this path (removed on exit if it still points at
-    /// this board's PTY). An existing path is refused unless it is a dangling link into
-    /// /dev/pts (a crashed board's)
+    /// Run the firmware as built for this board (`rust-hdl-uart boards`): at its clock, with
+    /// its port names and LED wiring [default: the Alchitry Cu]
+    #[arg(long, conflicts_with = "verilog")]
+    pub board: Option<crate::firmware::Board>,
+    /// Also make a symlink to the PTY at this path (removed on exit)
     #[arg(long, value_name = "PATH")]
     pub link: Option<PathBuf>,
     /// Replace an existing symlink at --link, whatever it points at (with a warning)
@@ -250,10 +252,43 @@ pub fn run_sim_board(args: &SimBoardArgs, config: UartConfig) -> Result<()> {
             )?;
             VirtualBoard::start_with_model(model, &options)?
         }
+        // Another board: its build's Verilog, behind an adapter to the Cu's ports.
+        (_, _) if args.board.is_some_and(|b| b.spec().wrapped) => {
+            let b = args.board.unwrap_or(crate::firmware::Board::Cu);
+            let (text, top) = crate::firmware::vboard_verilog(args.firmware, b, &config)?;
+            if args.work_dir.is_none() {
+                options.work_dir = root.join("firmware").join("build").join(format!(
+                    "vboard-{}-{}-{}baud",
+                    args.firmware,
+                    b.name(),
+                    config.baud
+                ));
+            }
+            let name = format!("{} on the {}", args.firmware, b.name());
+            let model = BoardModel::build_verilog(
+                &text,
+                &top,
+                &name,
+                &config,
+                &options.work_dir,
+                &crate::flow::tools::Toolchain::from_env(),
+            )?;
+            VirtualBoard::start_with_model(model, &options)?
+        }
         _ => VirtualBoard::start(&options)?,
     };
     let label = if args.verilog.is_some() {
         "your design".to_string()
+    } else if let Some(b) = args.board.filter(|b| b.spec().wrapped) {
+        if config.clock_hz == b.clock_hz() {
+            format!("the {} build", b.name())
+        } else {
+            format!(
+                "NOT the {} build: its clock is {} Hz",
+                b.name(),
+                b.clock_hz()
+            )
+        }
     } else if config.clock_hz == crate::firmware::Board::Cu.clock_hz()
         || args.firmware == Firmware::Soc
     {
