@@ -10,6 +10,8 @@
 //! - `synth`: logic cells and Fmax of the compact core and the echo firmware (the method in
 //!   NOTES.md: synth_ice40, nextpnr seeds 1 2 3, median).
 //! - `verilator`: the long TX→RX regression on the Verilator model of the exported Verilog.
+//! - `simspeed`: Icarus and Verilator speed on the exported Verilog, rust-hdl's text against
+//!   the shipped text (`bench/simspeed.rs`).
 
 use crate::config::UartConfig;
 use crate::sim::harness::{line_format, run_receiver, ReadyPolicy, RxBench, UartBench, UartInputs};
@@ -19,7 +21,9 @@ use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-pub const SECTIONS: [&str; 7] = [
+mod simspeed;
+
+pub const SECTIONS: [&str; 8] = [
     "sim",
     "tolerance",
     "glitch",
@@ -27,6 +31,7 @@ pub const SECTIONS: [&str; 7] = [
     "verilator",
     "vboard",
     "bridge",
+    "simspeed",
 ];
 
 pub struct BenchOptions {
@@ -353,6 +358,11 @@ pub fn run(options: &BenchOptions) -> Result<PathBuf> {
                 value["markdown"] = json!(lines.join("\n"));
                 value
             }
+            "simspeed" => simspeed::section(
+                options.quick,
+                &options.results_dir.join("work"),
+                &options.results_dir,
+            )?,
             _ => unreachable!("checked above"),
         };
         if let Value::Object(map) = &mut value {
