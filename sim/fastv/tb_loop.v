@@ -7,7 +7,7 @@
 // `RESULT sent=.. got=.. bad=.. cycles=..`.
 `timescale 1ns/1ns
 `ifdef VERILATOR
-// Verilator: the C++ harness (harness.cpp) toggles the clock, one eval() per edge.
+// Under Verilator the C++ harness (harness.cpp) toggles the clock, one eval() per edge.
 module tb(input clock);
 `else
 module tb;

@@ -4,7 +4,7 @@
 // LIMIT clocks with `RESULT sent=.. got=.. bad=.. cycles=.. polls=..`.
 `timescale 1ns/1ns
 `ifdef VERILATOR
-// Verilator: the C++ harness (harness.cpp) toggles the clock, one eval() per edge.
+// Under Verilator the C++ harness (harness.cpp) toggles the clock, one eval() per edge.
 module tb(input clock);
 `else
 module tb;

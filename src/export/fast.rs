@@ -496,7 +496,9 @@ fn flop_processes(groups: &[Vec<Flop>], clock: &str) -> Vec<String> {
         "    // Flip-flops (rust-hdl's DFF sub-modules, taken in): q takes d on the rising edge."
             .to_string(),
         "`ifdef VERILATOR".to_string(),
-        "    // Verilator: one register per flip-flop.".to_string(),
+        // Not "// Verilator: ...": Verilator reads a comment starting with its name as a
+        // directive and rejects the file.
+        "    // Under Verilator, one register per flip-flop.".to_string(),
         "    initial begin".to_string(),
     ];
     for flop in groups.iter().flatten() {
