@@ -30,8 +30,6 @@ use super::vcd::VcdStream;
 use crate::tools::{OutputWithin, SIM_TOOL_HANG_GUARD};
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use rust_hdl::core::block::Block;
-use rust_hdl::core::check_error::check_all;
-use rust_hdl::core::module_defines::ModuleDefines;
 use rust_hdl::core::simulate::simulate;
 use std::fmt;
 use std::io::{BufReader, BufWriter, Read, Write};
@@ -144,14 +142,12 @@ pub fn settle<B: Block>(uut: &mut B) -> Result<()> {
 }
 
 /// Verilog of `uut` with the top module named `top` (`generate_verilog` always says `top`,
-/// so two exports would clash) and sub-modules `top$...`. Connects the block and runs
-/// rust-hdl's checks first, returning their failure as an error instead of panicking.
+/// so two exports would clash) and sub-modules `top$...`: the shipped text
+/// ([`crate::export::block_verilog`]), so the co-simulation checks what users get.
+/// Connects the block and runs rust-hdl's checks first, returning their failure as an
+/// error instead of panicking.
 pub fn verilog_for<B: Block>(uut: &mut B, top: &str) -> Result<String> {
-    uut.connect_all();
-    check_all(uut).map_err(|e| anyhow!("rust-hdl check failed for `{top}`: {e:?}"))?;
-    let mut defines = ModuleDefines::default();
-    uut.accept(top, &mut defines);
-    Ok(defines.defines())
+    crate::export::block_verilog(uut, top)
 }
 
 fn put_varint(out: &mut Vec<u8>, mut v: u64) {

@@ -256,10 +256,10 @@ impl PGroup {
         match self {
             PGroup::Fifo { abits, .. } => {
                 let mut p: Vec<(String, String)> = vec![
-                    ("p_wptr".into(), "dut.wptr.q".into()),
-                    ("p_rptr".into(), "dut.rptr.q".into()),
-                    ("p_bypass".into(), "dut.bypass.q".into()),
-                    ("p_bypass_data".into(), "dut.bypass_data.q".into()),
+                    ("p_wptr".into(), "dut.wptr$q".into()),
+                    ("p_rptr".into(), "dut.rptr$q".into()),
+                    ("p_bypass".into(), "dut.bypass$q".into()),
+                    ("p_bypass_data".into(), "dut.bypass_data$q".into()),
                     ("p_ram_out".into(), "dut.ram.read_data".into()),
                 ];
                 for i in 0..1usize << abits {
@@ -270,8 +270,8 @@ impl PGroup {
             }
             PGroup::Wishbone => Vec::new(),
             PGroup::AxiLite => vec![
-                ("p_read_capture".into(), "dut.read_capture.q".into()),
-                ("p_read_busy".into(), "dut.read_busy.q".into()),
+                ("p_read_capture".into(), "dut.read_capture$q".into()),
+                ("p_read_busy".into(), "dut.read_busy$q".into()),
             ],
             PGroup::UartWb | PGroup::UartAxil => {
                 let mut p: Vec<(String, String)> = [
@@ -286,8 +286,8 @@ impl PGroup {
                 .map(|n| (n.to_string(), format!("dut.bus.{n}")))
                 .collect();
                 if self == PGroup::UartAxil {
-                    p.push(("p_read_capture".into(), "dut.bus.read_capture.q".into()));
-                    p.push(("p_read_busy".into(), "dut.bus.read_busy.q".into()));
+                    p.push(("p_read_capture".into(), "dut.bus.read_capture$q".into()));
+                    p.push(("p_read_busy".into(), "dut.bus.read_busy$q".into()));
                 }
                 p
             }

@@ -15,6 +15,8 @@
 //!   latency (`bench/soc.rs`).
 //! - `toolchains`: the cores' and the peripheral's cells and Fmax with Debian's and YoWASP's
 //!   yosys / nextpnr-ice40 ([`toolchains`]).
+//! - `simspeed`: Icarus and Verilator speed on the exported Verilog, rust-hdl's text against
+//!   the shipped text (`bench/simspeed.rs`).
 
 use crate::config::UartConfig;
 use crate::sim::harness::{line_format, run_receiver, ReadyPolicy, RxBench, UartBench, UartInputs};
@@ -25,9 +27,10 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 mod periph;
+mod simspeed;
 pub mod toolchains;
 
-pub const SECTIONS: [&str; 10] = [
+pub const SECTIONS: [&str; 11] = [
     "sim",
     "tolerance",
     "glitch",
@@ -38,6 +41,7 @@ pub const SECTIONS: [&str; 10] = [
     "periph",
     "soc",
     "toolchains",
+    "simspeed",
 ];
 
 #[cfg(feature = "host")]
@@ -373,6 +377,11 @@ pub fn run(options: &BenchOptions) -> Result<PathBuf> {
             "periph" => periph::section(&options.results_dir, options.quick)?,
             "soc" => section_soc(options.quick)?,
             "toolchains" => toolchains::section(options.quick, &options.results_dir)?,
+            "simspeed" => simspeed::section(
+                options.quick,
+                &options.results_dir.join("work"),
+                &options.results_dir,
+            )?,
             _ => unreachable!("checked above"),
         };
         if let Value::Object(map) = &mut value {

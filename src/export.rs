@@ -20,6 +20,8 @@
 //! - A width mismatch is never a panic: [`with_data_bits!`](crate::with_data_bits) returns an `Err` for a
 //!   `data_bits` outside 5..=9.
 
+pub mod fast;
+
 use crate::config::{Timing, UartConfig};
 use crate::periph::options::{Bus, PeripheralOptions};
 use crate::periph::top::{UartAxiLite, UartWishbone};
@@ -358,8 +360,19 @@ macro_rules! with_data_bits {
     };
 }
 
-/// Verilog text of a block, with `module` as its top module name and sub-module prefix.
+/// Verilog text of a block, with `module` as its top module name and sub-module prefix:
+/// the shipped text, rust-hdl's own rewritten by [`fast::rewrite`] to simulate fast and
+/// race-free in event-driven simulators (the logic is the same, proven by yosys in the
+/// tests). Everything in this project that uses Verilog (co-simulation, lint, formal
+/// checks, the virtual board, the bitstreams) takes this text.
 pub fn block_verilog<B: Block>(block: &mut B, module: &str) -> Result<String> {
+    let text = block_verilog_rust_hdl(block, module)?;
+    fast::rewrite(&text, module)
+}
+
+/// rust-hdl's own Verilog text of a block (the reference the shipped text is proven
+/// equivalent to), with `module` as its top module name and sub-module prefix.
+pub fn block_verilog_rust_hdl<B: Block>(block: &mut B, module: &str) -> Result<String> {
     block.connect_all();
     check_all(block)
         .map_err(|err| anyhow!("rust-hdl design check failed for {module}: {err:?}"))?;
@@ -368,22 +381,36 @@ pub fn block_verilog<B: Block>(block: &mut B, module: &str) -> Result<String> {
     Ok(defines.defines())
 }
 
-/// The Verilog of one design for a configuration, header comment included.
+/// The Verilog of one design for a configuration, header comment included: the shipped
+/// text ([`fast::rewrite`] of rust-hdl's, proven equivalent to it in the tests).
 ///
 /// `module` names the top module; its sub-modules are `<module>$<instance>`. It must be a
 /// plain Verilog identifier ([`check_module_name`]).
 pub fn design_verilog(config: &UartConfig, design: Design, module: &str) -> Result<String> {
+    let text = design_verilog_rust_hdl(config, design, module)?;
+    fast::rewrite(&text, module)
+}
+
+/// [`design_verilog`] as rust-hdl writes it, before [`fast::rewrite`]: the reference the
+/// equivalence proofs compare the shipped text with.
+pub fn design_verilog_rust_hdl(
+    config: &UartConfig,
+    design: Design,
+    module: &str,
+) -> Result<String> {
     check_module_name(module)?;
     let timing = config.validate()?;
     let body = with_data_bits!(config.data_bits, D => match design {
-        Design::Receiver => block_verilog(&mut UartRx::<D>::new(&timing)?, module)?,
-        Design::Transmitter => block_verilog(&mut UartTx::<D>::new(&timing)?, module)?,
-        Design::Combined => block_verilog(&mut Uart::<D>::new(&timing)?, module)?,
-        Design::ReceiverCfg => block_verilog(&mut UartRxCfg::<D>::new(&timing)?, module)?,
-        Design::TransmitterCfg => block_verilog(&mut UartTxCfg::<D>::new(&timing)?, module)?,
-        Design::CombinedCfg => block_verilog(&mut UartCfg::<D>::new(&timing)?, module)?,
+        Design::Receiver => block_verilog_rust_hdl(&mut UartRx::<D>::new(&timing)?, module)?,
+        Design::Transmitter => block_verilog_rust_hdl(&mut UartTx::<D>::new(&timing)?, module)?,
+        Design::Combined => block_verilog_rust_hdl(&mut Uart::<D>::new(&timing)?, module)?,
+        Design::ReceiverCfg => block_verilog_rust_hdl(&mut UartRxCfg::<D>::new(&timing)?, module)?,
+        Design::TransmitterCfg => {
+            block_verilog_rust_hdl(&mut UartTxCfg::<D>::new(&timing)?, module)?
+        }
+        Design::CombinedCfg => block_verilog_rust_hdl(&mut UartCfg::<D>::new(&timing)?, module)?,
         Design::Wishbone | Design::AxiLite => {
-            return peripheral_verilog(config, &PeripheralOptions::full(), design, module)
+            return peripheral_verilog_rust_hdl(config, &PeripheralOptions::full(), design, module)
         }
     });
     Ok(format!("{}{body}", header(&timing, design, module)))
@@ -394,6 +421,18 @@ pub fn design_verilog(config: &UartConfig, design: Design, module: &str) -> Resu
 /// included. Both FIFOs must have one depth, 4 to 512 entries (the FIFO's range); any
 /// other build is an error naming the switch.
 pub fn peripheral_verilog(
+    config: &UartConfig,
+    options: &PeripheralOptions,
+    design: Design,
+    module: &str,
+) -> Result<String> {
+    let text = peripheral_verilog_rust_hdl(config, options, design, module)?;
+    fast::rewrite(&text, module)
+}
+
+/// [`peripheral_verilog`] as rust-hdl writes it, before [`fast::rewrite`]: the reference
+/// the equivalence proofs compare the shipped text with.
+pub fn peripheral_verilog_rust_hdl(
     config: &UartConfig,
     options: &PeripheralOptions,
     design: Design,
@@ -421,8 +460,8 @@ pub fn peripheral_verilog(
         ($($n:literal)*) => {
             match options.rx_depth_log2 {
                 $($n => match bus {
-                    Bus::Wishbone => block_verilog(&mut UartWishbone::<$n>::with_options(config, &options)?, module)?,
-                    Bus::Axil => block_verilog(&mut UartAxiLite::<$n>::with_options(config, &options)?, module)?,
+                    Bus::Wishbone => block_verilog_rust_hdl(&mut UartWishbone::<$n>::with_options(config, &options)?, module)?,
+                    Bus::Axil => block_verilog_rust_hdl(&mut UartAxiLite::<$n>::with_options(config, &options)?, module)?,
                 },)*
                 other => bail!(
                     "peripheral options rx_depth/tx_depth = {}: this version builds FIFOs of 4 \

@@ -201,7 +201,7 @@
     // register (ones in from the top), adds the bit shifted out to the parity sum while
     // the format's parity covers data, and counts bits_left down; the tick that ends the
     // last stop bit (gclk = F*CPB - 2) is the only clock besides idle in which it is ready.
-    (* keep *) wire [1:0] tst;                // dut.transmitter.state.q: 0 idle 1 frame 2 break
+    (* keep *) wire [1:0] tst;                // dut.transmitter.state$q: 0 idle 1 frame 2 break
     (* keep *) wire [3:0] tbl;                // bits_left
     (* keep *) wire [DATA_BITS-1:0] tfr;      // frame
     (* keep *) wire tblow, tllow;             // bit_low, line_low

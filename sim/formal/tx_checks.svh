@@ -247,7 +247,7 @@
     // model and the design disagree about a frame's bits or its timing can hide for a
     // whole frame. The design's registers are read through wires the script connects
     // after flattening (see `Group::probes` in formal.rs); nothing in it is changed.
-    (* keep *) wire [1:0] st;                 // dut.core.state.q: 0 idle, 1 frame, 2 break
+    (* keep *) wire [1:0] st;                 // dut.core.state$q: 0 idle, 1 frame, 2 break
     (* keep *) wire [3:0] bl;                 // bits_left: bits after the one on bit_low
     (* keep *) wire [DATA_BITS-1:0] fr;       // frame: data bits not yet sent, LSB next
     (* keep *) wire blow, llow;               // bit_low, line_low (inverted line)

@@ -11,6 +11,8 @@ mod cli;
 mod common;
 mod consumer;
 mod export;
+#[cfg(feature = "external-tools")]
+mod fastv;
 mod fifo;
 #[cfg(feature = "flow")]
 mod firmware;
