@@ -2,7 +2,7 @@
 //! USB-UART, pins' roles, constraint file, toolchain and flash tool.
 //!
 //! Guarantees, and why:
-//! - One table ([`BoardSpec`] per board, [`spec`]) is the only place that knows a board: the
+//! - One table ([`BoardSpec`](crate::boards::BoardSpec) per board, [`spec`](crate::boards::spec)) is the only place that knows a board: the
 //!   build flow, the `boards` listing, the flash command and the virtual board all read it,
 //!   so adding a board is one entry, one constraint file and one test row.
 //! - Pin *numbers* live only in the constraint files under `constraints/`; the table gives
@@ -10,9 +10,9 @@
 //!   a pin is written down once and checked by a test against two published sources.
 //! - The firmware's ports are the Cu's (`clk`, `rst_n`, `usb_rx`, `usb_tx`, `led[7:0]`).
 //!   Boards with other names, fewer LEDs, active-low LEDs or no reset button get a small
-//!   generated Verilog wrapper ([`wrapper_verilog`]) whose ports are the board maker's own
+//!   generated Verilog wrapper ([`wrapper_verilog`](crate::boards::wrapper_verilog)) whose ports are the board maker's own
 //!   names, so the constraint file reads like the maker's and a user can compare the two.
-//! - UART directions are from the FPGA's side in the role ([`PinRole::UartRx`] is an FPGA
+//! - UART directions are from the FPGA's side in the role ([`PinRole::UartRx`](crate::boards::PinRole::UartRx) is an FPGA
 //!   input); the maker's names are kept even where they are from the USB chip's side
 //!   (ULX3S `ftdi_txd` is the FPGA's *input*), and the wrapper declares the direction from
 //!   the role, never from the name.
