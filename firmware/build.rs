@@ -22,7 +22,7 @@ use super::bridge::BridgeFirmware;
 use super::echo::EchoFirmware;
 use super::soc::{self, SocBoard, SocCore};
 use crate::config::UartConfig;
-use crate::export::block_verilog;
+use crate::export::{block_verilog, block_verilog_rust_hdl};
 #[cfg(feature = "flow")]
 use crate::flow::{self, BuildReport, BuildRequest, Toolchain};
 #[cfg(feature = "flow")]
@@ -287,14 +287,17 @@ fn firmware_verilog_for(
             "the LEDS register.",
         ),
         Firmware::Soc => {
+            // rust-hdl's own text, not the fast pass's (src/export/fast.rs): the pass reads
+            // only rust-hdl's generated modules and refuses the wrapped PicoRV32 text between
+            // them, so the SoC ships unrewritten (it simulates at rust-hdl's speed).
             let program = soc::build_program(&soc::program_dir())?;
             let body = if with_pll {
-                block_verilog(
+                block_verilog_rust_hdl(
                     &mut SocBoard::new(Board::Cu.clock_hz(), &uart_config, &program.words)?,
                     top,
                 )?
             } else {
-                block_verilog(&mut SocCore::new(&uart_config, &program.words)?, top)?
+                block_verilog_rust_hdl(&mut SocCore::new(&uart_config, &program.words)?, top)?
             };
             (
                 body,

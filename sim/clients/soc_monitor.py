@@ -177,8 +177,19 @@ def main():
                 # Everything at the old baud has arrived: switch the PC side; the
                 # monitor prompts at the new baud after a line typed at it.
                 port.baudrate = int(rest)
-                port.write(b"\r")
-                prompt = read_until(port, PROMPT, args.timeout)
+                # The monitor switches only after its TX FIFO drained; a line typed before
+                # that (a busy machine slows the virtual board) is lost at the old baud, so
+                # the line is typed again until the prompt comes (bounded by --timeout).
+                prompt = None
+                for _ in range(max(1, int(args.timeout // 5))):
+                    port.write(b"\r")
+                    try:
+                        prompt = read_until(port, PROMPT, 5.0)
+                        break
+                    except Failure:
+                        continue
+                if prompt is None:
+                    raise Failure(f"no prompt at {rest} baud after {args.timeout} s")
                 steps.append(
                     {"action": action, "reply": reply.decode("latin-1"), "after": prompt.decode("latin-1")}
                 )

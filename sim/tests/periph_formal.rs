@@ -72,7 +72,7 @@ fn fifo4_covers_are_reachable() {
 fn fifo_without_bypass_fails() {
     let c = PCheck::new(FIFO4, PMode::Bmc { depth: 8 }, Duration::from_secs(20))
         .with_mutation(
-            "bypass$d = push & head_written & ~clear;",
+            "bypass$d = push & head_written & ~in$clear;",
             "bypass$d = 1'b0;",
         )
         .with_define("NO_INVARIANTS");
@@ -124,8 +124,8 @@ fn wishbone_short_stall_fails() {
         Duration::from_secs(20),
     )
     .with_mutation(
-        "busy$d = (accept | read_strobe$q) & ~reset;",
-        "busy$d = accept & ~reset;",
+        "busy$d = (accept | read_strobe$q) & ~in$reset;",
+        "busy$d = accept & ~in$reset;",
     )
     .with_define("NO_INVARIANTS");
     let outcome = check(c);

@@ -219,6 +219,12 @@ impl Toolchain {
             std::thread::sleep(poll.min(step.timeout.saturating_sub(elapsed)));
             poll = (poll * 2).min(Duration::from_millis(200));
         };
+        // The interruption's group kill can end the tool before this loop sees the flag:
+        // its death is then the interruption's, not a tool failure.
+        if crate::interrupt::interrupted() {
+            self.progress.say(&format!("{prefix} interrupted, killed"));
+            crate::interrupt::check()?;
+        }
         let elapsed = started.elapsed();
         let run = StepRun {
             title: step.title.clone(),
@@ -303,6 +309,13 @@ impl OutputWithin for Command {
             std::thread::sleep(poll.min(limit.saturating_sub(started.elapsed())));
             poll = (poll * 2).min(Duration::from_millis(200));
         };
+        // As in `run`: a tool the group kill ended first is reported as interrupted.
+        if crate::interrupt::interrupted() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::Interrupted,
+                format!("{program} was ended: the command was interrupted"),
+            ));
+        }
         let stdout = stdout.join().unwrap_or_default();
         let stderr = stderr.join().unwrap_or_default();
         match status {
