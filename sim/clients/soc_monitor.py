@@ -103,13 +103,23 @@ def echo(port, count, seed, timeout, window=512):
             last = time.monotonic()
         elif time.monotonic() - last > timeout:
             break
-    # The echo's end: CRLF and the prompt (more than `count` bytes may have arrived at once).
-    tail = b""
-    if len(back) >= count:
-        while not (bytes(back[count:]) + tail).endswith(PROMPT):
-            tail += read_until(port, PROMPT, timeout)
-    extra = bytes(back[count:]) + tail
+    # The echo's end: CRLF and the prompt. More than `count` bytes may have arrived in one
+    # read, so the prompt can be split between what came with the echo and what follows.
+    rest = bytearray(back[count:])
     back = bytes(back[:count])
+    if len(back) == count:
+        last = time.monotonic()
+        while PROMPT not in rest:
+            chunk = take(port)
+            if chunk:
+                rest += chunk
+                last = time.monotonic()
+            elif time.monotonic() - last > timeout:
+                raise Failure(f"no prompt after the echo; it ended {bytes(rest)[-200:]!r}")
+        end = rest.index(PROMPT) + len(PROMPT)
+        PENDING[:0] = rest[end:]
+        del rest[end:]
+    extra = bytes(rest)
     mismatched = sum(1 for a, b in zip(data, back) if a != b)
     first = next((i for i, (a, b) in enumerate(zip(data, back)) if a != b), None)
     return {
