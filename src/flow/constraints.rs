@@ -80,70 +80,81 @@ fn assignment(port: &str, pin: &str, line: usize) -> PinAssignment {
     }
 }
 
-/// Reads the pin assignments of a Lattice `.lpf` file.
-pub fn parse_lpf(text: &str, source: &str) -> (Pcf, Vec<String>) {
+/// What one statement of a pin file says.
+enum Statement<'a> {
+    /// A port bit's pin.
+    Pin(&'a str, &'a str),
+    /// Read by the tool, not checked here.
+    Accepted,
+    /// Malformed or unknown: the message after `file:line: `.
+    Problem(String),
+}
+
+/// The part every family shares: statements split at `;`, each read by `read`, problems
+/// collected with `file:line`.
+fn parse_statements(
+    text: &str,
+    source: &str,
+    comment: &str,
+    read: impl for<'w> Fn(&[&'w str], &str) -> Statement<'w>,
+) -> (Pcf, Vec<String>) {
     let mut pcf = Pcf {
         source: source.to_string(),
         ..Pcf::default()
     };
     let mut problems = Vec::new();
-    for (line, stmt) in statements(text, "#") {
+    for (line, stmt) in statements(text, comment) {
         let at = format!("{source}:{line}");
-        let words: Vec<&str> = stmt.split_whitespace().collect();
         if stmt.ends_with("<missing ;>") {
             problems.push(format!("{at}: statement `{stmt}` does not end with ';'"));
             continue;
         }
-        match words.as_slice() {
-            ["LOCATE", "COMP", port, "SITE", pin] => match (unquote(port), unquote(pin)) {
-                (Some(port), Some(pin)) => pcf.assignments.push(assignment(port, pin, line)),
-                _ => problems.push(format!(
-                    "{at}: write `LOCATE COMP \"port\" SITE \"pin\";` with both names quoted"
-                )),
-            },
-            ["IOBUF", "PORT", ..]
-            | ["FREQUENCY", "PORT", ..]
-            | ["FREQUENCY", "NET", ..]
-            | ["SYSCONFIG", ..]
-            | ["BLOCK", ..] => {}
-            _ => problems.push(format!(
-                "{at}: unknown statement `{stmt}` (known: LOCATE COMP, IOBUF PORT, FREQUENCY, \
-                 SYSCONFIG, BLOCK); fix it or comment it out with #"
-            )),
+        let words: Vec<&str> = stmt.split_whitespace().collect();
+        match read(&words, &stmt) {
+            Statement::Pin(port, pin) => pcf.assignments.push(assignment(port, pin, line)),
+            Statement::Accepted => {}
+            Statement::Problem(msg) => problems.push(format!("{at}: {msg}")),
         }
     }
     (pcf, problems)
 }
 
+/// Reads the pin assignments of a Lattice `.lpf` file.
+pub fn parse_lpf(text: &str, source: &str) -> (Pcf, Vec<String>) {
+    parse_statements(text, source, "#", |words, stmt| match words {
+        ["LOCATE", "COMP", port, "SITE", pin] => match (unquote(port), unquote(pin)) {
+            (Some(port), Some(pin)) => Statement::Pin(port, pin),
+            _ => Statement::Problem(
+                "write `LOCATE COMP \"port\" SITE \"pin\";` with both names quoted".into(),
+            ),
+        },
+        ["IOBUF", "PORT", ..]
+        | ["FREQUENCY", "PORT", ..]
+        | ["FREQUENCY", "NET", ..]
+        | ["SYSCONFIG", ..]
+        | ["BLOCK", ..] => Statement::Accepted,
+        _ => Statement::Problem(format!(
+            "unknown statement `{stmt}` (known: LOCATE COMP, IOBUF PORT, FREQUENCY, \
+             SYSCONFIG, BLOCK); fix it or comment it out with #"
+        )),
+    })
+}
+
 /// Reads the pin assignments of a Gowin `.cst` file.
 pub fn parse_cst(text: &str, source: &str) -> (Pcf, Vec<String>) {
-    let mut pcf = Pcf {
-        source: source.to_string(),
-        ..Pcf::default()
-    };
-    let mut problems = Vec::new();
-    for (line, stmt) in statements(text, "//") {
-        let at = format!("{source}:{line}");
-        let words: Vec<&str> = stmt.split_whitespace().collect();
-        if stmt.ends_with("<missing ;>") {
-            problems.push(format!("{at}: statement `{stmt}` does not end with ';'"));
-            continue;
-        }
-        match words.as_slice() {
-            ["IO_LOC", port, pin] => match unquote(port) {
-                Some(port) => pcf.assignments.push(assignment(port, pin, line)),
-                None => problems.push(format!(
-                    "{at}: write `IO_LOC \"port\" pin;` with the port name quoted"
-                )),
-            },
-            ["IO_PORT", ..] => {}
-            _ => problems.push(format!(
-                "{at}: unknown statement `{stmt}` (known: IO_LOC, IO_PORT); fix it or comment \
-                 it out with //"
-            )),
-        }
-    }
-    (pcf, problems)
+    parse_statements(text, source, "//", |words, stmt| match words {
+        ["IO_LOC", port, pin] => match unquote(port) {
+            Some(port) => Statement::Pin(port, pin),
+            None => {
+                Statement::Problem("write `IO_LOC \"port\" pin;` with the port name quoted".into())
+            }
+        },
+        ["IO_PORT", ..] => Statement::Accepted,
+        _ => Statement::Problem(format!(
+            "unknown statement `{stmt}` (known: IO_LOC, IO_PORT); fix it or comment it out \
+             with //"
+        )),
+    })
 }
 
 #[cfg(test)]
