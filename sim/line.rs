@@ -57,6 +57,17 @@ impl LineParity {
         LineParity::Mark,
         LineParity::Space,
     ];
+
+    /// The letter of the usual "8N1" notation.
+    pub fn letter(self) -> char {
+        match self {
+            LineParity::None => 'N',
+            LineParity::Even => 'E',
+            LineParity::Odd => 'O',
+            LineParity::Mark => 'M',
+            LineParity::Space => 'S',
+        }
+    }
 }
 
 /// Line format plus the clock it is observed with.

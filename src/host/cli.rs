@@ -242,15 +242,7 @@ pub fn run_sim_board(args: &SimBoardArgs, config: UartConfig) -> Result<()> {
                 ));
             }
             let name = file.display().to_string();
-            let model = BoardModel::build_verilog(
-                &text,
-                top,
-                &name,
-                &config,
-                &options.work_dir,
-                &crate::flow::tools::Toolchain::from_env(),
-            )?;
-            VirtualBoard::start_with_model(model, &options)?
+            verilog_board(&text, top, &name, &config, &options)?
         }
         // Another board: its build's Verilog, behind an adapter to the Cu's ports.
         (_, _) if args.board.is_some_and(|b| b.spec().wrapped) => {
@@ -265,15 +257,7 @@ pub fn run_sim_board(args: &SimBoardArgs, config: UartConfig) -> Result<()> {
                 ));
             }
             let name = format!("{} on the {}", args.firmware, b.name());
-            let model = BoardModel::build_verilog(
-                &text,
-                &top,
-                &name,
-                &config,
-                &options.work_dir,
-                &crate::flow::tools::Toolchain::from_env(),
-            )?;
-            VirtualBoard::start_with_model(model, &options)?
+            verilog_board(&text, &top, &name, &config, &options)?
         }
         _ => VirtualBoard::start(&options)?,
     };
@@ -480,6 +464,26 @@ pub fn run_link_test(args: &LinkTestArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// A virtual board running `text` (top module `top`) through Verilator, built in the
+/// options' work folder.
+fn verilog_board(
+    text: &str,
+    top: &str,
+    name: &str,
+    config: &UartConfig,
+    options: &BoardOptions,
+) -> Result<VirtualBoard> {
+    let model = BoardModel::build_verilog(
+        text,
+        top,
+        name,
+        config,
+        &options.work_dir,
+        &crate::flow::tools::Toolchain::from_env(),
+    )?;
+    VirtualBoard::start_with_model(model, options)
 }
 
 #[cfg(test)]

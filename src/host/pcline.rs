@@ -78,16 +78,6 @@ impl PcEvent {
     }
 }
 
-fn letter(parity: LineParity) -> char {
-    match parity {
-        LineParity::None => 'N',
-        LineParity::Even => 'E',
-        LineParity::Odd => 'O',
-        LineParity::Mark => 'M',
-        LineParity::Space => 'S',
-    }
-}
-
 impl std::fmt::Display for PtyFormat {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
@@ -95,7 +85,7 @@ impl std::fmt::Display for PtyFormat {
             "{} {}{}{}",
             self.baud,
             self.data_bits,
-            letter(self.parity),
+            self.parity.letter(),
             self.stop_bits
         )
     }

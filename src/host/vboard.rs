@@ -914,7 +914,7 @@ impl Simulation {
                  counted in line_errors_at_pc",
                 self.firmware_baud,
                 self.firmware_format.data_bits,
-                parity_letter(self.firmware_format.parity),
+                self.firmware_format.parity.letter(),
                 self.firmware_format.stop_bits
             ));
         }
@@ -1151,7 +1151,7 @@ impl Simulation {
                 "{} {}{}{}",
                 self.firmware_baud,
                 self.firmware_format.data_bits,
-                parity_letter(self.firmware_format.parity),
+                self.firmware_format.parity.letter(),
                 self.firmware_format.stop_bits
             );
         }
@@ -1354,15 +1354,5 @@ impl Simulation {
             Decoder::Pc(rx) => rx.advance(level, cycle, &mut self.pc_events),
         }
         self.pushed = cycle;
-    }
-}
-
-fn parity_letter(parity: LineParity) -> char {
-    match parity {
-        LineParity::None => 'N',
-        LineParity::Even => 'E',
-        LineParity::Odd => 'O',
-        LineParity::Mark => 'M',
-        LineParity::Space => 'S',
     }
 }
