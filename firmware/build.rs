@@ -16,6 +16,9 @@
 //!   meeting the board clock — the SoC's: its PLL output — on one of [`SEEDS`], each nextpnr
 //!   run bounded by [`NEXTPNR_TIMEOUT`], the SoC's by [`SOC_NEXTPNR_TIMEOUT`]). The configuration it was built with is kept beside it as
 //!   `uart.toml`.
+//! - The SoC's bitstream is placed and routed with a placeholder in its program RAM, and
+//!   the program swapped in with icebram; a change to the C alone reuses the kept placement
+//!   (`soc::ram_swap`, the report's notes say which path a build took).
 //! - Flashing refuses a firmware that was not built yet and says which command builds it.
 
 use super::bridge::BridgeFirmware;
