@@ -16,6 +16,9 @@
 //!   meeting the board clock — the SoC's: its PLL output — on one of [`SEEDS`], each nextpnr
 //!   run bounded by [`NEXTPNR_TIMEOUT`], the SoC's by [`SOC_NEXTPNR_TIMEOUT`]). The configuration it was built with is kept beside it as
 //!   `uart.toml`.
+//! - The SoC's bitstream is placed and routed with a placeholder in its program RAM, and
+//!   the program swapped in with icebram; a change to the C alone reuses the kept placement
+//!   (`soc::ram_swap`, the report's notes say which path a build took).
 //! - Flashing refuses a firmware that was not built yet and says which command builds it.
 
 use super::bridge::BridgeFirmware;
@@ -258,19 +261,21 @@ fn choices<'a>(list: impl Iterator<Item = (&'a str, &'a str)>) -> String {
 /// The firmware's Verilog for a configuration, with a header naming the configuration, and
 /// its top module name: the bitstream's design (the SoC with its PLL).
 pub fn firmware_verilog(firmware: Firmware, config: &UartConfig) -> Result<(String, String)> {
-    firmware_verilog_for(firmware, config, true)
+    firmware_verilog_for(firmware, config, true, None)
 }
 
 /// The Verilog the virtual board runs: [`firmware_verilog`], except that the SoC's PLL is
 /// left out (its core is clocked directly, at the PLL's output frequency).
 pub fn firmware_sim_verilog(firmware: Firmware, config: &UartConfig) -> Result<(String, String)> {
-    firmware_verilog_for(firmware, config, false)
+    firmware_verilog_for(firmware, config, false, None)
 }
 
+/// `soc_ram`: the SoC's RAM contents; `None` compiles the program (`sw/`) and uses it.
 fn firmware_verilog_for(
     firmware: Firmware,
     config: &UartConfig,
     with_pll: bool,
+    soc_ram: Option<&[u32]>,
 ) -> Result<(String, String)> {
     let uart_config = firmware.uart_config(config)?;
     let timing = uart_config.validate()?;
@@ -290,14 +295,21 @@ fn firmware_verilog_for(
             // rust-hdl's own text, not the fast pass's (src/export/fast.rs): the pass reads
             // only rust-hdl's generated modules and refuses the wrapped PicoRV32 text between
             // them, so the SoC ships unrewritten (it simulates at rust-hdl's speed).
-            let program = soc::build_program(&soc::program_dir())?;
+            let compiled;
+            let words = match soc_ram {
+                Some(words) => words,
+                None => {
+                    compiled = soc::build_program(&soc::program_dir())?;
+                    &compiled.words[..]
+                }
+            };
             let body = if with_pll {
                 block_verilog_rust_hdl(
-                    &mut SocBoard::new(Board::Cu.clock_hz(), &uart_config, &program.words)?,
+                    &mut SocBoard::new(Board::Cu.clock_hz(), &uart_config, words)?,
                     top,
                 )?
             } else {
-                block_verilog_rust_hdl(&mut SocCore::new(&uart_config, &program.words)?, top)?
+                block_verilog_rust_hdl(&mut SocCore::new(&uart_config, words)?, top)?
             };
             (
                 body,
@@ -331,6 +343,16 @@ pub fn board_verilog(
     board: Board,
     config: &UartConfig,
 ) -> Result<(String, String)> {
+    board_verilog_for(firmware, board, config, None)
+}
+
+/// [`board_verilog`] with the SoC's RAM contents given (see [`firmware_verilog_for`]).
+fn board_verilog_for(
+    firmware: Firmware,
+    board: Board,
+    config: &UartConfig,
+    soc_ram: Option<&[u32]>,
+) -> Result<(String, String)> {
     if firmware == Firmware::Soc && !Board::CU.contains(&board) {
         bail!(
             "--firmware soc runs on the Alchitry Cu only (--board cu or cu-v2): its PLL \
@@ -339,7 +361,7 @@ pub fn board_verilog(
             board.description()
         );
     }
-    let (mut verilog, top) = firmware_verilog(firmware, config)?;
+    let (mut verilog, top) = firmware_verilog_for(firmware, config, true, soc_ram)?;
     let spec = board.spec();
     if !spec.wrapped {
         return Ok((verilog, top));
@@ -461,7 +483,9 @@ pub fn build_dir(firmware: Firmware, board: Board, root: &Path) -> PathBuf {
 }
 
 #[cfg(feature = "flow")]
-/// The flow request [`build`] makes (checked configuration, Verilog, board pin file).
+/// The flow request [`build`] makes (checked configuration, Verilog, board pin file). The
+/// SoC's Verilog holds the placeholder RAM (`soc::ram_swap`): the program is put into the
+/// placed design afterwards, so a change to the C alone needs no new place and route.
 pub fn build_request(
     firmware: Firmware,
     board: Board,
@@ -480,7 +504,9 @@ pub fn build_request(
         );
     }
     let pcf = board.pcf_path(root)?;
-    let (verilog, top_module) = board_verilog(firmware, board, config)?;
+    let placeholder = soc::ram_swap::placeholder_words();
+    let soc_ram = (firmware == Firmware::Soc).then_some(&placeholder[..]);
+    let (verilog, top_module) = board_verilog_for(firmware, board, config, soc_ram)?;
     let spec = board.spec();
     let clock_port = spec
         .pin_with_role(crate::boards::PinRole::Clock)
@@ -546,6 +572,9 @@ pub struct BuildOptions {
     pub toolchain: crate::flow::yowasp::ToolFlavour,
     /// The ULX3S's ECP5 part (ignored for the other boards).
     pub part: crate::boards::Ecp5Part,
+    /// Preprocessor definitions for the SoC's program (`NAME` or `NAME=VALUE`; ignored for
+    /// the other firmware): a build of a changed program, e.g. `MONITOR_BANNER_NOTE="v2"`.
+    pub soc_defines: &'static [&'static str],
 }
 
 #[cfg(feature = "flow")]
@@ -577,7 +606,19 @@ pub fn build_with_options(
                 .context(format!("cannot remove stale {}", config_file.display())))
         }
     }
-    let mut report = flow::build_bitstream_on(&request, &target, &tools).with_context(|| {
+    let built = if firmware == Firmware::Soc {
+        soc::ram_swap::build_swapped(
+            &request,
+            &target,
+            &tools,
+            options.toolchain,
+            options.soc_defines,
+        )
+        .map(|(report, _)| report)
+    } else {
+        flow::build_bitstream_on(&request, &target, &tools)
+    };
+    let mut report = built.with_context(|| {
         format!(
             "building the {} firmware for the {} ({})",
             firmware,

@@ -32,6 +32,7 @@ use std::path::{Path, PathBuf};
 
 pub mod pll;
 pub mod program;
+pub mod ram_swap;
 
 pub use pll::{pll_settings, PllSettings};
 pub use program::{build_program, Program};

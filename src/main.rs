@@ -443,7 +443,11 @@ fn run(cli: Cli) -> Result<()> {
                     );
                 }
             }
-            let options = BuildOptions { toolchain, part };
+            let options = BuildOptions {
+                toolchain,
+                part,
+                ..BuildOptions::default()
+            };
             let report = build_with_options(
                 firmware,
                 board,

@@ -99,6 +99,31 @@ pub fn build_program(out_dir: &Path) -> Result<Program> {
 
 /// Like [`build_program`] with a given toolchain (tests inject a missing tool).
 pub fn build_program_with(out_dir: &Path, tools: &Toolchain) -> Result<Program> {
+    build_program_defines(out_dir, tools, &[])
+}
+
+/// Like [`build_program_with`], with preprocessor definitions (`NAME` or `NAME=VALUE`, each
+/// passed as `-D`): a build can vary the program without editing `sw/` (the SoC build test
+/// changes the monitor's banner with `MONITOR_BANNER_NOTE`, see `sw/monitor/monitor.c`).
+pub fn build_program_defines(
+    out_dir: &Path,
+    tools: &Toolchain,
+    defines: &[&str],
+) -> Result<Program> {
+    for define in defines {
+        let name = define.split('=').next().unwrap_or_default();
+        let plain = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !plain {
+            bail!(
+                "program define {define:?}: the name before '=' must be a C identifier, \
+                 e.g. MONITOR_BANNER_NOTE=\"v2\" (the value a C string with its quotes)"
+            );
+        }
+    }
     let sw = sw_dir()?;
     let include = sw
         .parent()
@@ -113,6 +138,7 @@ pub fn build_program_with(out_dir: &Path, tools: &Toolchain) -> Result<Program> 
     let mut args: Vec<String> = CFLAGS.iter().map(|s| s.to_string()).collect();
     args.push(format!("-I{}", include.display()));
     args.push(format!("-I{}", sw.display()));
+    args.extend(defines.iter().map(|d| format!("-D{d}")));
     args.push(format!("-Wl,-T,{}", sw.join("soc.ld").display()));
     args.push("-o".into());
     args.push(elf_tmp.display().to_string());

@@ -897,6 +897,7 @@ fn bridge_through_the_virtual_board_pty() {
     let faulty = rust_hdl_uart::host::Faults {
         drop: 0.01,
         corrupt: 0.01,
+        framing: 0.0,
         seed: 5,
         direction: FaultDirection::Both,
     };
@@ -990,6 +991,7 @@ fn python_client_drives_the_bridge_through_faults() {
     options.faults = Faults {
         drop: 0.01,
         corrupt: 0.01,
+        framing: 0.0,
         seed: 9,
         direction: FaultDirection::Both,
     };

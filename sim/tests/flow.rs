@@ -274,7 +274,10 @@ fn flashing_without_a_board_says_so() {
 #[cfg(feature = "external-tools")]
 mod real_tools {
     use super::*;
-    use rust_hdl_uart::flow::{build_bitstream_with, SeedOutcome};
+    use rust_hdl_uart::firmware::soc::{self, ram_swap};
+    use rust_hdl_uart::firmware::{build_with_options, BuildOptions};
+    use rust_hdl_uart::flow::yowasp::ToolFlavour;
+    use rust_hdl_uart::flow::{build_bitstream_with, BuildRequest, SeedOutcome, Target};
     use std::sync::{Mutex, MutexGuard};
 
     /// The machine has 2 shared cores: one tool run at a time.
@@ -287,7 +290,7 @@ mod real_tools {
     /// Fails (never skips) when a tool is missing, naming its package.
     fn require_tools() -> Toolchain {
         let tools = Toolchain::from_env();
-        for tool in ["yosys", "nextpnr-ice40", "icepack"] {
+        for tool in ["yosys", "nextpnr-ice40", "icepack", "icebram"] {
             if let Err(e) = tools.locate(tool) {
                 panic!("the external-tools tests need {tool}: {e:#}");
             }
@@ -383,40 +386,270 @@ mod real_tools {
         }
     }
 
-    /// The SoC firmware on both boards: PLL, CPU, RAM and peripheral placed and routed with
-    /// every clock meeting the SoC's 50 MHz (the PLL's output; the board's 100 MHz only feeds
-    /// the PLL), the program's RAM and the peripheral's FIFOs in block RAM, 12 I/Os.
+    /// Runs `icebram FROM TO < IN` in `dir` and returns the design it writes, or `None`
+    /// when icebram refuses (it finds FROM's bit slices in IN only if IN holds FROM).
+    fn icebram(dir: &Path, from: &str, to: &str, input: &str) -> Option<Vec<u8>> {
+        let out = std::process::Command::new("timeout")
+            .args(["120", "icebram", from, to])
+            .current_dir(dir)
+            .stdin(std::fs::File::open(dir.join(input)).expect("icebram's input"))
+            .output()
+            .expect("run icebram (Debian package fpga-icestorm)");
+        out.status.success().then_some(out.stdout)
+    }
+
+    /// The RAM image the test expects, from the compiled program's raw binary (not from the
+    /// flow's hex file): little-endian words, zeros to the RAM's depth.
+    fn expected_hex(bin: &Path) -> String {
+        let bytes = std::fs::read(bin).expect("the compiled program's .bin");
+        let mut words: Vec<u32> = bytes
+            .chunks(4)
+            .map(|c| {
+                let mut w = [0u8; 4];
+                w[..c.len()].copy_from_slice(c);
+                u32::from_le_bytes(w)
+            })
+            .collect();
+        assert!(words.len() <= soc::RAM_WORDS);
+        words.resize(soc::RAM_WORDS, 0);
+        words.iter().map(|w| format!("{w:08x}\n")).collect()
+    }
+
+    /// What a swapped build folder must hold: the kept placement still has the placeholder;
+    /// `top.asc` is exactly that placement with `program_hex` swapped in (so it holds this
+    /// program and no other) and no longer holds the placeholder; `top.bin` is its packing.
+    /// Returns `top.asc`.
     ///
-    /// Ignored in `make test` for its cost: one board's build took 549 s on the shared
-    /// 2-core machine (yosys 180 s, nextpnr 369 s), both boards ~18 minutes, three times the
-    /// suite's budget for the SoC. Run it with
-    /// `cargo test --release --features external-tools --test sim soc_builds -- --ignored`.
+    /// (The check cannot run icebram from the program's hex: the zeros after the image make
+    /// many identical 256-word bit slices, which icebram refuses as a "from" pattern.)
+    fn check_swapped(dir: &Path, program_hex: &str) -> Vec<u8> {
+        std::fs::write(dir.join("expected.hex"), program_hex).unwrap();
+        let ph = ram_swap::PLACEHOLDER_HEX;
+        assert!(
+            icebram(dir, ph, ph, ram_swap::PLACED_ASC).is_some(),
+            "the kept placement lost its placeholder"
+        );
+        let expected = icebram(dir, ph, "expected.hex", ram_swap::PLACED_ASC)
+            .expect("swap the expected program into the kept placement");
+        let asc = std::fs::read(dir.join("top.asc")).expect("top.asc");
+        assert!(
+            asc == expected,
+            "top.asc is not the kept placement with this program"
+        );
+        assert!(
+            icebram(dir, ph, ph, "top.asc").is_none(),
+            "top.asc still holds the placeholder"
+        );
+        let packed = std::process::Command::new("timeout")
+            .args(["120", "icepack", "top.asc", "expected.bin"])
+            .current_dir(dir)
+            .status()
+            .expect("run icepack");
+        assert!(packed.success());
+        assert!(
+            std::fs::read(dir.join("top.bin")).unwrap()
+                == std::fs::read(dir.join("expected.bin")).unwrap(),
+            "top.bin is not top.asc packed"
+        );
+        asc
+    }
+
+    fn modified(path: &Path) -> std::time::SystemTime {
+        std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    /// A small design with the SoC's RAM shape (2048 x 32, byte writes, registered read)
+    /// holding the placeholder, on the Cu's pins: the swap flow end to end in about a
+    /// minute (the SoC's own build is `soc_builds_...` below). A program change reuses the
+    /// placement; a Verilog change places and routes again.
     #[test]
-    #[ignore = "~18 minutes: two SoC place-and-route runs (see the doc comment)"]
-    fn soc_builds_for_the_cu_and_cu_v2_at_its_pll_clock() {
+    fn a_program_change_swaps_the_ram_without_a_new_place_and_route() {
+        let _g = serial();
+        let tools = require_tools().with_progress(Progress::Quiet);
+        let root = scratch("ram-swap");
+        let mut init = String::new();
+        for (i, w) in ram_swap::placeholder_words().iter().enumerate() {
+            init.push_str(&format!("    mem[{i}] = 32'h{w:08x};\n"));
+        }
+        let verilog = format!(
+            "module ram_top(input clk, input rst_n, input usb_rx, output usb_tx, \
+             output [7:0] led);\n\
+             reg [31:0] mem [0:2047];\nreg [31:0] q;\nreg [10:0] addr;\n\
+             wire [3:0] we = {{4{{usb_rx & ~rst_n}}}};\n\
+             always @(posedge clk) begin\n  addr <= addr + 11'd1;\n\
+               if (we[0]) mem[addr][7:0] <= {{addr[7:0]}};\n\
+               if (we[1]) mem[addr][15:8] <= {{addr[7:0]}};\n\
+               if (we[2]) mem[addr][23:16] <= {{addr[7:0]}};\n\
+               if (we[3]) mem[addr][31:24] <= {{addr[7:0]}};\n\
+               q <= mem[addr];\nend\n\
+             assign led = q[7:0] ^ q[15:8] ^ q[23:16] ^ q[31:24];\nassign usb_tx = ^q;\n\
+             initial begin\n  q = 0;\n  addr = 0;\n{init}end\nendmodule\n"
+        );
+        let (pcf, _) = cu_pcf();
+        let mut request = BuildRequest {
+            top_module: "ram_top".into(),
+            verilog,
+            pcf,
+            out_dir: root.join("build"),
+            clock_port: "clk".into(),
+            clock_mhz: 50.0,
+            seeds: vec![1, 2, 3],
+            nextpnr_timeout: std::time::Duration::from_secs(600),
+        };
+        let dir = &request.out_dir.clone();
+        let flavour = ToolFlavour::default();
+        let build = |request: &BuildRequest, defines: &[&str]| {
+            ram_swap::build_swapped(request, &Target::cu(), &tools, flavour, defines)
+                .unwrap_or_else(|e| panic!("{e:#}"))
+        };
+
+        let (first, path) = build(&request, &[]);
+        assert_eq!(path, ram_swap::PlaceAndRoute::Ran);
+        assert!(
+            first
+                .notes
+                .iter()
+                .any(|n| n.starts_with(ram_swap::NOTE_RAN)),
+            "{first}"
+        );
+        assert!(first.block_rams >= 16, "{first}");
+        let program = dir.join(ram_swap::PROGRAM_SUBDIR).join("monitor.bin");
+        let old_hex = expected_hex(&program);
+        let old_asc = check_swapped(dir, &old_hex);
+        let placed = std::fs::read(dir.join(ram_swap::PLACED_ASC)).unwrap();
+        let placed_at = modified(&dir.join(ram_swap::PLACED_ASC));
+        let pnr_log_at = modified(&dir.join("nextpnr.log"));
+
+        // Another program: the monitor with a note in its banner.
+        let (second, path) = build(&request, &["MONITOR_BANNER_NOTE=\"v2\""]);
+        assert_eq!(path, ram_swap::PlaceAndRoute::Reused);
+        assert!(
+            second
+                .notes
+                .iter()
+                .any(|n| n.starts_with(ram_swap::NOTE_REUSED)),
+            "{second}"
+        );
+        // nextpnr did not run: its log and the kept placement are untouched.
+        assert_eq!(modified(&dir.join("nextpnr.log")), pnr_log_at);
+        assert_eq!(modified(&dir.join(ram_swap::PLACED_ASC)), placed_at);
+        assert!(std::fs::read(dir.join(ram_swap::PLACED_ASC)).unwrap() == placed);
+        let new_hex = expected_hex(&program);
+        assert_ne!(new_hex, old_hex, "the define did not change the program");
+        let new_asc = check_swapped(dir, &new_hex);
+        assert!(new_asc != old_asc, "top.asc still holds the old program");
+        // Figures carried over from the placement, the timing among them.
+        assert_eq!(second.logic_cells, first.logic_cells);
+        assert_eq!(second.clocks, first.clocks);
+
+        // A change to the Verilog places and routes again.
+        request.verilog.push_str("// changed\n");
+        let (_, path) = build(&request, &[]);
+        assert_eq!(path, ram_swap::PlaceAndRoute::Ran);
+        assert!(modified(&dir.join("nextpnr.log")) != pnr_log_at);
+        check_swapped(dir, &old_hex);
+    }
+
+    /// The SoC firmware for the Cu: PLL, CPU, RAM and peripheral placed and routed with
+    /// every clock meeting the SoC's 50 MHz (the PLL's output; the board's 100 MHz only
+    /// feeds the PLL), the program's RAM and the peripheral's FIFOs in block RAM, 12 I/Os.
+    /// Then the program changes (the monitor with a note in its banner) and the build runs
+    /// again: no new place and route, and the bitstream holds the new program.
+    ///
+    /// Measured: the whole test took 534 s on the shared 2-core machine (load 6-9): the
+    /// first build 525 s (yosys 112 s, nextpnr 410 s), the second 3.1 s. The Cu V2 (other
+    /// LED pins, the same design) is `soc_builds_for_the_cu_v2`, ignored.
+    #[test]
+    fn soc_builds_for_the_cu_at_its_pll_clock_and_swaps_a_changed_program() {
+        let _g = serial();
+        let tools = require_tools().with_progress(Progress::Quiet);
+        let root = scratch("soc-cu-swap");
+        let config = UartConfig::default();
+        let build = |defines: &'static [&'static str]| {
+            let options = BuildOptions {
+                soc_defines: defines,
+                ..BuildOptions::default()
+            };
+            build_with_options(Firmware::Soc, Board::Cu, &config, &root, &tools, &options)
+                .unwrap_or_else(|e| panic!("soc on the Cu: {e:#}"))
+        };
+        let first = build(&[]);
+        println!("soc on the Cu:\n{first}");
+        let dir = build_dir(Firmware::Soc, Board::Cu, &root);
+        check_soc_report(&dir);
+        assert!(
+            first
+                .notes
+                .iter()
+                .any(|n| n.starts_with(ram_swap::NOTE_RAN)),
+            "{first}"
+        );
+        let program = dir.join(ram_swap::PROGRAM_SUBDIR).join("monitor.bin");
+        let old_hex = expected_hex(&program);
+        let old_asc = check_swapped(&dir, &old_hex);
+        let pnr_log_at = modified(&dir.join("nextpnr.log"));
+        let yosys_log_at = modified(&dir.join("yosys.log"));
+
+        let second = build(&["MONITOR_BANNER_NOTE=\"v2\""]);
+        println!("soc on the Cu, program changed:\n{second}");
+        assert!(
+            second
+                .notes
+                .iter()
+                .any(|n| n.starts_with(ram_swap::NOTE_REUSED)),
+            "{second}"
+        );
+        assert_eq!(modified(&dir.join("nextpnr.log")), pnr_log_at);
+        assert_eq!(modified(&dir.join("yosys.log")), yosys_log_at);
+        check_soc_report(&dir);
+        let new_hex = expected_hex(&program);
+        assert_ne!(new_hex, old_hex, "the define did not change the program");
+        let new_asc = check_swapped(&dir, &new_hex);
+        assert!(new_asc != old_asc, "top.asc still holds the old program");
+    }
+
+    /// report.json of a SoC build: timing met at the SoC's clock, 12 I/Os, the RAMs in
+    /// block RAM.
+    fn check_soc_report(dir: &Path) {
+        assert!(std::fs::metadata(dir.join("top.bin")).unwrap().len() > 100_000);
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap())
+                .unwrap();
+        let clocks = json["clocks"].as_array().unwrap();
+        assert!(!clocks.is_empty(), "{json}");
+        for clock in clocks {
+            assert_eq!(clock["met"], true, "{json}");
+            assert_eq!(clock["target_mhz"].as_f64().unwrap(), 50.0, "{json}");
+            assert!(clock["fmax_mhz"].as_f64().unwrap() >= 50.0, "{json}");
+        }
+        assert_eq!(json["ios"], 12);
+        // 16 for the program's 8 KiB, 2 for the UART's FIFOs, PicoRV32's registers.
+        assert!(json["block_rams"].as_u64().unwrap() >= 18, "{json}");
+    }
+
+    /// The SoC on the Cu V2 (other LED pins): the same checks as for the Cu.
+    ///
+    /// Ignored in `make test` for its cost (the Cu's build is in it; this one took 418 s
+    /// more). Run it with
+    /// `cargo test --release --features external-tools --test sim soc_builds_for_the_cu_v2 -- --ignored`.
+    #[test]
+    #[ignore = "~7-9 minutes: a second SoC place and route (the Cu's is in make test)"]
+    fn soc_builds_for_the_cu_v2() {
         let _g = serial();
         let tools = require_tools();
-        for board in Board::ALL {
-            let root = scratch(&format!("soc-{board}"));
-            let config = UartConfig::default();
-            let report = build_with(Firmware::Soc, board, &config, &root, &tools)
-                .unwrap_or_else(|e| panic!("soc on {board}: {e:#}"));
-            println!("soc on {board}:\n{report}");
-            let dir = build_dir(Firmware::Soc, board, &root);
-            assert!(std::fs::metadata(dir.join("top.bin")).unwrap().len() > 100_000);
-            let json: serde_json::Value =
-                serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap())
-                    .unwrap();
-            let clocks = json["clocks"].as_array().unwrap();
-            assert!(!clocks.is_empty(), "{json}");
-            for clock in clocks {
-                assert_eq!(clock["met"], true, "{json}");
-                assert_eq!(clock["target_mhz"].as_f64().unwrap(), 50.0, "{json}");
-            }
-            assert_eq!(json["ios"], 12);
-            // 16 for the program's 8 KiB, 2 for the UART's FIFOs, PicoRV32's registers.
-            assert!(json["block_rams"].as_u64().unwrap() >= 18, "{json}");
-        }
+        let root = scratch("soc-cu-v2");
+        let report = build_with(
+            Firmware::Soc,
+            Board::CuV2,
+            &UartConfig::default(),
+            &root,
+            &tools,
+        )
+        .unwrap_or_else(|e| panic!("soc on the Cu V2: {e:#}"));
+        println!("soc on the Cu V2:\n{report}");
+        check_soc_report(&build_dir(Firmware::Soc, Board::CuV2, &root));
     }
 
     /// One cycle of the firmware's pins, as both simulators show them after the edge.

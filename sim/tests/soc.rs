@@ -294,15 +294,21 @@ fn echo_of_10000_random_bytes_at_115200_loses_nothing() {
     no_bugs(&stats);
 }
 
-/// Bytes corrupted on their way to the board (fault injection, seeded) still arrive, as
-/// other bytes: the echo differs in exactly the bytes the board corrupted, and `stat` counts
-/// every byte in, none lost and no line error.
+/// Injected line faults (seeded: the same bytes meet the same faults every run).
+///
+/// - `--corrupt` flips data bits: each frame stays a valid 8N1 frame, so no receiver can see
+///   it (that is why such faults never reached `stat`): the echo differs in exactly the
+///   bytes the board corrupted, and `stat` counts every byte in, none lost, no line error.
+/// - `--framing` sends a byte with its stop bit low: the peripheral flags it (framing error,
+///   or break for an all-zero byte), the C driver counts the flag from RXDATA and drops
+///   the byte, and `stat`'s line errors equal the faults the board injected.
 #[test]
 fn injected_faults_show_up_in_the_echo_and_stat() {
     let board = start(|o| {
         o.faults = Faults {
             drop: 0.0,
             corrupt: 0.02,
+            framing: 0.0,
             seed: 3,
             direction: FaultDirection::ToBoard,
         }
@@ -324,7 +330,49 @@ fn injected_faults_show_up_in_the_echo_and_stat() {
     assert_eq!(stat_field(line, "line_errors"), 0, "{stat}");
     let stats = board.stop().unwrap();
     no_bugs(&stats);
+
+    // Detectable faults: a typed line of spaces, an empty line (ends the first one if its
+    // CR met a fault), then stat. With this seed the empty line and "stat" pass unharmed.
+    let board = start(|o| {
+        o.faults = Faults {
+            drop: 0.0,
+            corrupt: 0.0,
+            framing: 0.1,
+            seed: FRAMING_SEED,
+            direction: FaultDirection::ToBoard,
+        }
+    });
+    let spaces = format!("raw:{}", " ".repeat(50));
+    let (value, ok) = client(&board, 115_200, &["quiet", &spaces, "cmd:", "cmd:stat"]);
+    assert!(ok, "{value}");
+    let stats = board.stats();
+    assert!(stats.framed_to_board >= 3, "{stats:#?}");
+    let stat = reply(&value, 3);
+    let line = stat.lines().nth(1).unwrap();
+    assert_eq!(
+        stat_field(line, "line_errors"),
+        stats.framed_to_board,
+        "{stat} {stats:#?}"
+    );
+    assert_eq!(
+        stat_field(line, "framing") + stat_field(line, "breaks"),
+        stats.framed_to_board,
+        "{stat}"
+    );
+    // Every other byte arrived clean: 50 spaces and CR, CR, "stat" and CR.
+    assert_eq!(
+        stat_field(line, "in"),
+        51 + 1 + 5 - stats.framed_to_board,
+        "{stat}"
+    );
+    assert_eq!(stat_field(line, "lost"), 0, "{stat}");
+    let stats = board.stop().unwrap();
+    no_bugs(&stats);
 }
+
+/// The fault seed of the framing-error part of `injected_faults_show_up_in_the_echo_and_stat`:
+/// it faults 7 of the 50 spaces (two of them back to back) and none of the bytes after them.
+const FRAMING_SEED: u64 = 5;
 
 /// `baud N` really switches the line rate. The answer comes at the old baud; after it a
 /// client still at 115200 gets no prompt and no answer to `id`; switched to 57600, it gets

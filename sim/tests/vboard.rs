@@ -242,6 +242,7 @@ fn injected_faults_are_counted_and_detected() {
     let (report, stats) = fault_run(Faults {
         drop: 0.02,
         corrupt: 0.0,
+        framing: 0.0,
         seed: 5,
         direction: FaultDirection::FromBoard,
     });
@@ -260,6 +261,7 @@ fn injected_faults_are_counted_and_detected() {
     let (report, stats) = fault_run(Faults {
         drop: 0.0,
         corrupt: 0.02,
+        framing: 0.0,
         seed: 6,
         direction: FaultDirection::ToBoard,
     });
@@ -276,6 +278,7 @@ fn injected_faults_are_counted_and_detected() {
     let (_, again) = fault_run(Faults {
         drop: 0.0,
         corrupt: 0.02,
+        framing: 0.0,
         seed: 6,
         direction: FaultDirection::ToBoard,
     });

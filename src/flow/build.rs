@@ -26,7 +26,7 @@ use super::pcf::{ports_from_verilog, PackagePins, PortDirection, CB132, SG48};
 use super::tools::{human, secs, Step, StepRun, Toolchain};
 use crate::boards::{Arch, Ecp5Part};
 use anyhow::{anyhow, bail, Context, Result};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -217,7 +217,7 @@ pub struct BuildRequest {
 }
 
 /// Timing of one clock after routing.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClockReport {
     /// nextpnr's net name (the port name plus buffer suffixes).
     pub name: String,
@@ -243,7 +243,7 @@ impl ClockReport {
 }
 
 /// How one nextpnr seed ended.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum SeedOutcome {
     /// Routed and every clock met its target; `fmax_mhz` is the slowest clock's.
@@ -260,7 +260,7 @@ pub enum SeedOutcome {
     Failed { error: String },
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SeedAttempt {
     pub seed: u64,
     pub outcome: SeedOutcome,
@@ -289,14 +289,14 @@ impl fmt::Display for SeedAttempt {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StepTime {
     pub step: String,
     pub seconds: f64,
 }
 
 /// Files written by a build (all absolute).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BuildOutputs {
     pub verilog: PathBuf,
     pub pcf: PathBuf,
@@ -311,7 +311,7 @@ pub struct BuildOutputs {
 }
 
 /// Result of [`build_bitstream`]; also written to `report.json`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BuildReport {
     pub top_module: String,
     pub device: String,

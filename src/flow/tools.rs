@@ -29,7 +29,9 @@ pub fn debian_package(tool: &str) -> Option<&'static str> {
     match tool {
         "yosys" | "yosys-abc" => Some("yosys"),
         "nextpnr-ice40" => Some("nextpnr-ice40"),
-        "icepack" | "iceprog" | "icetime" | "icepll" | "iceunpack" => Some("fpga-icestorm"),
+        "icepack" | "iceprog" | "icetime" | "icepll" | "iceunpack" | "icebram" => {
+            Some("fpga-icestorm")
+        }
         _ => None,
     }
 }

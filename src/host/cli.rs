@@ -62,6 +62,16 @@ pub struct SimBoardArgs {
         allow_negative_numbers = true
     )]
     pub corrupt: f64,
+    /// Probability of sending a byte to the board with its stop bit low: a framing error the
+    /// firmware detects and counts, where a corrupted byte is a valid 8N1 frame (fault
+    /// injection)
+    #[arg(
+        long,
+        default_value_t = 0.0,
+        value_name = "P",
+        allow_negative_numbers = true
+    )]
+    pub framing: f64,
     /// Seed of the fault generator
     #[arg(long, default_value_t = 1)]
     pub fault_seed: u64,
@@ -210,6 +220,7 @@ pub fn run_sim_board(args: &SimBoardArgs, config: UartConfig) -> Result<()> {
     options.faults = Faults {
         drop: args.drop,
         corrupt: args.corrupt,
+        framing: args.framing,
         seed: args.fault_seed,
         direction: args.fault_direction,
     };
@@ -358,6 +369,7 @@ pub fn run_sim_board(args: &SimBoardArgs, config: UartConfig) -> Result<()> {
             s.firmware_bugs(),
             s.dropped_to_board
                 + s.corrupted_to_board
+                + s.framed_to_board
                 + s.dropped_from_board
                 + s.corrupted_from_board,
         ));
@@ -383,8 +395,8 @@ pub fn run_sim_board(args: &SimBoardArgs, config: UartConfig) -> Result<()> {
     println!(
         "LEDs {} | {} bytes in, {} out, {} simulated clocks ({:.1} M clocks/s while busy), {} \
          resets ({} frames to the board re-sent whole, {} from it cut), {} line errors at the PC \
-         side, faults injected: {} dropped / {} corrupted to the board, {} dropped / {} \
-         corrupted from it",
+         side, faults injected: {} dropped / {} corrupted / {} with a low stop bit to the \
+         board, {} dropped / {} corrupted from it",
         led_string(stats.led),
         stats.frames_to_board,
         stats.bytes_to_pty,
@@ -396,6 +408,7 @@ pub fn run_sim_board(args: &SimBoardArgs, config: UartConfig) -> Result<()> {
         stats.line_errors_at_pc,
         stats.dropped_to_board,
         stats.corrupted_to_board,
+        stats.framed_to_board,
         stats.dropped_from_board,
         stats.corrupted_from_board
     );

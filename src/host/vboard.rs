@@ -166,7 +166,13 @@ pub struct Faults {
     /// Probability that a byte is dropped.
     pub drop: f64,
     /// Probability that a byte (not dropped) is corrupted: XORed with a random non-zero mask.
+    /// The frame stays well formed, so 8N1 cannot detect it (it shows only in the data).
     pub corrupt: f64,
+    /// Probability that a byte to the board (neither dropped nor corrupted) is sent with its
+    /// stop bit low and then one bit time high: a framing error the receiver detects (a
+    /// break when the data and parity bits are all zero), counted in
+    /// [`BoardStats::framed_to_board`]. Not applied to bytes from the board.
+    pub framing: f64,
     /// Seed of the fault generator: the same seed and traffic give the same faults.
     pub seed: u64,
     /// Which bytes are affected.
@@ -176,7 +182,11 @@ pub struct Faults {
 impl Faults {
     /// Checks the probabilities.
     pub fn validate(&self) -> Result<()> {
-        for (name, p) in [("drop", self.drop), ("corrupt", self.corrupt)] {
+        for (name, p) in [
+            ("drop", self.drop),
+            ("corrupt", self.corrupt),
+            ("framing", self.framing),
+        ] {
             ensure!(
                 (0.0..=1.0).contains(&p),
                 "--{name} {p}: a probability must be between 0 and 1"
@@ -186,7 +196,7 @@ impl Faults {
     }
 
     fn active(&self) -> bool {
-        self.drop > 0.0 || self.corrupt > 0.0
+        self.drop > 0.0 || self.corrupt > 0.0 || self.framing > 0.0
     }
 }
 
@@ -262,6 +272,9 @@ pub struct BoardStats {
     pub dropped_to_board: u64,
     /// Bytes from the PTY corrupted by fault injection.
     pub corrupted_to_board: u64,
+    /// Bytes from the PTY sent with a low stop bit by fault injection ([`Faults::framing`]):
+    /// each reaches the firmware as one framing error or break.
+    pub framed_to_board: u64,
     /// Bytes from the firmware dropped by fault injection.
     pub dropped_from_board: u64,
     /// Bytes from the firmware corrupted by fault injection.
@@ -737,8 +750,9 @@ struct Simulation {
     line: LineFormat,
     /// Bytes waiting to become frames (faults already applied), and the byte whose frame
     /// is being driven.
-    pending: std::collections::VecDeque<u8>,
-    current: Option<u8>,
+    pending: std::collections::VecDeque<(u8, bool)>,
+    /// The byte being driven and whether its stop bit is faulted low.
+    current: Option<(u8, bool)>,
     /// Cycles sent to the model (ahead of `received` by the batches in flight).
     sent: u64,
     in_flight: usize,
@@ -962,12 +976,19 @@ impl Simulation {
                 continue;
             };
             stats.corrupted_to_board += u64::from(corrupted);
-            self.pending.push_back(byte);
+            // Drawn only when asked for, so the drop and corrupt faults of a seed stay the
+            // ones they were before this fault existed.
+            let bad_stop = to_board
+                && !corrupted
+                && self.faults.framing > 0.0
+                && self.to_board_rng.gen::<f64>() < self.faults.framing;
+            self.pending.push_back((byte, bad_stop));
         }
     }
 
-    /// Starts driving `byte` at the current line format.
-    fn start_frame(&mut self, byte: u8, shared: &Shared) {
+    /// Starts driving `byte` at the current line format, with its stop bit low if
+    /// `bad_stop` (fault injection).
+    fn start_frame(&mut self, byte: u8, bad_stop: bool, shared: &Shared) {
         if self.driver.format() != self.line {
             self.driver = SerialDriver::new(self.line, self.faults.seed);
         }
@@ -984,9 +1005,14 @@ impl Simulation {
                 ));
             }
         }
-        self.driver.frame(u16::from(byte & mask));
+        if bad_stop {
+            self.driver.frame_bad_stop(u16::from(byte & mask));
+            stats.framed_to_board += 1;
+        } else {
+            self.driver.frame(u16::from(byte & mask));
+        }
         stats.frames_to_board += 1;
-        self.current = Some(byte);
+        self.current = Some((byte, bad_stop));
     }
 
     /// The reset button: a frame being driven is abandoned and queued again whole.
@@ -1035,8 +1061,8 @@ impl Simulation {
             } else {
                 if self.driver.is_done() {
                     self.current = None;
-                    if let Some(byte) = self.pending.pop_front() {
-                        self.start_frame(byte, shared);
+                    if let Some((byte, bad_stop)) = self.pending.pop_front() {
+                        self.start_frame(byte, bad_stop, shared);
                     }
                 }
                 if self.driver.is_done() {

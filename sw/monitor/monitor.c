@@ -325,6 +325,10 @@ int main(void)
     uart_irq_start();
     soc_maskirq(~(1u << SOC_IRQ_UART));
     uart_puts("rust-hdl-uart soc ");
+#ifdef MONITOR_BANNER_NOTE
+    /* A build's own note (a C string), e.g. to tell two builds of the program apart. */
+    uart_puts(MONITOR_BANNER_NOTE " ");
+#endif
     put_ids();
     put_field(" clock", SOC_SYS(SOC_SYS_CLOCK_HZ));
     uart_puts("\r\n");
