@@ -226,6 +226,7 @@ impl<const D: usize> Logic for UartCfg<D> {
         self.transmitter.valid.next = self.tx_valid.val() & self.settings.loaded.val();
         self.tx_ready.next = self.transmitter.ready.val() & self.settings.loaded.val();
         self.transmitter.break_line.next = self.tx_break_line.val();
+        self.transmitter.timer_restart.next = false;
         self.tx.next = self.transmitter.tx.val();
         self.tx_busy.next = self.transmitter.busy.val();
     }
