@@ -4,8 +4,8 @@
 //!
 //! Guarantees
 //! - The bitstream's Verilog holds [`placeholder_words`], never the program, so it (and the
-//!   [`design_hash`] of everything place and route depends on) stays the same when only the
-//!   C changes. The virtual board's Verilog keeps the real program (`SocCore`).
+//!   hash of everything place and route depends on, `design_hash` with the feature `flow`)
+//!   stays the same when only the C changes. The virtual board's Verilog keeps the real program (`SocCore`).
 //! - The placeholder is random (a fixed seed, so every build makes the same one) and each of
 //!   its 256-word bit slices, the unit `icebram` finds in the placed design, is unique: the
 //!   swap cannot take one slice for another (a unit test checks).
@@ -24,7 +24,7 @@ use super::RAM_WORDS;
 pub const PLACED_ASC: &str = "placed-placeholder.asc";
 /// The report of the place-and-route run that made [`PLACED_ASC`].
 pub const PLACED_REPORT: &str = "placed-report.json";
-/// Hash of the inputs of [`PLACED_ASC`] (see [`design_hash`]).
+/// Hash of the inputs of [`PLACED_ASC`] (see `design_hash`, feature `flow`).
 pub const PLACED_HASH: &str = "placed.hash";
 /// The placeholder as `icebram` reads it (one 32-bit word per line, [`RAM_WORDS`] lines).
 pub const PLACEHOLDER_HEX: &str = "placeholder.hex";

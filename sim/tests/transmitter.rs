@@ -185,3 +185,143 @@ fn reset_mid_frame_returns_the_line_to_idle() {
         assert!(out.tx && !out.busy);
     }
 }
+
+/// The peripheral's transmitter lends its bit timer to the RX timeout and RS-485
+/// ([`TxCore::with_shared_timer`]): between frames the timer runs on and its owner restarts
+/// it. Whatever the owner does with it, the line must be the plain run-time core's, clock
+/// for clock (random bytes with pauses, breaks, restarts while idle), and the ticks it lends
+/// must be whole bit times apart, the first one bit time after a two-clock restart.
+#[test]
+fn shared_bit_timer_sends_what_the_plain_core_sends_clock_for_clock() {
+    use rust_hdl::prelude::*;
+    use rust_hdl_uart::sim::cosim::settle;
+    use rust_hdl_uart::tx::TxCore;
+
+    let formats = [
+        (8, Parity::None, 1),
+        (7, Parity::Even, 2),
+        (5, Parity::Odd, 1),
+    ];
+    for (run, (data_bits, parity, stop_bits)) in formats.into_iter().enumerate() {
+        let config = UartConfig {
+            data_bits,
+            parity,
+            stop_bits,
+            ..fast_config()
+        };
+        let timing = config.validate().unwrap();
+        let bit = timing.clocks_per_bit;
+        let mut plain = TxCore::<8>::new(&timing, true).unwrap();
+        let mut shared = TxCore::<8>::with_shared_timer(&timing).unwrap();
+        for core in [&mut plain, &mut shared] {
+            core.connect_all();
+            core.increment.next = (timing.bit.increment as u64).to_bits();
+            core.last_data_bit.next = (data_bits as u64 - 1).to_bits();
+            core.parity_enabled.next = parity.enabled();
+            core.parity_covers_data.next = parity.covers_data();
+            core.parity_seed.next = parity.seed();
+            core.two_stop_bits.next = stop_bits == 2;
+        }
+        let mut rng = Rng::new(run as u64 + 7);
+        let (mut valid, mut data, mut break_left) = (false, 0u64, 0u32);
+        let (mut restart_left, mut restarted_at) = (0u32, None::<u64>);
+        let (mut last_tick, mut ticks_checked, mut frames, mut breaks) = (None::<u64>, 0, 0, 0);
+        let mut idle = true;
+        for cycle in 0..150_000u64 {
+            // A byte waits until taken; a break is held for a few bit times.
+            if !valid && break_left == 0 && rng.next().is_multiple_of(384) {
+                if rng.next().is_multiple_of(8) {
+                    break_left = (bit * (12 + rng.next() % 10) as f64) as u32;
+                    breaks += 1;
+                } else {
+                    valid = true;
+                    data = rng.next() & 0xFF;
+                }
+            }
+            // The owner restarts the timer only while the line is idle and no byte waits.
+            if restart_left == 0
+                && idle
+                && !valid
+                && break_left == 0
+                && rng.next().is_multiple_of(256)
+            {
+                restart_left = 2;
+                restarted_at = Some(cycle);
+                last_tick = None;
+            }
+            for core in [&mut plain, &mut shared] {
+                core.clock.next = false.into();
+                core.data.next = data.to_bits();
+                core.valid.next = valid;
+                core.break_line.next = break_left > 0;
+                core.reset.next = false;
+            }
+            shared.timer_restart.next = restart_left > 0;
+            settle(&mut plain).unwrap();
+            settle(&mut shared).unwrap();
+            assert_eq!(
+                plain.ready.val(),
+                shared.ready.val(),
+                "ready, run {run} clock {cycle}"
+            );
+            let taken = valid && plain.ready.val();
+            let tick = shared.bit_tick.val();
+            for core in [&mut plain, &mut shared] {
+                core.clock.next = true.into();
+            }
+            settle(&mut plain).unwrap();
+            settle(&mut shared).unwrap();
+            for (what, a, b) in [
+                ("tx", plain.tx.val(), shared.tx.val()),
+                ("busy", plain.busy.val(), shared.busy.val()),
+                (
+                    "between_frames",
+                    plain.between_frames.val(),
+                    shared.between_frames.val(),
+                ),
+            ] {
+                assert_eq!(a, b, "{what}, run {run} clock {cycle}");
+            }
+            assert!(!plain.bit_tick.val(), "the plain core lends no tick");
+            // Ticks while the line is idle, after a restart: whole bit times apart. The first
+            // is a bit time after the restart's second clock (where the phase starts to
+            // count), seen here one clock later still, as the tick is registered.
+            // (A tick in the restart's own two clocks is the old count's, already on its way.)
+            let counting = restarted_at.is_some_and(|at| cycle > at + 1);
+            if idle && tick && counting {
+                let (from, slack) = match last_tick {
+                    Some(t) => (t as f64, 0.0),
+                    None => (restarted_at.unwrap() as f64 + 1.0, 1.0),
+                };
+                let gap = cycle as f64 - from;
+                assert!(
+                    gap >= bit - 1.0 && gap <= bit + 1.0 + slack,
+                    "a lent tick {gap} clocks after the last (bit time {bit}), run {run} clock \
+                     {cycle}, first after a restart: {}",
+                    last_tick.is_none()
+                );
+                last_tick = Some(cycle);
+                ticks_checked += 1;
+            }
+            if taken {
+                valid = false;
+                frames += 1;
+            }
+            if taken || break_left > 0 {
+                restarted_at = None;
+            }
+            break_left = break_left.saturating_sub(1);
+            restart_left = restart_left.saturating_sub(1);
+            idle = !shared.busy.val() && break_left == 0;
+        }
+        // The stimulus did what it is for.
+        assert!(
+            frames > 100 && breaks > 5,
+            "run {run}: {frames} frames, {breaks} breaks"
+        );
+        assert!(
+            ticks_checked > 20,
+            "run {run}: only {ticks_checked} lent ticks checked"
+        );
+    }
+}
