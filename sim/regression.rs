@@ -263,26 +263,17 @@ impl RegressionModel {
                 String::from_utf8_lossy(&output.stderr)
             );
         }
-        let line = stdout
-            .lines()
-            .find(|l| l.starts_with("RESULT "))
-            .with_context(|| format!("no RESULT line in:\n{stdout}"))?;
-        let field = |name: &str| -> Result<f64> {
-            line.split_whitespace()
-                .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
-                .with_context(|| format!("no {name} in {line}"))?
-                .parse::<f64>()
-                .with_context(|| format!("bad {name} in {line}"))
-        };
-        let seconds = field("seconds")?;
-        let received = field("received")? as u64;
-        let cycles = field("cycles")? as u64;
+        let [seconds] = testbench_result::<f64, 1>(&stdout, ["seconds"])?;
+        let [sent, received, errors, glitches, cycles] = testbench_result::<u64, 5>(
+            &stdout,
+            ["sent", "received", "errors", "glitches", "cycles"],
+        )?;
         Ok(RegressionResult {
             sender_error_percent: spec.sender_error_percent,
-            bytes_sent: field("sent")? as u64,
+            bytes_sent: sent,
             bytes_received: received,
-            errors: field("errors")? as u64,
-            glitches: field("glitches")? as u64,
+            errors,
+            glitches,
             cycles,
             seconds,
             frames_per_second: received as f64 / seconds,
@@ -354,4 +345,49 @@ pub fn bench_section(quick: bool, work_dir: &Path) -> Result<serde_json::Value> 
         "total_bytes": results.iter().map(|r| r.bytes_received).sum::<u64>(),
         "total_errors": results.iter().map(|r| r.errors).sum::<u64>(),
     }))
+}
+
+/// The fields `names` of the last `RESULT name=value ...` line a testbench printed (the
+/// Verilator and Icarus harnesses of `sim/` end with one).
+pub fn testbench_result<T, const N: usize>(text: &str, names: [&str; N]) -> Result<[T; N]>
+where
+    T: std::str::FromStr + Copy + Default,
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    let line = text
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("RESULT "))
+        .with_context(|| format!("the testbench printed no RESULT line:\n{text}"))?;
+    let mut values = [T::default(); N];
+    for (value, name) in values.iter_mut().zip(names) {
+        *value = line
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix(name)?.strip_prefix('='))
+            .with_context(|| format!("no {name}= in `{line}`"))?
+            .parse()
+            .with_context(|| format!("bad {name} in `{line}`"))?;
+    }
+    Ok(values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testbench_result;
+
+    #[test]
+    fn testbench_result_reads_the_last_result_line_by_name() {
+        let log = "RESULT sent=1 got=1\nnoise\nRESULT sent=7 got=5 bad=2 seconds=0.25\n";
+        let [got, sent] = testbench_result::<u64, 2>(log, ["got", "sent"]).unwrap();
+        assert_eq!((got, sent), (5, 7));
+        let [s] = testbench_result::<f64, 1>(log, ["seconds"]).unwrap();
+        assert_eq!(s, 0.25);
+        // A name is matched whole: `go` is not `got`.
+        let missing = testbench_result::<u64, 1>(log, ["go"]).unwrap_err();
+        assert!(format!("{missing:#}").contains("no go= in"), "{missing:#}");
+        let bad = testbench_result::<u64, 1>(log, ["seconds"]).unwrap_err();
+        assert!(format!("{bad:#}").contains("bad seconds"), "{bad:#}");
+        let none = testbench_result::<u64, 1>("no result", ["got"]).unwrap_err();
+        assert!(format!("{none:#}").contains("no RESULT line"), "{none:#}");
+    }
 }

@@ -7,6 +7,7 @@ use anyhow::{bail, Context, Result};
 use rust_hdl_uart::export::{block_verilog_rust_hdl, design_verilog, design_verilog_rust_hdl};
 use rust_hdl_uart::export::{fast, Design};
 use rust_hdl_uart::firmware::{BridgeFirmware, EchoFirmware};
+use rust_hdl_uart::sim::regression::testbench_result;
 use rust_hdl_uart::tools::{Step, Toolchain};
 use rust_hdl_uart::UartConfig;
 use std::ffi::OsStr;
@@ -269,23 +270,6 @@ fn run_tool(dir: &Path, tool: &str, args: &[&str], log: &str) -> Result<String> 
     Ok(text)
 }
 
-/// The loopback result a testbench prints last: (sent, got, bad).
-fn loop_result(text: &str) -> Result<(u64, u64, u64)> {
-    let line = text
-        .lines()
-        .rev()
-        .find(|l| l.starts_with("RESULT "))
-        .with_context(|| format!("the testbench printed no RESULT line:\n{text}"))?;
-    let field = |name: &str| -> Result<u64> {
-        line.split_whitespace()
-            .find_map(|w| w.strip_prefix(&format!("{name}=")))
-            .with_context(|| format!("no {name}= in `{line}`"))?
-            .parse()
-            .with_context(|| format!("bad {name} in `{line}`"))
-    };
-    Ok((field("sent")?, field("got")?, field("bad")?))
-}
-
 /// Simulates `verilog` with one of the loopback testbenches in Icarus; returns (sent,
 /// got, bad) and the log.
 fn icarus_loop(name: &str, verilog: &str, tb: &str, defines: &[String]) -> Result<(u64, u64, u64)> {
@@ -301,7 +285,9 @@ fn icarus_loop(name: &str, verilog: &str, tb: &str, defines: &[String]) -> Resul
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     run_tool(&dir, "iverilog", &args, "iverilog.log")?;
     let text = run_tool(&dir, "vvp", &["-n", "tb.vvp"], "vvp.log")?;
-    loop_result(&text).with_context(|| format!("in {}", dir.display()))
+    let [sent, got, bad] = testbench_result(&text, ["sent", "got", "bad"])
+        .with_context(|| format!("in {}", dir.display()))?;
+    Ok((sent, got, bad))
 }
 
 const LOOP_BYTES: u64 = 48;

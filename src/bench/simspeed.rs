@@ -17,6 +17,7 @@
 use crate::config::{cfg_increment, UartConfig};
 use crate::export::{block_verilog_rust_hdl, design_verilog, design_verilog_rust_hdl, Design};
 use crate::firmware::EchoFirmware;
+use crate::sim::regression::testbench_result;
 use crate::tools::{Step, Toolchain};
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
@@ -143,30 +144,13 @@ fn run(dir: &Path, tool: &str, args: &[String], log: &str) -> Result<String> {
     Ok(text)
 }
 
-/// The testbench's `RESULT` line: (got, bad, cycles).
-fn result_of(text: &str) -> Result<(u64, u64, u64)> {
-    let line = text
-        .lines()
-        .rev()
-        .find(|l| l.starts_with("RESULT "))
-        .with_context(|| format!("the testbench printed no RESULT line:\n{text}"))?;
-    let field = |name: &str| -> Result<u64> {
-        line.split_whitespace()
-            .find_map(|w| w.strip_prefix(&format!("{name}=")))
-            .with_context(|| format!("no {name}= in `{line}`"))?
-            .parse()
-            .with_context(|| format!("bad {name} in `{line}`"))
-    };
-    Ok((field("got")?, field("bad")?, field("cycles")?))
-}
-
 /// One simulation: returns k clocks per CPU second, after checking the run looped bytes
 /// with no error.
 fn measure(dir: &Path, what: &str, program: &str, args: &[String]) -> Result<(f64, Value)> {
     let before = children_cpu_seconds()?;
     let text = run(dir, program, args, "run.log")?;
     let cpu = children_cpu_seconds()? - before;
-    let (got, bad, cycles) = result_of(&text)?;
+    let [got, bad, cycles] = testbench_result::<u64, 3>(&text, ["got", "bad", "cycles"])?;
     if got == 0 || bad != 0 {
         bail!(
             "bench simspeed: {what} looped {got} bytes with {bad} wrong: the harness or the \
