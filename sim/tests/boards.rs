@@ -302,6 +302,7 @@ fn a_baud_the_board_clock_cannot_make_is_refused() {
 #[cfg(feature = "external-tools")]
 mod real_tools {
     use super::*;
+    use crate::common::client_json;
     use rust_hdl_uart::boards::{Arch, Ecp5Part};
     use rust_hdl_uart::firmware::{build_dir, build_with_options, firmware_verilog, BuildOptions};
     use rust_hdl_uart::flow::tools::Progress;
@@ -591,10 +592,7 @@ mod real_tools {
             .args(["--bytes", "300", "--seed", "3", "--timeout", "300"])
             .output()
             .unwrap();
-        let text = String::from_utf8_lossy(&output.stdout);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let result: serde_json::Value = serde_json::from_str(text.trim())
-            .unwrap_or_else(|e| panic!("pyserial client printed {text:?} ({e}); {stderr}"));
+        let (result, stderr) = client_json(&output, "echo_stream.py");
         assert!(output.status.success(), "{name}: {result} {stderr}");
         for (key, want) in [("ok", 300), ("mismatched", 0), ("missing", 0), ("extra", 0)] {
             assert_eq!(result[key], want, "{name}: {result}");

@@ -67,3 +67,24 @@ pub fn trace_name(what: &str, config: &UartConfig) -> String {
         config.oversample
     )
 }
+
+/// The JSON object a client in `sim/clients/` printed (it prints exactly one), and its
+/// stderr for messages; panics naming `client` and showing both when it printed no JSON.
+pub fn client_json(output: &std::process::Output, client: &str) -> (serde_json::Value, String) {
+    let text = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let value = serde_json::from_str(text.trim())
+        .unwrap_or_else(|e| panic!("{client} printed {text:?} ({e}); stderr: {stderr}"));
+    (value, stderr)
+}
+
+/// Bytes a client reported as a hex string.
+pub fn hex_bytes(value: &serde_json::Value) -> Vec<u8> {
+    let s = value
+        .as_str()
+        .unwrap_or_else(|| panic!("not a hex string: {value}"));
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}

@@ -7,6 +7,7 @@
 //! Verilator for the whole file. Loops are bounded by counts; the client's `--timeout` is a
 //! hang guard only (seconds of silence, far beyond the expected pauses).
 
+use crate::common::client_json;
 use rust_hdl_uart::config::UartConfig;
 use rust_hdl_uart::firmware::soc::{self, RAM_BYTES, SOC_CLOCK_HZ};
 use rust_hdl_uart::firmware::{firmware_sim_verilog, Firmware};
@@ -74,10 +75,7 @@ fn client(board: &VirtualBoard, baud: u32, actions: &[&str]) -> (Value, bool) {
         .args(actions)
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let value: Value = serde_json::from_str(text.trim())
-        .unwrap_or_else(|e| panic!("client printed {text:?} ({e}); stderr: {stderr}"));
+    let (value, _) = client_json(&output, "soc_monitor.py");
     (value, output.status.success())
 }
 

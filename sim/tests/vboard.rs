@@ -6,6 +6,7 @@
 //! 100 MHz clock), built once by Verilator for the whole file. Loops are bounded by counts;
 //! wall-clock limits are hang guards only, far beyond the expected time.
 
+use crate::common::{client_json, hex_bytes};
 use rust_hdl_uart::config::UartConfig;
 use rust_hdl_uart::firmware::Firmware;
 use rust_hdl_uart::host::vboard::BoardStats;
@@ -96,10 +97,7 @@ fn pyserial_streams_10000_random_bytes_through_the_echo() {
         .args(["--bytes", "10000", "--seed", "7", "--timeout", "120"])
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let result: serde_json::Value = serde_json::from_str(text.trim())
-        .unwrap_or_else(|e| panic!("pyserial client printed {text:?} ({e}); stderr: {stderr}"));
+    let (result, stderr) = client_json(&output, "echo_stream.py");
     assert!(output.status.success(), "{result} {stderr}");
     assert_eq!(result["ok"], 10_000, "{result}");
     assert_eq!(result["mismatched"], 0, "{result}");
@@ -685,19 +683,10 @@ fn wrong_baud_probe(board: &VirtualBoard, wrong: u32) -> (Vec<u8>, Vec<u8>) {
         .args(["--wrong", &wrong.to_string(), "--right", "115200"])
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{text} {stderr}");
-    let result: serde_json::Value = serde_json::from_str(text.trim())
-        .unwrap_or_else(|e| panic!("wrong_baud.py printed {text:?} ({e}); stderr: {stderr}"));
+    let (result, stderr) = client_json(&output, "wrong_baud.py");
+    assert!(output.status.success(), "{result} {stderr}");
     assert_eq!(result["marker_ok"], true, "{result}");
-    let hex = |v: &serde_json::Value| -> Vec<u8> {
-        let s = v.as_str().unwrap();
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    };
+    let hex = hex_bytes;
     (hex(&result["wrong"]), hex(&result["message"]))
 }
 
@@ -842,19 +831,10 @@ fn resets_during_traffic_never_return_wrong_bytes() {
             wait_for(&board, 5000, |s| s.resets == expected_resets);
         }
         let output = client.wait_with_output().unwrap();
-        let text = String::from_utf8_lossy(&output.stdout);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(output.status.success(), "{text} {stderr}");
-        let result: serde_json::Value = serde_json::from_str(text.trim())
-            .unwrap_or_else(|e| panic!("reset_stream.py printed {text:?} ({e}); {stderr}"));
+        let (result, stderr) = client_json(&output, "reset_stream.py");
+        assert!(output.status.success(), "{result} {stderr}");
         assert_eq!(result["marker_ok"], true, "run {run}: {result}");
-        let hex = |v: &serde_json::Value| -> Vec<u8> {
-            let s = v.as_str().unwrap();
-            (0..s.len())
-                .step_by(2)
-                .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-                .collect()
-        };
+        let hex = hex_bytes;
         let (data, received) = (hex(&result["data"]), hex(&result["received"]));
         let body = &received[..received.len() - MARKER as usize];
         let gaps = gaps_in_echo(&data, body).unwrap_or_else(|e| panic!("run {run}: {e}"));
