@@ -560,7 +560,7 @@ mod real_tools {
     ///
     /// Measured: the whole test took 534 s on the shared 2-core machine (load 6-9): the
     /// first build 525 s (yosys 112 s, nextpnr 410 s), the second 3.1 s. The Cu V2 (other
-    /// LED pins, the same design) is `soc_builds_for_the_cu_v2`, ignored.
+    /// LED pins, the same design) is `soc_builds_for_the_cu_v2`.
     #[test]
     fn soc_builds_for_the_cu_at_its_pll_clock_and_swaps_a_changed_program() {
         let _g = serial();
@@ -629,13 +629,9 @@ mod real_tools {
         assert!(json["block_rams"].as_u64().unwrap() >= 18, "{json}");
     }
 
-    /// The SoC on the Cu V2 (other LED pins): the same checks as for the Cu.
-    ///
-    /// Ignored in `make test` for its cost (the Cu's build is in it; this one took 418 s
-    /// more). Run it with
-    /// `cargo test --release --features external-tools --test sim soc_builds_for_the_cu_v2 -- --ignored`.
+    /// The SoC on the Cu V2 (other LED pins): the same checks as for the Cu. A place and
+    /// route of its own (418 s when measured alone), because the LED pins move.
     #[test]
-    #[ignore = "~7-9 minutes: a second SoC place and route (the Cu's is in make test)"]
     fn soc_builds_for_the_cu_v2() {
         let _g = serial();
         let tools = require_tools();

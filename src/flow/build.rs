@@ -150,6 +150,11 @@ impl Target {
                 format!("cst={pins_file}"),
                 "--write".into(),
                 placed.into(),
+                // router1 ripped up and re-routed the bridge's nets on the GW1NR-9 for more
+                // than 300 s per seed without finishing (nextpnr 0.11); router2 routes the
+                // same placement in seconds.
+                "--router".into(),
+                "router2".into(),
             ],
         };
         args.extend(
