@@ -270,6 +270,13 @@ pub fn firmware_sim_verilog(firmware: Firmware, config: &UartConfig) -> Result<(
     firmware_verilog_for(firmware, config, false, None)
 }
 
+/// The SoC's virtual-board Verilog ([`firmware_sim_verilog`] for [`Firmware::Soc`]) with
+/// its RAM holding `words`, a program compiled by the caller (so the caller holds the very
+/// ELF the model runs, e.g. to count instructions in it).
+pub fn soc_sim_verilog(config: &UartConfig, words: &[u32]) -> Result<(String, String)> {
+    firmware_verilog_for(Firmware::Soc, config, false, Some(words))
+}
+
 /// `soc_ram`: the SoC's RAM contents; `None` compiles the program (`sw/`) and uses it.
 fn firmware_verilog_for(
     firmware: Firmware,

@@ -15,7 +15,7 @@ pub mod soc;
 pub use bridge::BridgeFirmware;
 pub use build::{
     bitstream_path, board_verilog, build_dir, firmware_sim_verilog, firmware_verilog,
-    vboard_verilog, Board, Firmware,
+    soc_sim_verilog, vboard_verilog, Board, Firmware,
 };
 #[cfg(feature = "flow")]
 pub use build::{

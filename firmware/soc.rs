@@ -30,6 +30,8 @@ use anyhow::{bail, Context, Result};
 use rust_hdl::prelude::*;
 use std::path::{Path, PathBuf};
 
+#[cfg(feature = "host")]
+pub mod latency;
 pub mod pll;
 pub mod program;
 pub mod ram_swap;

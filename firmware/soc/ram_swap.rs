@@ -4,8 +4,8 @@
 //!
 //! Guarantees
 //! - The bitstream's Verilog holds [`placeholder_words`], never the program, so it (and the
-//!   hash of everything place and route depends on, `design_hash` with the feature `flow`)
-//!   stays the same when only the C changes. The virtual board's Verilog keeps the real program (`SocCore`).
+//!   hash of everything place and route depends on, `design_hash` with the feature `flow`:
+//!   the yosys and nextpnr versions among them) stays the same when only the C changes. The virtual board's Verilog keeps the real program (`SocCore`).
 //! - The placeholder is random (a fixed seed, so every build makes the same one) and each of
 //!   its 256-word bit slices, the unit `icebram` finds in the placed design, is unique: the
 //!   swap cannot take one slice for another (a unit test checks).
@@ -109,12 +109,64 @@ mod flow_part {
     /// See [`NOTE_REUSED`].
     pub const NOTE_RAN: &str = "placed and routed anew";
 
+    /// Bound on one version query: a tool prints its version at once, but YoWASP's first
+    /// call of a tool compiles it (about a minute on a loaded machine).
+    pub const VERSION_TIMEOUT: Duration = Duration::from_secs(300);
+
+    /// The tools whose output is the kept placement, with the argument that makes each print
+    /// its version: their versions are part of [`design_hash`], so an upgrade places and
+    /// routes again. (`icebram` and `icepack` run on every build, placement reused or not,
+    /// so their versions cannot make a kept placement stale.)
+    pub const PLACEMENT_TOOLS: &[(&str, &str)] = &[("yosys", "-V"), ("nextpnr-ice40", "--version")];
+
+    /// The version lines of [`PLACEMENT_TOOLS`] as `tools` runs them (YoWASP's programs
+    /// under `--toolchain yowasp`), one `tool: text` line each. Each run is bounded by
+    /// `timeout` and logged in `dir` (`<tool>-version.log`); a tool that fails, hangs or
+    /// prints nothing is an error naming it.
+    pub fn tool_versions(tools: &Toolchain, dir: &Path, timeout: Duration) -> Result<String> {
+        let mut lines = String::new();
+        for (tool, flag) in PLACEMENT_TOOLS {
+            let log = dir.join(format!("{tool}-version.log"));
+            let step = Step::new(tool, &[OsStr::new(flag)], dir, &log, timeout).titled(format!(
+                "{tool} {flag} (its version is part of the placement hash)"
+            ));
+            let run = tools.run(&step)?;
+            let run = run.check().with_context(|| {
+                format!(
+                    "`{tool} {flag}` did not print its version; the SoC build needs it to \
+                     know whether the kept placement was made by these tools (see {})",
+                    log.display()
+                )
+            })?;
+            // The runner heads the log with the command line ("$ cd ... && ..."): the
+            // folder and path are not the version, so they stay out of the hash.
+            let text = run.log_text()?;
+            let version: Vec<&str> = text
+                .lines()
+                .filter(|l| !l.starts_with("$ "))
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
+            if version.is_empty() {
+                bail!(
+                    "`{tool} {flag}` printed no version (see {}); the SoC build puts it \
+                     into the placement hash. Reinstall the tool (`make tools`)",
+                    log.display()
+                );
+            }
+            lines.push_str(&format!("{tool}: {}\n", version.join(" ")));
+        }
+        Ok(lines)
+    }
+
     /// The hash of what the placement depends on: the Verilog (with the placeholder RAM),
-    /// the pin file's text, top module, clock target, seeds, device and tool flavour.
+    /// the pin file's text, top module, clock target, seeds, device, tool flavour and the
+    /// placement tools' versions (`versions`, from [`tool_versions`]).
     pub fn design_hash(
         request: &BuildRequest,
         target: &Target,
         flavour: ToolFlavour,
+        versions: &str,
     ) -> Result<String> {
         let pins = std::fs::read(&request.pcf)
             .with_context(|| format!("cannot read pin file {}", request.pcf.display()))?;
@@ -131,6 +183,7 @@ mod flow_part {
             request.verilog.as_bytes(),
             &pins,
             settings.as_bytes(),
+            versions.as_bytes(),
         ]))
     }
 
@@ -207,7 +260,8 @@ mod flow_part {
         )?;
         let compile_seconds = compiled.elapsed().as_secs_f64();
 
-        let hash = design_hash(request, target, flavour)?;
+        let versions = tool_versions(tools, &dir, VERSION_TIMEOUT)?;
+        let hash = design_hash(request, target, flavour, &versions)?;
         let hash_file = dir.join(PLACED_HASH);
         let placed = dir.join(PLACED_ASC);
         let placed_report = dir.join(PLACED_REPORT);
@@ -216,14 +270,14 @@ mod flow_part {
                 report,
                 PlaceAndRoute::Reused,
                 format!(
-                    "{NOTE_REUSED}: the Verilog and settings are unchanged ({hash}), so only \
-                     the program was compiled and put into the kept placement \
-                     ({PLACED_ASC}) with icebram"
+                    "{NOTE_REUSED}: the Verilog, settings and tool versions are unchanged \
+                     ({hash}), so only the program was compiled and put into the kept \
+                     placement ({PLACED_ASC}) with icebram"
                 ),
             ),
             None => {
                 let why = if hash_file.exists() {
-                    "the Verilog or the settings changed"
+                    "the Verilog, the settings or a tool's version changed"
                 } else {
                     "no complete placement kept in the build folder"
                 };
@@ -367,6 +421,75 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), RAM_WORDS);
         assert_eq!(&lines[..3], &["deadbeef", "00000001", "00000000"]);
+    }
+
+    /// A tool upgrade must place and route again: the versions are in the hash.
+    #[cfg(feature = "flow")]
+    #[test]
+    fn the_placement_hash_changes_with_a_tools_version() {
+        use crate::flow::yowasp::ToolFlavour;
+        use crate::flow::{BuildRequest, Target};
+        let dir = std::env::temp_dir().join(format!("ram-swap-hash-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let pcf = dir.join("pins.pcf");
+        std::fs::write(&pcf, "set_io clk P7\n").unwrap();
+        let request = BuildRequest {
+            top_module: "top".into(),
+            verilog: "module top(input clk); endmodule\n".into(),
+            pcf,
+            out_dir: dir.join("build"),
+            clock_port: "clk".into(),
+            clock_mhz: 50.0,
+            seeds: vec![1],
+            nextpnr_timeout: std::time::Duration::from_secs(60),
+        };
+        let hash = |versions: &str| {
+            design_hash(&request, &Target::cu(), ToolFlavour::Debian, versions).unwrap()
+        };
+        let old = "yosys: Yosys 0.23 (git sha1 7ce5011c24b)\nnextpnr-ice40: (Version 0.4-1+b1)\n";
+        assert_eq!(hash(old), hash(old));
+        assert_ne!(hash(old), hash(&old.replace("0.23", "0.24")));
+        assert_ne!(hash(old), hash(&old.replace("0.4-1", "0.5-1")));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// The versions come from the tools the build runs (here stand-ins printing on stdout
+    /// and stderr), without the runner's command line; a tool that fails is named.
+    #[cfg(feature = "flow")]
+    #[test]
+    fn tool_versions_come_from_the_tools_and_a_failing_one_is_named() {
+        use crate::flow::Toolchain;
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("ram-swap-versions-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let script = |name: &str, body: &str| {
+            let path = dir.join(name);
+            std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+            path
+        };
+        let yosys = script("fake-yosys", "[ \"$1\" = -V ] && echo 'Yosys 9.9 (fake)'");
+        let nextpnr = script(
+            "fake-nextpnr",
+            "[ \"$1\" = --version ] && echo 'nextpnr-ice40 (Version 8.8)' >&2",
+        );
+        let broken = script("fake-broken", "exit 3");
+        let tools = Toolchain::with_search_path("/nonexistent")
+            .with_progress(crate::tools::Progress::Quiet)
+            .with_override("yosys", &yosys)
+            .with_override("nextpnr-ice40", &nextpnr);
+        let versions = tool_versions(&tools, &dir, VERSION_TIMEOUT).unwrap();
+        assert_eq!(
+            versions,
+            "yosys: Yosys 9.9 (fake)\nnextpnr-ice40: nextpnr-ice40 (Version 8.8)\n"
+        );
+        let tools = tools.with_override("nextpnr-ice40", &broken);
+        let err = format!(
+            "{:#}",
+            tool_versions(&tools, &dir, VERSION_TIMEOUT).unwrap_err()
+        );
+        assert!(err.contains("`nextpnr-ice40 --version`"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

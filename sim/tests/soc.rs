@@ -467,3 +467,80 @@ fn a_client_at_the_wrong_baud_gets_no_prompt() {
     }
     board.stop().unwrap();
 }
+
+/// Interrupt latency from the line (firmware/soc/latency.rs): 12 distinct seeded bytes,
+/// each alone after a random gap, with each trigger (RX watermark 1; the driver's own RX
+/// timeout). The measurement is well defined: every byte is taken by exactly one RXDATA
+/// read after its own stop bit's centre and before the next one's (`pair_reads` checks
+/// the read's byte), and every latency lies in the window derived from first principles
+/// (`latency_bound`: hardware path, PicoRV32's longest instruction through its Wishbone
+/// adapter, the handler's instruction count from the program's symbols; no measured
+/// figure). The window is narrower than the spacing of the frames, so the stop bit of the
+/// wrong frame (the one before) both fails the pairing and puts every latency outside it.
+#[test]
+fn interrupt_latency_from_the_stop_bits_centre_is_bounded_and_paired_with_its_frame() {
+    use rust_hdl_uart::firmware::soc::latency::{
+        measure, pair_reads, rxdata_masks, LatencyOptions, Trigger,
+    };
+    let (valid, data) = rxdata_masks().unwrap();
+    let dir = root()
+        .join("target")
+        .join("soc-tests")
+        .join("latency-model");
+    let mut watermark_max = 0;
+    for trigger in [Trigger::Watermark, Trigger::Timeout] {
+        let run = measure(&LatencyOptions {
+            baud: 115_200,
+            trigger,
+            bytes: 12,
+            seed: 7,
+            work_dir: dir.clone(),
+        })
+        .unwrap_or_else(|e| panic!("{}: {e:#}", trigger.name()));
+        let (min, median, max) = run.min_median_max();
+        println!(
+            "{}: latency min {min} / median {median} / max {max} clocks; bound {}..{} ({})",
+            trigger.name(),
+            run.bound.min,
+            run.bound.max,
+            run.bound.how
+        );
+        assert_eq!(run.latencies.len(), 12);
+        for (i, l) in run.latencies.iter().enumerate() {
+            assert!(
+                (run.bound.min..=run.bound.max).contains(l),
+                "{}: byte {i}'s latency {l} is outside {}..{}",
+                trigger.name(),
+                run.bound.min,
+                run.bound.max
+            );
+        }
+        let spacing = run
+            .stop_centres
+            .windows(2)
+            .map(|w| w[1] - w[0])
+            .min()
+            .unwrap();
+        assert!(
+            spacing > run.bound.max,
+            "frames {spacing} clocks apart cannot be told apart by a bound of {}",
+            run.bound.max
+        );
+        // The stop bit taken from the wrong frame (bytes 1.. paired with the centres of
+        // the frames before them): the read after that centre holds the other frame's
+        // byte, so the pairing refuses it, and each latency so computed breaks the bound.
+        let previous = &run.stop_centres[..11];
+        let err = pair_reads(previous, &run.bytes[1..], &run.reads, valid, data).unwrap_err();
+        assert!(format!("{err}").contains("another frame's byte"), "{err}");
+        for i in 1..12 {
+            let read = run.stop_centres[i] + run.latencies[i];
+            assert!(read - previous[i - 1] > run.bound.max);
+        }
+        match trigger {
+            Trigger::Watermark => watermark_max = max,
+            // The RX timeout waits 19 bit times or more before it fires: every byte took
+            // longer than any byte that raised the interrupt itself.
+            Trigger::Timeout => assert!(min > watermark_max, "{min} <= {watermark_max}"),
+        }
+    }
+}

@@ -7,7 +7,10 @@
 //! rate, comes back whole and in order with the monitor's `stat` counting no lost byte and
 //! no line error, and the interrupt latency the SoC's probe saw (`stat`'s `irq_clocks`:
 //! clocks from the UART's `irq` rising to the handler's first read of RXDATA; the last and
-//! the largest of the run). The search stops at the first baud that loses anything: the
+//! the largest of the run). Then the interrupt latency from the line (`firmware/soc/
+//! latency.rs`): clocks from the stop bit's centre of a lone byte to the handler's read of
+//! RXDATA, min / median / max over [`LATENCY_BYTES`] seeded bytes at random gaps, with the
+//! RX timeout as the trigger (the driver as shipped) and with RX watermark 1. The search stops at the first baud that loses anything: the
 //! highest lossless baud is the one before it. A baud the peripheral cannot run at this
 //! clock ends the search too (reported so). Figures, never assertions: the tests are in
 //! `sim/tests/soc.rs`.
@@ -36,6 +39,74 @@ pub const BAUDS: [u64; 8] = [
 /// the gap between two echoed bytes (the board runs several times slower than real time,
 /// so a byte at 115200 takes ~1 ms of wall time).
 const CLIENT_TIMEOUT_S: u32 = 10;
+
+/// Bytes per latency measurement (full run, quick run).
+pub const LATENCY_BYTES: (usize, usize) = (100, 20);
+/// The latency's baud and seed.
+pub const LATENCY_BAUD: u64 = 115_200;
+/// See [`LATENCY_BAUD`].
+pub const LATENCY_SEED: u64 = 20;
+
+/// The interrupt latency from the line, both triggers: JSON and markdown.
+fn latency(quick: bool, root: &Path) -> Result<(Value, String)> {
+    use crate::firmware::soc::latency::{measure, probe_work_dir, LatencyOptions, Trigger};
+    let bytes = if quick {
+        LATENCY_BYTES.1
+    } else {
+        LATENCY_BYTES.0
+    };
+    let mut md = format!(
+        "\nInterrupt latency from the line at {LATENCY_BAUD} baud: clocks from the centre of \
+         a lone byte's stop bit (as driven on `usb_rx`) to the first clock of the CPU's \
+         RXDATA read that takes it, {bytes} distinct bytes (seed {LATENCY_SEED}), each after \
+         {:.0}-{:.0} idle bit times. Bound: derived from the hardware path, PicoRV32's \
+         longest instruction and the handler's instruction count (`firmware/soc/latency.rs`).\n\n\
+         | trigger | min | median | max | bound (clocks) |\n|---|---:|---:|---:|---|\n",
+        crate::firmware::soc::latency::GAP_BITS.0,
+        crate::firmware::soc::latency::GAP_BITS.1
+    );
+    let mut runs = Vec::new();
+    for trigger in [Trigger::Watermark, Trigger::Timeout] {
+        println!("  soc: interrupt latency, {} ...", trigger.name());
+        let run = measure(&LatencyOptions {
+            baud: LATENCY_BAUD,
+            trigger,
+            bytes,
+            seed: LATENCY_SEED,
+            work_dir: probe_work_dir(root, LATENCY_BAUD)?,
+        })
+        .with_context(|| format!("bench soc: latency with {}", trigger.name()))?;
+        let (min, median, max) = run.min_median_max();
+        let inside = run
+            .latencies
+            .iter()
+            .all(|l| (run.bound.min..=run.bound.max).contains(l));
+        println!(
+            "  soc: {}: min {min} / median {median} / max {max} clocks{}",
+            trigger.name(),
+            if inside { "" } else { " (OUTSIDE THE BOUND)" }
+        );
+        md.push_str(&format!(
+            "| {} | {min} | {median} | {max} | {}..{}{} |\n",
+            trigger.name(),
+            run.bound.min,
+            run.bound.max,
+            if inside { "" } else { " (exceeded)" }
+        ));
+        runs.push(json!({
+            "trigger": trigger.name(),
+            "baud": LATENCY_BAUD,
+            "bytes": bytes,
+            "seed": LATENCY_SEED,
+            "min": min,
+            "median": median,
+            "max": max,
+            "within_bound": inside,
+            "bound": run.bound,
+        }));
+    }
+    Ok((Value::Array(runs), md))
+}
 
 /// One baud's run.
 struct Point {
@@ -195,7 +266,10 @@ pub fn run(quick: bool, root: &Path) -> Result<(Value, String)> {
         "\nHighest lossless baud tried: {}.\n",
         highest.map_or("none".to_string(), |b| b.to_string())
     ));
+    let (latency, latency_md) = latency(quick, root)?;
+    md.push_str(&latency_md);
     let value = json!({
+        "latency_from_stop_bit": latency,
         "clock_hz": SOC_CLOCK_HZ,
         "bytes": bytes,
         "highest_lossless_baud": highest,
