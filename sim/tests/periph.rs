@@ -145,9 +145,18 @@ mod bench {
 
         /// The bench around the build `options` (16-entry FIFOs).
         pub fn build(driver: SerialDriver, options: &PeripheralOptions) -> Self {
-            let mut dut = UartPeriph::<4>::with_options(&config(), options).unwrap();
+            Self::build_for(driver, options, &config())
+        }
+
+        /// The bench around the build `options` for `config` (its format on the monitor).
+        pub fn build_for(
+            driver: SerialDriver,
+            options: &PeripheralOptions,
+            config: &UartConfig,
+        ) -> Self {
+            let mut dut = UartPeriph::<4>::with_options(config, options).unwrap();
             dut.connect_all();
-            let monitor = LineMonitor::new(line_format(&config()), 1.0);
+            let monitor = LineMonitor::new(line_format(config), 1.0);
             Bench {
                 dut,
                 cycle: 0,
@@ -1064,7 +1073,7 @@ pub mod builds {
     use rust_hdl_uart::periph::options::{PeripheralOptions, IRQS_ALL};
     use rust_hdl_uart::periph::regs::{self, *};
     use rust_hdl_uart::sim::harness::line_format;
-    use rust_hdl_uart::sim::line::SerialDriver;
+    use rust_hdl_uart::sim::line::{MonitorEvent, SerialDriver};
 
     /// A small deterministic generator (the sample is the same on every run).
     struct Lcg(u64);
@@ -1228,6 +1237,59 @@ pub mod builds {
         assert_eq!(b.monitor.events().len(), 1);
         // Lost bytes: the sticky flag stays, the counter is absent (reads 0).
         assert_eq!(OVERFLOW_RX_LOST.get(b.read(&OVERFLOW)), 0);
+    }
+
+    /// A build without run-time format and baud runs its cores on its configuration's own
+    /// constants (`periph::core_settings`), not on `FRAME`/`BAUD`: with 7 data bits, even
+    /// parity and two stop bits it receives such frames with their parity checked and
+    /// sends such frames, every bit on time, with no register written.
+    #[test]
+    fn fixed_settings_build_runs_its_configuration() {
+        let mut cfg = config();
+        cfg.data_bits = 7;
+        cfg.parity = rust_hdl_uart::Parity::Even;
+        cfg.stop_bits = 2;
+        let mut driver = SerialDriver::new(line_format(&cfg), 3);
+        driver.idle_bits(14.0);
+        driver.frame(0x55);
+        driver.frame_bad_parity(0x2A);
+        driver.frame(0x7F);
+        let mut b = Bench::build_for(driver, &PeripheralOptions::minimal(), &cfg);
+        assert_eq!(
+            b.read(&regs::FRAME),
+            FRAME_DATA_BITS.put(7) | FRAME_PARITY.put(1) | FRAME_TWO_STOP.put(1)
+        );
+        b.run_until(40 * FRAME_T, |b| b.driver.is_done()).unwrap();
+        b.idle(2 * FRAME_T);
+        let v = RXDATA_VALID.mask();
+        assert_eq!(
+            b.drain(),
+            vec![v | 0x55, v | RXDATA_PARITY_ERROR.mask() | 0x2A, v | 0x7F]
+        );
+        b.write(&TXDATA, 0x33);
+        b.write(&TXDATA, 0x4C);
+        b.idle(3 * FRAME_T);
+        let sent: Vec<(u16, bool, bool)> = b
+            .monitor
+            .events()
+            .iter()
+            .map(|e| match e {
+                MonitorEvent::Frame {
+                    data,
+                    parity_ok,
+                    stop_ok,
+                    ..
+                } => (*data, *parity_ok, *stop_ok),
+                other => panic!("not a frame: {other:?}"),
+            })
+            .collect();
+        assert_eq!(sent, vec![(0x33, true, true), (0x4C, true, true)]);
+        assert_eq!(
+            b.monitor.timing_error_count(),
+            0,
+            "{:?}",
+            b.monitor.timing_errors()
+        );
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! - [`regs`]: the register map, defined once (RTL decode, C header, README table and
 //!   firmware constants all come from it).
 //! - [`uart_periph`]: the peripheral behind the register port.
+//! - [`core_settings`]: the settings its cores run with (latched registers, or the
+//!   build's constants when it has no run-time baud or format).
 //! - [`fifo`]: the FIFOs (block RAM, first-word fall-through).
 //! - [`wishbone`], [`axil`]: the bus adapters (bus → register port).
 //! - [`top`]: adapter + peripheral, the `uart_wb` and `uart_axil` exports.
@@ -15,8 +17,10 @@
 //! both in one clock; `reg_rdata` is registered, valid the clock after `reg_read`.
 
 pub mod axil;
+pub mod core_settings;
 pub mod fifo;
 pub mod options;
+pub mod reg_word;
 pub mod regs;
 pub mod top;
 pub mod uart_periph;

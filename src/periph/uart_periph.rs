@@ -14,7 +14,8 @@
 //!   (`RX_OVERFLOW`, sticky); a `TXDATA` write that finds the TX FIFO full sets
 //!   `TX_DROPPED` (sticky). Both raise the overflow interrupt event.
 //! - Each RX FIFO entry carries its own byte's framing, parity and break flags.
-//! - Baud and frame format are latched between frames (one [`FrameSettings`] for both
+//! - Run-time baud and frame format are latched between frames (one
+//!   [`crate::settings::FrameSettings`] for both
 //!   directions, as in [`crate::uart::UartCfg`]): a register write during a frame applies
 //!   from the next frame on.
 //! - CTS (active low) passes a 2-flip-flop synchroniser and gates only the start of a
@@ -34,28 +35,31 @@
 //! Size: one phase accumulator serves the transmitter, the RX timeout and the RS-485
 //! lead and lag (the transmitter's, shared when the build has either feature: a third
 //! accumulator cost 21 logic cells in `full`); the
-//! FIFOs are in block RAM; registers hold only their writable bits (the masks
-//! are constants, so synthesis removes the other flip-flops); counters are as narrow as
-//! their fields.
+//! FIFOs are in block RAM; registers hold only their writable bits (each a [`RegWord`]:
+//! the masks are constants, so synthesis removes the other flip-flops, and a write's
+//! byte lanes are the flip-flops' enables, with no LUT in front of them); counters are
+//! as narrow as their fields.
 //!
 //! Build switches ([`PeripheralOptions`], [`UartPeriph::with_options`]): the writable
 //! masks, reset words and readable bits come from the build's register map
 //! ([`regs::build_map`]). A feature left out has no writable bit, so its control bits and
 //! settings are constants and synthesis removes the logic they drive; its read-only
 //! fields are masked to 0. Without run-time format or baud, `FRAME`/`BAUD` ignore writes
-//! and hold the build's values. `BAUD` then is still a register, loaded with the build's
-//! increment every clock from a power-up value that differs in every bit of the field:
-//! a constant increment let yosys split the bit timers' carry chains into pieces joined
-//! through LUTs (`minimal` `uart_wb`: median 61 MHz / 510 cells with a constant, 129 MHz /
-//! 466 cells with this register); BAUD reads the build's value from the first clock on.
+//! and read the build's values (constants), and the cores run on the configuration's
+//! own constants, as the fixed `uart` core does ([`CoreSettings`]: no latch, and the
+//! receiver's start-edge restart phase is the fixed core's; the transmitter's too unless
+//! its timer is shared). (Before, the cores were fed through the latch from a `BAUD`
+//! register reloaded every clock — a constant through the latch split the carry chains,
+//! 61 MHz — and `minimal` carried the latch: 463 cells, 433 without it.)
 //! Without break detect a break is stored as a framing error (data 0).
 
-use crate::config::{cfg_increment, UartConfig, CFG_INCREMENT_BITS, CFG_INCREMENT_FRACTION_BITS};
+use crate::config::{cfg_increment, UartConfig, CFG_INCREMENT_BITS};
+use crate::periph::core_settings::CoreSettings;
 use crate::periph::fifo::Fifo;
 use crate::periph::options::PeripheralOptions;
+use crate::periph::reg_word::RegWord;
 use crate::periph::regs::{self, Field, Register};
 use crate::rx::RxCore;
-use crate::settings::FrameSettings;
 use crate::tx::TxCore;
 use anyhow::{ensure, Result};
 use rust_hdl::prelude::*;
@@ -124,21 +128,21 @@ pub struct UartPeriph<const A: usize> {
     /// Interrupt, level, active high.
     pub irq: Signal<Out, Bit>,
 
-    settings: FrameSettings,
+    settings: CoreSettings,
     receiver: RxCore<DATA_BITS_MAX>,
     transmitter: TxCore<DATA_BITS_MAX>,
     rx_fifo: Fifo<RX_ENTRY_BITS, A>,
     tx_fifo: Fifo<DATA_BITS_MAX, A>,
 
     // Software-written registers, each held in the shape of its register word.
-    ctrl: DFFWithInit<Bits<32>>,
-    baud: DFFWithInit<Bits<32>>,
-    frame: DFFWithInit<Bits<32>>,
-    irq_enable: DFF<Bits<32>>,
-    watermark: DFFWithInit<Bits<32>>,
-    rx_timeout: DFFWithInit<Bits<32>>,
-    rts_threshold: DFFWithInit<Bits<32>>,
-    rs485: DFFWithInit<Bits<32>>,
+    ctrl: RegWord,
+    baud: RegWord,
+    frame: RegWord,
+    irq_enable: RegWord,
+    watermark: RegWord,
+    rx_timeout: RegWord,
+    rts_threshold: RegWord,
+    rs485: RegWord,
     // Hardware-set flags and counts.
     pending: DFF<Bits<32>>,
     rx_lost: DFF<Bits<8>>,
@@ -215,29 +219,13 @@ pub struct UartPeriph<const A: usize> {
     a_rts_threshold: Constant<Bits<6>>,
     a_rs485: Constant<Bits<6>>,
     a_features: Constant<Bits<6>>,
-    // Writable masks and reset words.
-    m_ctrl: Constant<Bits<32>>,
-    m_baud: Constant<Bits<32>>,
-    m_frame: Constant<Bits<32>>,
+    // `IRQ_ENABLE`'s writable bits: the interrupt sources the build has.
     m_irq: Constant<Bits<32>>,
-    m_watermark: Constant<Bits<32>>,
-    m_rx_timeout: Constant<Bits<32>>,
-    m_rts_threshold: Constant<Bits<32>>,
-    m_rs485: Constant<Bits<32>>,
     // Readable bits of the registers with read-only fields a build may leave out.
     m_status_read: Constant<Bits<32>>,
     m_overflow_read: Constant<Bits<32>>,
     // Break detect in the build (else a break is stored as a framing error).
     break_on: Constant<Bit>,
-    // No run-time baud: BAUD is loaded with `r_baud` every clock (see the header).
-    fixed_baud: Constant<Bit>,
-    r_ctrl: Constant<Bits<32>>,
-    r_baud: Constant<Bits<32>>,
-    r_frame: Constant<Bits<32>>,
-    r_watermark: Constant<Bits<32>>,
-    r_rx_timeout: Constant<Bits<32>>,
-    r_rts_threshold: Constant<Bits<32>>,
-    r_rs485: Constant<Bits<32>>,
     id_word: Constant<Bits<32>>,
     features_word: Constant<Bits<32>>,
     // Field positions (from the register map).
@@ -269,7 +257,6 @@ pub struct UartPeriph<const A: usize> {
     s_rts_level: Constant<Bits<32>>,
     s_lead: Constant<Bits<32>>,
     s_lag: Constant<Bits<32>>,
-    increment_shift: Constant<Bits<32>>,
     lost_max: Constant<Bits<8>>,
     // Single-bit field masks (from the register map).
     mk_irq_rx_watermark: Constant<Bits<32>>,
@@ -408,34 +395,28 @@ impl<const A: usize> UartPeriph<A> {
             cts: Default::default(),
             tx_enable: Default::default(),
             irq: Default::default(),
-            settings: FrameSettings::new(config.oversample),
-            receiver: RxCore::new(&timing, true)?,
+            settings: CoreSettings::new(&timing, options),
+            // With a fixed baud the receiver is the fixed core's (its restart phase
+            // computed from the configuration, as in `uart`), else the run-time one's.
+            receiver: RxCore::new(&timing, options.runtime_baud)?,
             // Only a build that counts bit times shares the timer: without RX timeout and
             // RS-485 the free-running restart logic is pure cost (`minimal`: 466 -> 475
             // cells, 129 -> 119 MHz measured).
             transmitter: if options.rx_timeout || options.rs485 {
                 TxCore::with_shared_timer(&timing)?
             } else {
-                TxCore::new(&timing, true)?
+                TxCore::new(&timing, options.runtime_baud)?
             },
             rx_fifo: Fifo::new()?,
             tx_fifo: Fifo::new()?,
-            ctrl: DFFWithInit::new((r_ctrl_word as u64).to_bits()),
-            baud: DFFWithInit::new(
-                ((if options.runtime_baud {
-                    r_baud
-                } else {
-                    // Not the build's value at power-up, so synthesis keeps the register.
-                    r_baud ^ regs::BAUD_INCREMENT.mask()
-                }) as u64)
-                    .to_bits(),
-            ),
-            frame: DFFWithInit::new((r_frame as u64).to_bits()),
-            irq_enable: Default::default(),
-            watermark: DFFWithInit::new((r_watermark as u64).to_bits()),
-            rx_timeout: DFFWithInit::new((r_rx_timeout as u64).to_bits()),
-            rts_threshold: DFFWithInit::new((r_rts as u64).to_bits()),
-            rs485: DFFWithInit::new((r_rs485 as u64).to_bits()),
+            ctrl: RegWord::new(writable(&regs::CTRL), r_ctrl_word),
+            baud: RegWord::new(writable(&regs::BAUD), r_baud),
+            frame: RegWord::new(writable(&regs::FRAME), r_frame),
+            irq_enable: RegWord::new(writable(&regs::IRQ_ENABLE), 0),
+            watermark: RegWord::new(writable(&regs::WATERMARK), r_watermark),
+            rx_timeout: RegWord::new(writable(&regs::RX_TIMEOUT), r_rx_timeout),
+            rts_threshold: RegWord::new(writable(&regs::RTS_THRESHOLD), r_rts),
+            rs485: RegWord::new(writable(&regs::RS485), r_rs485),
             pending: Default::default(),
             rx_lost: Default::default(),
             rx_overflow: Default::default(),
@@ -532,25 +513,10 @@ impl<const A: usize> UartPeriph<A> {
             a_rts_threshold: k6(regs::RTS_THRESHOLD.offset),
             a_rs485: k6(regs::RS485.offset),
             a_features: k6(regs::FEATURES.offset),
-            m_ctrl: k32(writable(&regs::CTRL)),
-            m_baud: k32(writable(&regs::BAUD)),
-            m_frame: k32(writable(&regs::FRAME)),
             m_irq: k32(writable(&regs::IRQ_ENABLE)),
-            m_watermark: k32(writable(&regs::WATERMARK)),
-            m_rx_timeout: k32(writable(&regs::RX_TIMEOUT)),
-            m_rts_threshold: k32(writable(&regs::RTS_THRESHOLD)),
-            m_rs485: k32(writable(&regs::RS485)),
             m_status_read: k32(readable(&regs::STATUS)),
             m_overflow_read: k32(readable(&regs::OVERFLOW)),
             break_on: Constant::new(options.break_),
-            fixed_baud: Constant::new(!options.runtime_baud),
-            r_ctrl: k32(r_ctrl_word),
-            r_baud: k32(r_baud),
-            r_frame: k32(r_frame),
-            r_watermark: k32(r_watermark),
-            r_rx_timeout: k32(r_rx_timeout),
-            r_rts_threshold: k32(r_rts),
-            r_rs485: k32(r_rs485),
             id_word: k32(id),
             features_word: k32(options.features_word()),
             b_rx_enable: bit(&regs::CTRL_RX_ENABLE),
@@ -581,7 +547,6 @@ impl<const A: usize> UartPeriph<A> {
             s_rts_level: bit(&regs::RTS_THRESHOLD_LEVEL),
             s_lead: bit(&regs::RS485_LEAD),
             s_lag: bit(&regs::RS485_LAG),
-            increment_shift: k32(31 - CFG_INCREMENT_FRACTION_BITS),
             lost_max: Constant::new(255u64.to_bits()),
         })
     }
@@ -593,14 +558,6 @@ impl<const A: usize> Logic for UartPeriph<A> {
         dff_setup!(
             self,
             clock,
-            ctrl,
-            baud,
-            frame,
-            irq_enable,
-            watermark,
-            rx_timeout,
-            rts_threshold,
-            rs485,
             pending,
             rx_lost,
             rx_overflow,
@@ -631,10 +588,18 @@ impl<const A: usize> Logic for UartPeriph<A> {
             receiver,
             transmitter,
             rx_fifo,
-            tx_fifo
+            tx_fifo,
+            ctrl,
+            baud,
+            frame,
+            irq_enable,
+            watermark,
+            rx_timeout,
+            rts_threshold,
+            rs485
         );
 
-        // ---- Settings into the cores (latched between frames by FrameSettings).
+        // ---- Settings into the cores (latched between frames, or the build's constants).
         self.settings.follow.next =
             self.receiver.between_frames.val() & self.transmitter.between_frames.val();
         self.increment_field.next = self
@@ -642,9 +607,7 @@ impl<const A: usize> Logic for UartPeriph<A> {
             .q
             .val()
             .get_bits::<CFG_INCREMENT_BITS>(self.s_increment.val().index());
-        self.settings.increment.next =
-            bit_cast::<32, CFG_INCREMENT_BITS>(self.increment_field.val())
-                << self.increment_shift.val();
+        self.settings.increment.next = self.increment_field.val();
         self.settings.data_bits.next = self
             .frame
             .q
@@ -686,44 +649,43 @@ impl<const A: usize> Logic for UartPeriph<A> {
         // Bits a write sets (RW) or acts on (WO, W1C): written data on enabled lanes.
         self.wmask.next = self.reg_wdata.val() & self.lanes.val();
 
-        if self.reg_write.val() {
-            if self.reg_addr.val() == self.a_ctrl.val() {
-                self.ctrl.d.next = (self.ctrl.q.val() & !(self.lanes.val() & self.m_ctrl.val()))
-                    | (self.wmask.val() & self.m_ctrl.val());
-            }
-            if self.reg_addr.val() == self.a_baud.val() {
-                self.baud.d.next = (self.baud.q.val() & !(self.lanes.val() & self.m_baud.val()))
-                    | (self.wmask.val() & self.m_baud.val());
-            }
-            if self.reg_addr.val() == self.a_frame.val() {
-                self.frame.d.next = (self.frame.q.val() & !(self.lanes.val() & self.m_frame.val()))
-                    | (self.wmask.val() & self.m_frame.val());
-            }
-            if self.reg_addr.val() == self.a_irq_enable.val() {
-                self.irq_enable.d.next = (self.irq_enable.q.val()
-                    & !(self.lanes.val() & self.m_irq.val()))
-                    | (self.wmask.val() & self.m_irq.val());
-            }
-            if self.reg_addr.val() == self.a_watermark.val() {
-                self.watermark.d.next = (self.watermark.q.val()
-                    & !(self.lanes.val() & self.m_watermark.val()))
-                    | (self.wmask.val() & self.m_watermark.val());
-            }
-            if self.reg_addr.val() == self.a_rx_timeout.val() {
-                self.rx_timeout.d.next = (self.rx_timeout.q.val()
-                    & !(self.lanes.val() & self.m_rx_timeout.val()))
-                    | (self.wmask.val() & self.m_rx_timeout.val());
-            }
-            if self.reg_addr.val() == self.a_rts_threshold.val() {
-                self.rts_threshold.d.next = (self.rts_threshold.q.val()
-                    & !(self.lanes.val() & self.m_rts_threshold.val()))
-                    | (self.wmask.val() & self.m_rts_threshold.val());
-            }
-            if self.reg_addr.val() == self.a_rs485.val() {
-                self.rs485.d.next = (self.rs485.q.val() & !(self.lanes.val() & self.m_rs485.val()))
-                    | (self.wmask.val() & self.m_rs485.val());
-            }
-        }
+        // The software-written registers (each a `RegWord`: lanes, writable bits, reset).
+        self.ctrl.reset.next = self.reset.val();
+        self.ctrl.write.next = self.reg_write.val() & (self.reg_addr.val() == self.a_ctrl.val());
+        self.ctrl.wstrb.next = self.reg_wstrb.val();
+        self.ctrl.wdata.next = self.reg_wdata.val();
+        self.baud.reset.next = self.reset.val();
+        self.baud.write.next = self.reg_write.val() & (self.reg_addr.val() == self.a_baud.val());
+        self.baud.wstrb.next = self.reg_wstrb.val();
+        self.baud.wdata.next = self.reg_wdata.val();
+        self.frame.reset.next = self.reset.val();
+        self.frame.write.next = self.reg_write.val() & (self.reg_addr.val() == self.a_frame.val());
+        self.frame.wstrb.next = self.reg_wstrb.val();
+        self.frame.wdata.next = self.reg_wdata.val();
+        self.irq_enable.reset.next = self.reset.val();
+        self.irq_enable.write.next =
+            self.reg_write.val() & (self.reg_addr.val() == self.a_irq_enable.val());
+        self.irq_enable.wstrb.next = self.reg_wstrb.val();
+        self.irq_enable.wdata.next = self.reg_wdata.val();
+        self.watermark.reset.next = self.reset.val();
+        self.watermark.write.next =
+            self.reg_write.val() & (self.reg_addr.val() == self.a_watermark.val());
+        self.watermark.wstrb.next = self.reg_wstrb.val();
+        self.watermark.wdata.next = self.reg_wdata.val();
+        self.rx_timeout.reset.next = self.reset.val();
+        self.rx_timeout.write.next =
+            self.reg_write.val() & (self.reg_addr.val() == self.a_rx_timeout.val());
+        self.rx_timeout.wstrb.next = self.reg_wstrb.val();
+        self.rx_timeout.wdata.next = self.reg_wdata.val();
+        self.rts_threshold.reset.next = self.reset.val();
+        self.rts_threshold.write.next =
+            self.reg_write.val() & (self.reg_addr.val() == self.a_rts_threshold.val());
+        self.rts_threshold.wstrb.next = self.reg_wstrb.val();
+        self.rts_threshold.wdata.next = self.reg_wdata.val();
+        self.rs485.reset.next = self.reset.val();
+        self.rs485.write.next = self.reg_write.val() & (self.reg_addr.val() == self.a_rs485.val());
+        self.rs485.wstrb.next = self.reg_wstrb.val();
+        self.rs485.wdata.next = self.reg_wdata.val();
 
         // ---- Control bits.
         self.rs485_on.next = self.ctrl.q.val().get_bit(self.b_rs485.val().index());
@@ -1082,14 +1044,6 @@ impl<const A: usize> Logic for UartPeriph<A> {
 
         // ---- Reset: every register to its reset value.
         if self.reset.val() {
-            self.ctrl.d.next = self.r_ctrl.val();
-            self.baud.d.next = self.r_baud.val();
-            self.frame.d.next = self.r_frame.val();
-            self.irq_enable.d.next = 0.into();
-            self.watermark.d.next = self.r_watermark.val();
-            self.rx_timeout.d.next = self.r_rx_timeout.val();
-            self.rts_threshold.d.next = self.r_rts_threshold.val();
-            self.rs485.d.next = self.r_rs485.val();
             self.pending.d.next = 0.into();
             self.rx_lost.d.next = 0.into();
             self.rx_overflow.d.next = false;
@@ -1103,10 +1057,6 @@ impl<const A: usize> Logic for UartPeriph<A> {
             self.rx_above_before.d.next = true;
             self.tx_below_before.d.next = true;
             self.tx_idle_before.d.next = true;
-        }
-        // Without run-time baud: the build's increment, from the first clock on.
-        if self.fixed_baud.val() {
-            self.baud.d.next = self.r_baud.val();
         }
     }
 }
