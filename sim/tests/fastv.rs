@@ -6,7 +6,7 @@
 use anyhow::{bail, Context, Result};
 use rust_hdl_uart::export::{block_verilog_rust_hdl, design_verilog, design_verilog_rust_hdl};
 use rust_hdl_uart::export::{fast, Design};
-use rust_hdl_uart::firmware::{BridgeFirmware, EchoFirmware};
+use rust_hdl_uart::firmware::{board_verilog, Board, BridgeFirmware, EchoFirmware, Firmware};
 use rust_hdl_uart::sim::regression::testbench_result;
 use rust_hdl_uart::tools::{Step, Toolchain};
 use rust_hdl_uart::UartConfig;
@@ -233,6 +233,45 @@ fn equivalent_echo_firmware() {
     let gate = fast::rewrite(&gold, top).unwrap();
     let took = prove_equivalent("echo", &gold, &gate, top).unwrap();
     println!("echo: equivalent, {:.1} s", took.as_secs_f64());
+}
+
+/// A board build wraps the firmware in a top with the board maker's port names
+/// (`boards::wrapper_verilog`, text of its own that the pass does not rewrite) and runs
+/// the firmware at the board's clock. Every wrapped board's echo build, as shipped, is
+/// proven against rust-hdl's text of the same firmware inside the same wrapper, top = the
+/// wrapper: the board's whole text, at its own clock. About 5 CPU seconds per board and
+/// branch.
+#[test]
+fn equivalent_board_wrappers() {
+    let wrapped: Vec<Board> = Board::ALL
+        .into_iter()
+        .filter(|b| b.spec().wrapped)
+        .collect();
+    assert!(
+        wrapped.len() >= 4,
+        "the board table lost its wrapped boards: {wrapped:?}"
+    );
+    for board in wrapped {
+        let config = UartConfig {
+            clock_hz: board.clock_hz(),
+            ..UartConfig::default()
+        };
+        let (gate, top) = board_verilog(Firmware::Echo, board, &config).unwrap();
+        let timing = config.validate().unwrap();
+        let firmware =
+            block_verilog_rust_hdl(&mut EchoFirmware::<8>::new(&timing).unwrap(), "echo_top")
+                .unwrap();
+        let wrapper = rust_hdl_uart::boards::wrapper_verilog(board.spec(), "echo_top");
+        assert!(
+            gate.contains(&wrapper),
+            "{}: the wrapper is not in the build",
+            board.name()
+        );
+        let gold = format!("{firmware}\n{wrapper}");
+        let name = format!("board-{}", board.name());
+        let took = prove_equivalent(&name, &gold, &gate, &top).unwrap();
+        println!("{name}: equivalent, {:.1} s", took.as_secs_f64());
+    }
 }
 
 /// The register-bridge firmware's top: proven the same way, but it takes about three CPU
