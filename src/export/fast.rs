@@ -4,10 +4,11 @@
 //! simulation speed; [`super::block_verilog`] applies it to every export.
 //!
 //! Why a pass over the text and not an emitter of our own: rust-hdl's text is regular
-//! (one statement per line, fixed section comments), the pass touches only three things
-//! (clock copies, flip-flop sub-modules, the top's input reads) and leaves every
-//! combinational block byte for byte as rust-hdl wrote it, so the logic users read and
-//! debug is rust-hdl's own and the yosys equivalence proof has little to bridge. An
+//! (one statement per line, fixed section comments), the pass touches only a few shapes
+//! (clock copies, flip-flop sub-modules and registers with a power-up value, the top's
+//! input reads) and leaves every combinational block byte for byte as rust-hdl wrote it,
+//! so the logic users read and debug is rust-hdl's own and the yosys equivalence proof
+//! has little to bridge. An
 //! emitter would have to re-derive rust-hdl's whole Verilog (precedence, 32-bit literals,
 //! enum encodings) and could differ from the Rust simulation in new ways.
 //!
@@ -26,6 +27,15 @@
 //!   updates per module; Verilator (`` `ifdef VERILATOR ``) gets one register per flip-flop,
 //!   because it evaluates sliced packed vectors slower (35 % more instructions per
 //!   clock on `uart_wb`). Both branches are proven equivalent to rust-hdl's text.
+//!   Each packed vector's next value is a net (`assign flops$0$d = {b$d, a$d};`), so the
+//!   clock process reads one variable per vector, not one per flip-flop: profiled with
+//!   callgrind, Icarus spent 55 % of `uart_wb`'s time in its variable-load instruction
+//!   (`%load/vec4`, a C++ `dynamic_cast` per load), most of it the clock processes
+//!   reading every `d` on every clock; a net is recomputed only when a `d` changes.
+//! - **Registers with a power-up value.** rust-hdl's `DFFWithInit` is a module around a
+//!   DFF that stores `d ^ init` and shows `q = dff$q ^ init`: one more module and clock
+//!   process per register (ten in the peripheral). It is taken into its parent like a
+//!   DFF, as `name$q` powering up as `init` (the XOR folded here, from the literals).
 //! - **Race-freedom at the ports.** rust-hdl puts the top module's logic in one
 //!   `always @(*)` that reads the inputs and writes the outputs. A testbench that wires an
 //!   output back to an input through nets only (`assign rx = tx;`) changes that input
@@ -89,10 +99,19 @@ pub fn rewrite(text: &str, top: &str) -> Result<String> {
     if !modules.iter().any(|m| m.name == top) {
         bail!("internal: rust-hdl's text has no module named {top}");
     }
-    let dffs: BTreeMap<String, DffShape> = modules
+    let mut dffs: BTreeMap<String, DffShape> = modules
         .iter()
         .filter_map(|m| dff_shape(m).map(|s| (m.name.clone(), s)))
         .collect();
+    // Registers with a power-up value (rust-hdl's `DFFWithInit`): a module around a DFF
+    // that XORs the value in and out. Taken in like a DFF, with the value folded in.
+    let wrappers: BTreeMap<String, (DffShape, String)> = modules
+        .iter()
+        .filter_map(|m| init_wrapper_shape(m, &dffs).map(|s| (m.name.clone(), s)))
+        .collect();
+    for (name, (shape, _)) in &wrappers {
+        dffs.insert(name.clone(), shape.clone());
+    }
     let mut out = preamble;
     let mut still_used: BTreeSet<String> = BTreeSet::new();
     let mut rewritten = Vec::new();
@@ -105,7 +124,13 @@ pub fn rewrite(text: &str, top: &str) -> Result<String> {
         rewritten.push((module.name.clone(), lines));
     }
     // DFF modules whose instances could not be taken in stay (none in this project's
-    // designs; kept for safety, never dropped while instantiated).
+    // designs; kept for safety, never dropped while instantiated), and so does the DFF
+    // inside a wrapper that stays (the wrapper stays as rust-hdl wrote it).
+    for (name, (_, inner)) in &wrappers {
+        if still_used.contains(name) {
+            still_used.insert(inner.clone());
+        }
+    }
     for module in &modules {
         if dffs.contains_key(&module.name) && still_used.contains(&module.name) {
             rewritten.push((module.name.clone(), module.lines.clone()));
@@ -208,6 +233,105 @@ fn dff_shape(module: &Module) -> Option<DffShape> {
         range: d_range.to_string(),
         init: init.to_string(),
     })
+}
+
+/// Recognises rust-hdl's `DFFWithInit` module: `module NAME(d,q,clock)` holding one DFF
+/// instance `dff` (a module in `dffs`) and a block `q = dff$q ^ init; dff$d = d ^ init;`,
+/// so that the register powers up as `init`. Returns the shape of an equivalent DFF (its
+/// power-up value `dff`'s XOR `init`, computed here) and the inner DFF module's name.
+/// Taking it in as one register saves a module, a clock process and two XOR
+/// assignments per register; the value users see (`name$q`) is the same.
+fn init_wrapper_shape(
+    module: &Module,
+    dffs: &BTreeMap<String, DffShape>,
+) -> Option<(DffShape, String)> {
+    let name = &module.name;
+    if module.lines.first()? != &format!("module {name}(d,q,clock);") {
+        return None;
+    }
+    let body: Vec<&str> = module
+        .lines
+        .iter()
+        .map(|l| l.trim())
+        .filter(|l| !l.is_empty() && !l.starts_with("//"))
+        .collect();
+    let range = body
+        .get(1)?
+        .strip_prefix("input wire  ")?
+        .strip_suffix("d;")?;
+    let init = body
+        .get(4)?
+        .strip_prefix("localparam  init = ")?
+        .strip_suffix(';')?;
+    let inner = format!("{name}$dff");
+    let expected = [
+        format!("input wire  {range}d;"),
+        format!("output reg  {range}q;"),
+        "input wire  clock;".to_string(),
+        format!("localparam  init = {init};"),
+        format!("reg  {range}dff$d;"),
+        format!("wire  {range}dff$q;"),
+        "reg  dff$clock;".to_string(),
+        format!("{inner} dff("),
+        ".d(dff$d),".to_string(),
+        ".q(dff$q),".to_string(),
+        ".clock(dff$clock)".to_string(),
+        ");".to_string(),
+        "always @(*) begin".to_string(),
+        "dff$clock = clock;".to_string(),
+        "q = dff$q ^ init;".to_string(),
+        "dff$d = d ^ init;".to_string(),
+        "end".to_string(),
+    ];
+    if body.len() != expected.len() + 2
+        || !body[1..=expected.len()]
+            .iter()
+            .zip(&expected)
+            .all(|(a, b)| a == b)
+        || !body.last()?.starts_with("endmodule")
+    {
+        return None;
+    }
+    let shape = dffs.get(&inner)?;
+    if shape.range != range {
+        return None;
+    }
+    let value = literal_value(&shape.init, shape.width)? ^ literal_value(init, shape.width)?;
+    Some((
+        DffShape {
+            width: shape.width,
+            range: shape.range.clone(),
+            init: format!("{}'h{value:x}", shape.width),
+        },
+        inner,
+    ))
+}
+
+/// The value of a sized Verilog literal as rust-hdl writes them (`32'h4b7f`, `1'b1`,
+/// `8'd12`), truncated to `width` bits as an assignment to a `width`-bit register
+/// would; `None` for anything else (x/z digits, unsized, wider than 128 bits).
+fn literal_value(literal: &str, width: u32) -> Option<u128> {
+    if width == 0 || width > 128 {
+        return None;
+    }
+    let (size, rest) = literal.split_once('\'')?;
+    size.parse::<u32>().ok()?;
+    let mut chars = rest.chars();
+    let radix = match chars.next()?.to_ascii_lowercase() {
+        'h' => 16,
+        'b' => 2,
+        'd' => 10,
+        'o' => 8,
+        _ => return None,
+    };
+    let digits: String = chars.filter(|&c| c != '_').collect();
+    let value = u128::from_str_radix(&digits, radix).ok()?;
+    let mask = if width == 128 {
+        u128::MAX
+    } else {
+        (1u128 << width) - 1
+    };
+    Some(value & mask)
 }
 
 /// Width of a declaration's range text: `` (one bit) or `[h:0] `.
@@ -465,8 +589,11 @@ fn group_width(group: &[Flop]) -> u32 {
 
 /// `flops$0`, `flops$1`, ...: rust-hdl names are Rust identifiers joined by `$`, and no
 /// Rust identifier starts with a digit, so these never collide (checked anyway).
+/// Also `flops$0$d`, ...: each group's next value, the concatenation of its `d`s.
 fn groups_names(groups: &[Vec<Flop>]) -> Vec<String> {
-    (0..groups.len()).map(|g| format!("flops${g}")).collect()
+    (0..groups.len())
+        .flat_map(|g| [format!("flops${g}"), format!("flops${g}$d")])
+        .collect()
 }
 
 fn flop_declarations(groups: &[Vec<Flop>]) -> Vec<String> {
@@ -484,6 +611,10 @@ fn flop_declarations(groups: &[Vec<Flop>]) -> Vec<String> {
         }
         out.push(format!(
             "    reg  [{}:0] flops${g};",
+            group_width(group) - 1
+        ));
+        out.push(format!(
+            "    wire  [{}:0] flops${g}$d;",
             group_width(group) - 1
         ));
     }
@@ -541,7 +672,12 @@ fn flop_processes(groups: &[Vec<Flop>], clock: &str) -> Vec<String> {
             }
             let _ = write!(concat, "{}$d", flop.instance);
         }
-        update.push(format!("        flops${g} <= {{{concat}}};"));
+        // The concatenation is a net, updated only when a `d` changes; the clock
+        // process reads it once. Reading each `d` in the process instead costs Icarus
+        // a variable load per flip-flop per clock (its `%load/vec4` is the most
+        // expensive instruction it runs: 55 % of `uart_wb`'s simulation time).
+        out.push(format!("    assign flops${g}$d = {{{concat}}};"));
+        update.push(format!("        flops${g} <= flops${g}$d;"));
     }
     init.push("    end".into());
     update.push("    end".into());
@@ -626,6 +762,91 @@ mod tests {
         );
         assert!(mentions("a = b$clock;", "b$clock"));
         assert!(!mentions("a = b$clock;", "b"));
+    }
+
+    #[test]
+    fn literals_are_read_and_truncated_to_the_register() {
+        assert_eq!(literal_value("32'h4b7f", 32), Some(0x4b7f));
+        assert_eq!(literal_value("1'b1", 1), Some(1));
+        assert_eq!(literal_value("8'd200", 8), Some(200));
+        assert_eq!(literal_value("64'hff", 2), Some(3));
+        assert_eq!(literal_value("4'bx01", 4), None);
+        assert_eq!(literal_value("12", 4), None);
+    }
+
+    /// A `DFFWithInit` as rust-hdl writes it is taken into its parent as one register
+    /// powering up as the inner DFF's value XOR `init`, and the module and its DFF go.
+    #[test]
+    fn registers_with_a_power_up_value_are_taken_in() {
+        let text = "\
+module top(clock,o);
+    input wire  clock;
+    output reg  [3:0] o;
+    reg  [3:0] r$d;
+    wire  [3:0] r$q;
+    reg  r$clock;
+    top$r r(
+        .d(r$d),
+        .q(r$q),
+        .clock(r$clock)
+    );
+    always @(*) begin
+        r$clock = clock;
+        r$d = r$q + 4'h1;
+        o = r$q;
+    end
+endmodule // top
+
+module top$r(d,q,clock);
+    input wire  [3:0] d;
+    output reg  [3:0] q;
+    input wire  clock;
+    localparam  init = 32'ha;
+    reg  [3:0] dff$d;
+    wire  [3:0] dff$q;
+    reg  dff$clock;
+    top$r$dff dff(
+        .d(dff$d),
+        .q(dff$q),
+        .clock(dff$clock)
+    );
+    always @(*) begin
+        dff$clock = clock;
+        q = dff$q ^ init;
+        dff$d = d ^ init;
+    end
+endmodule // top$r
+
+module top$r$dff(d,q,clock);
+    input wire  [3:0] d;
+    output reg  [3:0] q;
+    input wire  clock;
+    // Update code (custom)
+    initial begin
+       q = 4'h3;
+    end
+    always @(posedge clock) begin
+       q <= d;
+    end
+endmodule // top$r$dff
+";
+        let out = rewrite(text, "top").unwrap();
+        assert!(!out.contains("module top$r"), "{out}");
+        assert!(out.contains("        r$q = 4'h9;"), "{out}");
+        assert!(out.contains("    assign flops$0$d = {r$d};"), "{out}");
+        assert!(out.contains("        flops$0 <= flops$0$d;"), "{out}");
+        // A module whose block differs is no such register: it stays a module of its
+        // own (its DFF taken in, as any module's), instantiated by the parent.
+        let changed = text.replace("dff$d = d ^ init;", "dff$d = d;");
+        let out = rewrite(&changed, "top").unwrap();
+        assert!(
+            out.contains("module top$r(") && out.contains("    top$r r("),
+            "{out}"
+        );
+        assert!(
+            out.contains("        dff$q = 4'h3;") && !out.contains("r$q = 4'h9"),
+            "{out}"
+        );
     }
 
     #[test]
