@@ -64,7 +64,7 @@ pub struct SocFabric {
     /// The RAM's registered read data.
     pub ram_rdata: Signal<In, Bits<32>>,
     /// High in each clock a read request of RXDATA is on the bus (the latency probe's
-    /// strobe; the virtual board's [`crate::host::model::BusProbe`] watches it).
+    /// strobe; the virtual board's `BusProbe` watches it, `firmware/soc/latency.rs`).
     pub rxdata_read: Signal<Out, Bit>,
     button_first: DFF<Bit>,
     button_synced: DFF<Bit>,
