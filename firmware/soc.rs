@@ -25,17 +25,18 @@
 //! the UART's adapter answers a write in 2 clocks, a read in 3.
 
 use crate::config::UartConfig;
-use crate::periph::top::UartWishbone;
 use anyhow::{bail, Context, Result};
 use rust_hdl::prelude::*;
 use std::path::{Path, PathBuf};
 
+pub mod fabric;
 #[cfg(feature = "host")]
 pub mod latency;
 pub mod pll;
 pub mod program;
 pub mod ram_swap;
 
+pub use fabric::SocFabric;
 pub use pll::{pll_settings, PllSettings};
 pub use program::{build_program, Program};
 
@@ -54,7 +55,7 @@ pub const UART_FIFO_LOG2: usize = 4;
 /// Base addresses (top nibble of the address selects the region).
 pub const UART_BASE: u32 = 0x1000_0000;
 /// System registers: LED at +0, CLOCK_HZ at +4, CYCLES at +8, IRQ_STAMP at +12, RX_STAMP at
-/// +16 (the interrupt-latency probe: [`SocCore`]).
+/// +16 (the interrupt-latency probe: [`SocFabric`]).
 pub const SYS_BASE: u32 = 0x2000_0000;
 
 /// Where `picorv32.v` is: `$RUST_HDL_UART_PICORV32` if set, else the
@@ -314,7 +315,8 @@ initial begin
     }
 }
 
-/// The SoC with its clock on `clk`: CPU, RAM, UART, LED and system registers.
+/// The SoC with its clock on `clk`: CPU, RAM and the fabric (UART, LED and system
+/// registers, decode, reset: [`SocFabric`]), wired.
 #[derive(LogicBlock)]
 pub struct SocCore {
     /// The SoC's clock ([`SOC_CLOCK_HZ`]).
@@ -327,190 +329,66 @@ pub struct SocCore {
     pub usb_tx: Signal<Out, Bit>,
     /// The LED register.
     pub led: Signal<Out, Bits<8>>,
-    button_first: DFF<Bit>,
-    button_synced: DFF<Bit>,
-    reset: Signal<Local, Bit>,
     cpu: PicoRv32,
     ram: SocRam,
-    uart: UartWishbone<UART_FIFO_LOG2>,
-    led_reg: DFF<Bits<8>>,
-    cycles: DFF<Bits<32>>,
-    // Interrupt-latency probe: CYCLES when the UART's irq rose, and at the first read of
-    // RXDATA after that (the handler's), so software can read the difference.
-    irq_before: DFF<Bit>,
-    irq_stamp: DFF<Bits<32>>,
-    rx_stamp: DFF<Bits<32>>,
-    stamp_armed: DFF<Bit>,
-    rxdata_read: Signal<Local, Bit>,
-    rxdata_offset: Constant<Bits<8>>,
-    // RAM, system registers and holes answer one clock after the request.
-    local_ack: DFF<Bit>,
-    local_request: Signal<Local, Bit>,
-    local_write: Signal<Local, Bit>,
-    region: Signal<Local, Bits<4>>,
-    sel_ram: Signal<Local, Bit>,
-    sel_uart: Signal<Local, Bit>,
-    sel_sys: Signal<Local, Bit>,
-    sys_word: Signal<Local, Bits<3>>,
-    sys_rdata: Signal<Local, Bits<32>>,
-    region_ram: Constant<Bits<4>>,
-    region_uart: Constant<Bits<4>>,
-    region_sys: Constant<Bits<4>>,
-    clock_hz: Constant<Bits<32>>,
+    fabric: SocFabric,
 }
 
 impl SocCore {
     /// The SoC running `program` (words from address 0), its UART built for `config` (whose
     /// `clock_hz` must be [`SOC_CLOCK_HZ`]: the baud timing is computed for it).
     pub fn new(config: &UartConfig, program: &[u32]) -> Result<Self> {
-        if config.clock_hz != SOC_CLOCK_HZ {
-            bail!(
-                "the SoC runs at {SOC_CLOCK_HZ} Hz, so its UART must be configured for that \
-                 clock, not clock_hz = {} (use soc::soc_config)",
-                config.clock_hz
-            );
-        }
+        check_soc_clock(config)?;
         Ok(Self {
             clk: Default::default(),
             rst_n: Default::default(),
             usb_rx: Default::default(),
             usb_tx: Default::default(),
             led: Default::default(),
-            button_first: Default::default(),
-            button_synced: Default::default(),
-            reset: Default::default(),
             cpu: PicoRv32::new()?,
             ram: SocRam::new(program)?,
-            uart: UartWishbone::new(config)?,
-            led_reg: Default::default(),
-            cycles: Default::default(),
-            irq_before: Default::default(),
-            irq_stamp: Default::default(),
-            rx_stamp: Default::default(),
-            stamp_armed: Default::default(),
-            rxdata_read: Default::default(),
-            rxdata_offset: Constant::new(0x14_u64.to_bits()),
-            local_ack: Default::default(),
-            local_request: Default::default(),
-            local_write: Default::default(),
-            region: Default::default(),
-            sel_ram: Default::default(),
-            sel_uart: Default::default(),
-            sel_sys: Default::default(),
-            sys_word: Default::default(),
-            sys_rdata: Default::default(),
-            region_ram: Constant::new(0_u64.to_bits()),
-            region_uart: Constant::new(u64::from(UART_BASE >> 28).to_bits()),
-            region_sys: Constant::new(u64::from(SYS_BASE >> 28).to_bits()),
-            clock_hz: Constant::new(SOC_CLOCK_HZ.to_bits()),
+            fabric: SocFabric::new(config)?,
         })
     }
+}
+
+/// `Err` unless `config` is for the SoC's clock (the UART's baud timing is computed for it).
+pub fn check_soc_clock(config: &UartConfig) -> Result<()> {
+    if config.clock_hz != SOC_CLOCK_HZ {
+        bail!(
+            "the SoC runs at {SOC_CLOCK_HZ} Hz, so its UART must be configured for that \
+             clock, not clock_hz = {} (use soc::soc_config)",
+            config.clock_hz
+        );
+    }
+    Ok(())
 }
 
 impl Logic for SocCore {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(
-            self,
-            clk,
-            button_first,
-            button_synced,
-            led_reg,
-            cycles,
-            local_ack,
-            irq_before,
-            irq_stamp,
-            rx_stamp,
-            stamp_armed
-        );
-        clock!(self, clk, cpu, ram, uart);
+        clock!(self, clk, cpu, ram, fabric);
 
-        self.button_first.d.next = self.rst_n.val();
-        self.button_synced.d.next = self.button_first.q.val();
-        self.reset.next = !self.button_synced.q.val();
-        self.cpu.reset.next = self.reset.val();
-        self.uart.reset.next = self.reset.val();
-        self.cycles.d.next = self.cycles.q.val() + 1;
+        self.fabric.rst_n.next = self.rst_n.val();
+        self.fabric.usb_rx.next = self.usb_rx.val();
+        self.usb_tx.next = self.fabric.usb_tx.val();
+        self.led.next = self.fabric.led.val();
 
-        // Address decode on the top nibble.
-        self.region.next = self.cpu.adr.val().get_bits::<4>(28);
-        self.sel_ram.next = self.region.val() == self.region_ram.val();
-        self.sel_uart.next = self.region.val() == self.region_uart.val();
-        self.sel_sys.next = self.region.val() == self.region_sys.val();
-        self.sys_word.next = self.cpu.adr.val().get_bits::<3>(2);
+        self.cpu.reset.next = self.fabric.cpu_reset.val();
+        self.fabric.cpu_adr.next = self.cpu.adr.val();
+        self.fabric.cpu_dat_w.next = self.cpu.dat_w.val();
+        self.fabric.cpu_we.next = self.cpu.we.val();
+        self.fabric.cpu_sel.next = self.cpu.sel.val();
+        self.fabric.cpu_stb.next = self.cpu.stb.val();
+        self.fabric.cpu_cyc.next = self.cpu.cyc.val();
+        self.cpu.dat_r.next = self.fabric.cpu_dat_r.val();
+        self.cpu.ack.next = self.fabric.cpu_ack.val();
+        self.cpu.irq_uart.next = self.fabric.cpu_irq_uart.val();
 
-        // Local targets: one write per request (in its first clock), ack a clock later.
-        self.local_request.next = self.cpu.cyc.val() & self.cpu.stb.val() & !self.sel_uart.val();
-        self.local_write.next =
-            self.local_request.val() & self.cpu.we.val() & !self.local_ack.q.val();
-        self.local_ack.d.next = self.local_request.val() & !self.local_ack.q.val();
-
-        self.ram.addr.next = self.cpu.adr.val().get_bits::<RAM_ADDRESS_BITS>(2);
-        self.ram.wdata.next = self.cpu.dat_w.val();
-        self.ram.we.next = 0.into();
-        if self.local_write.val() & self.sel_ram.val() {
-            self.ram.we.next = self.cpu.sel.val();
-        }
-        if self.local_write.val() & self.sel_sys.val() & (self.sys_word.val() == 0) {
-            self.led_reg.d.next = self.cpu.dat_w.val().get_bits::<8>(0);
-        }
-
-        self.sys_rdata.next = 0.into();
-        match self.sys_word.val().index() {
-            0 => self.sys_rdata.next = bit_cast::<32, 8>(self.led_reg.q.val()),
-            1 => self.sys_rdata.next = self.clock_hz.val(),
-            2 => self.sys_rdata.next = self.cycles.q.val(),
-            3 => self.sys_rdata.next = self.irq_stamp.q.val(),
-            4 => self.sys_rdata.next = self.rx_stamp.q.val(),
-            _ => {}
-        }
-
-        // The latency probe. A read request of RXDATA is seen in each clock its strobe is
-        // held; only the first after the irq rose is stamped (the probe disarms).
-        self.irq_before.d.next = self.uart.irq.val();
-        self.rxdata_read.next = self.cpu.cyc.val()
-            & self.cpu.stb.val()
-            & self.sel_uart.val()
-            & !self.cpu.we.val()
-            & (self.cpu.adr.val().get_bits::<8>(0) == self.rxdata_offset.val());
-        if self.uart.irq.val() & !self.irq_before.q.val() {
-            self.irq_stamp.d.next = self.cycles.q.val();
-            self.stamp_armed.d.next = true;
-        } else if self.stamp_armed.q.val() & self.rxdata_read.val() {
-            self.rx_stamp.d.next = self.cycles.q.val();
-            self.stamp_armed.d.next = false;
-        }
-
-        // The UART sees only its own requests.
-        self.uart.wb_cyc.next = self.cpu.cyc.val() & self.sel_uart.val();
-        self.uart.wb_stb.next = self.cpu.stb.val() & self.sel_uart.val();
-        self.uart.wb_we.next = self.cpu.we.val();
-        self.uart.wb_adr.next = self.cpu.adr.val().get_bits::<8>(0);
-        self.uart.wb_sel.next = self.cpu.sel.val();
-        self.uart.wb_dat_w.next = self.cpu.dat_w.val();
-        self.uart.rx.next = self.usb_rx.val();
-        // No CTS pin on the Cu: always clear to send (active low).
-        self.uart.cts.next = false;
-        self.usb_tx.next = self.uart.tx.val();
-        self.cpu.irq_uart.next = self.uart.irq.val();
-
-        self.cpu.dat_r.next = 0.into();
-        if self.sel_ram.val() {
-            self.cpu.dat_r.next = self.ram.rdata.val();
-        }
-        if self.sel_uart.val() {
-            self.cpu.dat_r.next = self.uart.wb_dat_r.val();
-        }
-        if self.sel_sys.val() {
-            self.cpu.dat_r.next = self.sys_rdata.val();
-        }
-        self.cpu.ack.next = self.local_ack.q.val() | self.uart.wb_ack.val();
-
-        if self.reset.val() {
-            self.led_reg.d.next = 0.into();
-            self.local_ack.d.next = false;
-        }
-        self.led.next = self.led_reg.q.val();
+        self.ram.addr.next = self.fabric.ram_addr.val();
+        self.ram.wdata.next = self.fabric.ram_wdata.val();
+        self.ram.we.next = self.fabric.ram_we.val();
+        self.fabric.ram_rdata.next = self.ram.rdata.val();
     }
 }
 
@@ -740,9 +618,16 @@ pub const LINT_WAIVERS: &[crate::sim::lint::Waiver] = &[
     },
     crate::sim::lint::Waiver {
         code: "UNUSEDSIGNAL",
-        pattern: "'cpu$adr'[27:13]",
+        pattern: "'cpu_adr'[27:13]",
         why: "the decoder reads the region nibble (31:28) and the RAM's and registers' \
               offsets; the bits between select nothing, so holes repeat as documented",
+    },
+    crate::sim::lint::Waiver {
+        code: "UNUSEDSIGNAL",
+        pattern: "'fabric$rxdata_read'",
+        why: "the latency probe's strobe is a port of the fabric for the virtual board's \
+              bus probe (firmware/soc/latency.rs), which reads it through Verilator; no logic \
+              of the SoC's top needs it",
     },
     crate::sim::lint::Waiver {
         code: "UNUSEDSIGNAL",

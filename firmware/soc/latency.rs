@@ -3,7 +3,7 @@
 //!
 //! How it is measured ([`measure`]): the SoC's Verilog (the virtual board's, the program in
 //! its RAM) runs in Verilator with a [`BusProbe`] on the SoC's RXDATA read strobe
-//! (`rxdata_read`, which the SoC has for its own latency probe) and the CPU's read data.
+//! (the fabric's `rxdata_read`, which the SoC has for its own latency probe) and the CPU's read data.
 //! This module is the PC: it types into `usb_rx` as 8N1 frames at the firmware's baud,
 //! with its own bit timing, so it knows the clock of every bit; it reads `usb_tx` with the
 //! line model's [`LineMonitor`], so every reply of the monitor is checked.
@@ -398,12 +398,13 @@ impl LatencyRun {
     }
 }
 
-/// The probe on the SoC's RXDATA reads: its own latency probe's strobe (`SocCore`'s
-/// `rxdata_read`: a read request of RXDATA on the CPU's bus) and the CPU's read data.
+/// The probe on the SoC's RXDATA reads: its own latency probe's strobe (`SocFabric`'s
+/// `rxdata_read`: a read request of RXDATA on the CPU's bus) and the CPU's read data (the
+/// fabric's `cpu_dat_r`), both where the fabric computes them.
 pub fn rxdata_probe() -> BusProbe {
     BusProbe {
-        strobe: "rxdata_read".into(),
-        data: "cpu$dat_r".into(),
+        strobe: "fabric.rxdata_read".into(),
+        data: "fabric.cpu_dat_r".into(),
     }
 }
 

@@ -35,6 +35,8 @@ mod receiver;
 mod runtime;
 #[cfg(all(feature = "external-tools", feature = "host"))]
 mod soc;
+#[cfg(feature = "external-tools")]
+mod soc_cosim;
 mod transmitter;
 #[cfg(all(feature = "external-tools", feature = "host"))]
 mod vboard;

@@ -109,38 +109,57 @@ pub struct ProbeRead {
 /// being optimised away; the model is otherwise the board's.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BusProbe {
-    /// A 1-bit signal of the top module, high in each cycle a read request is on the bus
-    /// (held until it is acknowledged). Letters, digits, `_` and rust-hdl's `$`.
+    /// A 1-bit signal, high in each cycle a read request is on the bus (held until it is
+    /// acknowledged): a signal of the top module, or of a sub-module as
+    /// `instance.signal` (`a.b.signal` deeper down). Letters, digits, `_` and rust-hdl's
+    /// `$`.
     pub strobe: String,
-    /// A signal of the top module of at most 32 bits: the read data.
+    /// A signal of at most 32 bits, named as `strobe` is: the read data.
     pub data: String,
 }
 
 impl BusProbe {
-    /// The signal's member in Verilator's root class: `{top}__DOT__{name}` with `$` coded
-    /// as `__024` (Verilator's coding; a `__` in a name would be coded too, so it is
-    /// refused rather than guessed).
+    /// The signal's member in Verilator's root class: `{top}__DOT__{path}` with the path's
+    /// `.` coded as `__DOT__` and `$` as `__024` (Verilator's coding; a `__` in a name would
+    /// be coded too, so it is refused rather than guessed).
     fn member(top: &str, name: &str) -> Result<String> {
         ensure!(
-            !name.is_empty()
-                && !name.contains("__")
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$'),
-            "probe signal `{name}`: use a plain signal name of the top module (letters, \
-             digits, single `_`, `$`)"
+            !name.contains("__")
+                && name.split('.').all(|part| {
+                    !part.is_empty()
+                        && part
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+                }),
+            "probe signal `{name}`: use a signal name of the top module, or              `instance.signal` for a sub-module's (letters, digits, single `_`, `$`)"
         );
-        Ok(format!("{top}__DOT__{}", name.replace('$', "__024")))
+        let path: Vec<String> = name.split('.').map(|p| p.replace('$', "__024")).collect();
+        Ok(format!("{top}__DOT__{}", path.join("__DOT__")))
+    }
+
+    /// The module and the variable of `name` for the configuration file: rust-hdl names a
+    /// sub-module `{top}$instance` (`{top}$a$b` deeper down), and Verilator matches the
+    /// names with `$` coded as `__024` (Verilator 5.006 silently matches nothing with a
+    /// plain `$`). Why sub-modules at all: a signal is probed where it is computed, not
+    /// through a wire that only copies it, which Verilator may merge away.
+    fn module_and_var(top: &str, name: &str) -> (String, String) {
+        let (module, var) = match name.rsplit_once('.') {
+            Some((path, var)) => (format!("{top}${}", path.replace('.', "$")), var),
+            None => (top.to_string(), name),
+        };
+        (module.replace('$', "__024"), var.replace('$', "__024"))
     }
 
     /// The Verilator configuration that makes both signals readable.
     fn config(&self, top: &str) -> String {
-        format!(
-            "`verilator_config\n\
-             public_flat_rd -module \"{top}\" -var \"{}\"\n\
-             public_flat_rd -module \"{top}\" -var \"{}\"\n",
-            self.strobe, self.data
-        )
+        let mut text = "`verilator_config\n".to_string();
+        for name in [&self.strobe, &self.data] {
+            let (module, var) = Self::module_and_var(top, name);
+            text.push_str(&format!(
+                "public_flat_rd -module \"{module}\" -var \"{var}\"\n"
+            ));
+        }
+        text
     }
 }
 
