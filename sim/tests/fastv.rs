@@ -279,7 +279,7 @@ fn equivalent_board_wrappers() {
 /// runs on request: `cargo test --release --features external-tools --test sim
 /// fastv::equivalent_bridge_firmware -- --ignored`.
 #[test]
-#[ignore = "about 6 CPU minutes: run with --ignored"]
+#[ignore = "about 5 CPU minutes, 15 minutes of wall time under load: run with --ignored"]
 fn equivalent_bridge_firmware() {
     let timing = UartConfig::default().validate().unwrap();
     let top = "bridge_top";
