@@ -4,9 +4,10 @@
 //! How it is measured ([`measure`]): the SoC's Verilog (the virtual board's, the program in
 //! its RAM) runs in Verilator with a [`BusProbe`] on the SoC's RXDATA read strobe
 //! (the fabric's `rxdata_read`, which the SoC has for its own latency probe) and the CPU's read data.
-//! This module is the PC: it types into `usb_rx` as 8N1 frames at the firmware's baud,
-//! with its own bit timing, so it knows the clock of every bit; it reads `usb_tx` with the
-//! line model's [`LineMonitor`], so every reply of the monitor is checked.
+//! This module is the PC: it types into `usb_rx` 8N1 frames at the firmware's baud, sent
+//! by the line model's [`SerialDriver`] (no jitter or baud error), so it knows the clock
+//! of every bit; it reads `usb_tx` with the line model's [`LineMonitor`], so every reply
+//! of the monitor is checked.
 //!
 //! - The stop bit's centre of a frame whose start bit is low from clock `s` on is the
 //!   instant `s + (1 + data bits + parity bits + 1/2) · T`, with `T = clock / baud` clocks:
@@ -36,7 +37,7 @@ use crate::config::UartConfig;
 use crate::firmware::{soc_sim_verilog, Firmware};
 use crate::host::model::{default_work_dir, BoardModel, BusProbe, ModelProcess, ProbeRead, Run};
 use crate::periph::regs::c_header;
-use crate::sim::line::{LineFormat, LineMonitor, LineParity, MonitorEvent};
+use crate::sim::line::{LineFormat, LineMonitor, LineParity, MonitorEvent, SerialDriver};
 use crate::tools::{Progress, Step, Toolchain};
 use anyhow::{bail, ensure, Context, Result};
 use rand::rngs::StdRng;
@@ -418,6 +419,8 @@ struct Line {
     monitor: LineMonitor,
     text: Vec<u8>,
     reads: Vec<ProbeRead>,
+    /// The PC's transmitter: its own clock counts only the clocks of the frames it sent.
+    driver: SerialDriver,
 }
 
 impl Line {
@@ -472,25 +475,29 @@ impl Line {
         }])
     }
 
-    /// One 8N1 frame from now; returns its stop bit's centre (the clock it falls in).
+    /// One frame from now, as the line model's [`SerialDriver`] sends it; returns its stop
+    /// bit's centre (the clock it falls in).
     fn frame(&mut self, byte: u8) -> Result<u64> {
-        let start = self.now;
-        // Bit k (0 start, 1..=8 data LSB first, 9 stop) is on the line from clock
-        // start + round(k T): every edge within half a clock of the ideal one.
-        let edge = |k: u32| (f64::from(k) * self.bit).round() as u64;
-        let runs: Vec<Run> = (0..10u32)
-            .map(|k| Run {
-                cycles: edge(k + 1) - edge(k),
-                usb_rx: match k {
-                    0 => false,
-                    9 => true,
-                    _ => (byte >> (k - 1)) & 1 == 1,
-                },
-                rst_n: true,
-            })
-            .collect();
+        // The driver has sent everything queued before, so the frame starts on a whole
+        // clock of the driver's own count, which is the model's `now`: bit k is on the line
+        // from the first clock at or after start + k T.
+        ensure!(self.driver.is_done(), "a frame queued behind another");
+        self.driver.frame(u16::from(byte));
+        let mut runs: Vec<Run> = Vec::new();
+        for _ in 0..self.driver.clocks_queued() {
+            let level = self.driver.next_level();
+            match runs.last_mut() {
+                Some(run) if run.usb_rx == level => run.cycles += 1,
+                _ => runs.push(Run {
+                    cycles: 1,
+                    usb_rx: level,
+                    rst_n: true,
+                }),
+            }
+        }
+        let centre = self.now + (9.5 * self.driver.bit_clocks()).floor() as u64;
         self.run(&runs)?;
-        Ok(start + (9.5 * self.bit).floor() as u64)
+        Ok(centre)
     }
 
     /// Runs idle until the text the SoC sent ends with `want`, for at most `max_bits` bit
@@ -583,6 +590,14 @@ pub fn measure(options: &LatencyOptions) -> Result<LatencyRun> {
         monitor: LineMonitor::new(format, tolerance).restarts_beyond(tolerance / 2.0),
         text: Vec::new(),
         reads: Vec::new(),
+        // The PC sends at the nominal baud; the SoC's own is the configuration's rounding.
+        driver: SerialDriver::new(
+            LineFormat {
+                baud: config.baud as f64,
+                ..format
+            },
+            options.seed,
+        ),
     };
     // The banner and the first prompt.
     line.wait_for(b"> ", 2000.0)
