@@ -8,6 +8,12 @@
 //! - [`uart_periph`]: the peripheral behind the register port.
 //! - [`core_settings`]: the settings its cores run with (latched registers, or the
 //!   build's constants when it has no run-time baud or format).
+//! - The switchable features, each a block of its own that a build wires in or leaves
+//!   out (its `new` decides; left out, its outputs are the constants of the feature-off
+//!   behaviour): [`rx_timeout`], [`tx_sequencer`] (RS-485 lead and lag),
+//!   [`flow_control`] (RTS/CTS), [`interrupts`], [`overflow`] (flags and the lost-byte
+//!   counter).
+//! - [`reg_word`]: one software-written register.
 //! - [`fifo`]: the FIFOs (block RAM, first-word fall-through).
 //! - [`wishbone`], [`axil`]: the bus adapters (bus → register port).
 //! - [`top`]: adapter + peripheral, the `uart_wb` and `uart_axil` exports.
@@ -19,9 +25,14 @@
 pub mod axil;
 pub mod core_settings;
 pub mod fifo;
+pub mod flow_control;
+pub mod interrupts;
 pub mod options;
+pub mod overflow;
 pub mod reg_word;
 pub mod regs;
+pub mod rx_timeout;
 pub mod top;
+pub mod tx_sequencer;
 pub mod uart_periph;
 pub mod wishbone;

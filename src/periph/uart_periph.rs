@@ -19,16 +19,18 @@
 //!   directions, as in [`crate::uart::UartCfg`]): a register write during a frame applies
 //!   from the next frame on.
 //! - CTS (active low) passes a 2-flip-flop synchroniser and gates only the start of a
-//!   frame: a frame on the line always finishes. RTS (active low) is registered.
+//!   frame: a frame on the line always finishes. RTS (active low) is registered
+//!   ([`FlowControl`]).
 //! - RS-485: with `CTRL.RS485`, `tx_enable` (registered) rises `LEAD` bit times (plus at
 //!   most three clocks) before the start bit and falls `LAG` bit times (plus at most three
 //!   clocks) after the end of the last stop bit on the line; never while a frame is on the
-//!   line. The bit times are counted by the transmitter's bit timer, which runs on while
-//!   no frame is on the line ([`TxCore::with_shared_timer`]) and is restarted at the rise
-//!   and at the last stop bit, so they are whole bit times of the current baud.
+//!   line ([`TxSequencer`]). The bit times are counted by the transmitter's bit timer,
+//!   which runs on while no frame is on the line ([`TxCore::with_shared_timer`]) and is
+//!   restarted at the rise and at the last stop bit, so they are whole bit times of the
+//!   current baud.
 //! - Interrupt: `irq` (level, registered) is high while any pending bit is enabled.
 //!   Pending bits are set by events (edges of the conditions), whether enabled or not,
-//!   and cleared by writing 1; an event in the clock of the clear wins.
+//!   and cleared by writing 1; an event in the clock of the clear wins ([`Interrupts`]).
 //! - `reset` (synchronous) returns every register to its reset value, empties both FIFOs
 //!   and resets both cores; a frame on the `tx` line is cut (the line goes high).
 //!
@@ -40,11 +42,22 @@
 //! byte lanes are the flip-flops' enables, with no LUT in front of them); counters are
 //! as narrow as their fields.
 //!
+//! Where the logic lives: this block keeps the register port (decode, the
+//! software-written registers, the read mux), the FIFOs, the cores and the wiring between
+//! them. Each feature a build can leave out is a block of its own, wired in here
+//! whatever the build: [`RxTimeout`], [`TxSequencer`] (RS-485 lead and lag),
+//! [`FlowControl`] (RTS/CTS), [`Interrupts`], [`OverflowFlags`] (with the lost-byte
+//! counter), and [`CoreSettings`] (run-time baud and format). Each one's `new` takes the
+//! build's switch: a feature left out gives the constant outputs its absence needs
+//! (no event, CTS always clear, no driver enable, `RX_LOST` 0), so synthesis removes
+//! the block's logic and nothing here tests a switch. (`synth_ice40` flattens the
+//! hierarchy: the blocks cost no cells of their own.)
+//!
 //! Build switches ([`PeripheralOptions`], [`UartPeriph::with_options`]): the writable
 //! masks, reset words and readable bits come from the build's register map
 //! ([`regs::build_map`]). A feature left out has no writable bit, so its control bits and
-//! settings are constants and synthesis removes the logic they drive; its read-only
-//! fields are masked to 0. Without run-time format or baud, `FRAME`/`BAUD` ignore writes
+//! settings are constants too; its read-only fields are masked to 0. Without run-time
+//! format or baud, `FRAME`/`BAUD` ignore writes
 //! and read the build's values (constants), and the cores run on the configuration's
 //! own constants, as the fixed `uart` core does ([`CoreSettings`]: no latch, and the
 //! receiver's start-edge restart phase is the fixed core's; the transmitter's too unless
@@ -56,9 +69,14 @@
 use crate::config::{cfg_increment, UartConfig, CFG_INCREMENT_BITS};
 use crate::periph::core_settings::CoreSettings;
 use crate::periph::fifo::Fifo;
+use crate::periph::flow_control::FlowControl;
+use crate::periph::interrupts::Interrupts;
 use crate::periph::options::PeripheralOptions;
+use crate::periph::overflow::OverflowFlags;
 use crate::periph::reg_word::RegWord;
 use crate::periph::regs::{self, Field, Register};
+use crate::periph::rx_timeout::RxTimeout;
+use crate::periph::tx_sequencer::TxSequencer;
 use crate::rx::RxCore;
 use crate::tx::TxCore;
 use anyhow::{ensure, Result};
@@ -68,18 +86,6 @@ use rust_hdl::prelude::*;
 pub const DATA_BITS_MAX: usize = 8;
 /// Width of an RX FIFO entry: data and the three flags, laid out as `RXDATA` bits `[10:0]`.
 pub const RX_ENTRY_BITS: usize = 11;
-
-#[derive(Copy, Clone, PartialEq, Debug, LogicState)]
-enum TxSeq {
-    // Nothing to send; RS-485 driver off.
-    Idle,
-    // RS-485 driver on, waiting out the lead time.
-    Lead,
-    // Frames may start.
-    Send,
-    // Last stop bit done; RS-485 driver on for the lag time.
-    Lag,
-}
 
 fn k32(v: u32) -> Constant<Bits<32>> {
     Constant::new((v as u64).to_bits())
@@ -143,41 +149,18 @@ pub struct UartPeriph<const A: usize> {
     rx_timeout: RegWord,
     rts_threshold: RegWord,
     rs485: RegWord,
-    // Hardware-set flags and counts.
-    pending: DFF<Bits<32>>,
-    rx_lost: DFF<Bits<8>>,
-    rx_overflow: DFF<Bit>,
-    tx_dropped: DFF<Bit>,
+    // The switchable features, each a block wired in or left out by its `new`.
+    timeout: RxTimeout,
+    sequencer: TxSequencer,
+    flow: FlowControl,
+    interrupts: Interrupts,
+    overflow: OverflowFlags,
     read_data: DFF<Bits<32>>,
-    irq_out: DFF<Bit>,
-    // CTS synchroniser and change detect.
-    cts_first: DFF<Bit>,
-    cts_sync: DFF<Bit>,
-    cts_before: DFF<Bit>,
-    rts_out: DFF<Bit>,
-    // Conditions a clock behind, for their rising edges.
-    rx_above_before: DFFWithInit<Bit>,
-    tx_below_before: DFFWithInit<Bit>,
-    tx_idle_before: DFFWithInit<Bit>,
-    // RX timeout: bit times within the character, characters, fired once.
-    timeout_bits: DFF<Bits<4>>,
-    timeout_chars: DFF<Bits<8>>,
-    timeout_fired: DFF<Bit>,
-    timeout_due: DFF<Bit>,
-    char_last_bit: DFF<Bits<4>>,
-    // Transmit sequencer (RS-485 lead and lag).
-    seq: DFF<TxSeq>,
-    seq_bits: DFF<Bits<4>>,
-    driver_on: DFF<Bit>,
-    // The shared timer's restart, a clock behind: held two clocks (see `TxCore::timer_restart`).
-    timer_restart_again: DFF<Bit>,
-    timer_restart_now: Signal<Local, Bit>,
 
     // Decode of this clock's register access.
     lanes: Signal<Local, Bits<32>>,
     wmask: Signal<Local, Bits<32>>,
     clear_bits: Signal<Local, Bits<32>>,
-    events: Signal<Local, Bits<32>>,
     status_word: Signal<Local, Bits<32>>,
     rx_entry: Signal<Local, Bits<RX_ENTRY_BITS>>,
     rx_break: Signal<Local, Bit>,
@@ -186,19 +169,10 @@ pub struct UartPeriph<const A: usize> {
     tx_level: Signal<Local, Bits<16>>,
     pop_rx: Signal<Local, Bit>,
     rx_byte: Signal<Local, Bit>,
-    rx_above: Signal<Local, Bit>,
-    tx_below: Signal<Local, Bit>,
     tx_idle: Signal<Local, Bit>,
     can_send: Signal<Local, Bit>,
-    cts_ok: Signal<Local, Bit>,
-    overflow_event: Signal<Local, Bit>,
-    lead_done: Signal<Local, Bit>,
-    lag_done: Signal<Local, Bit>,
-    rs485_on: Signal<Local, Bit>,
-    frame_last_bit: Signal<Local, Bits<4>>,
     rx_avail: Signal<Local, Bit>,
-    cts_asserted: Signal<Local, Bit>,
-    rts_asserted: Signal<Local, Bit>,
+    line_error: Signal<Local, Bit>,
     read_word: Signal<Local, Bits<32>>,
 
     // Offsets (from the register map).
@@ -219,8 +193,6 @@ pub struct UartPeriph<const A: usize> {
     a_rts_threshold: Constant<Bits<6>>,
     a_rs485: Constant<Bits<6>>,
     a_features: Constant<Bits<6>>,
-    // `IRQ_ENABLE`'s writable bits: the interrupt sources the build has.
-    m_irq: Constant<Bits<32>>,
     // Readable bits of the registers with read-only fields a build may leave out.
     m_status_read: Constant<Bits<32>>,
     m_overflow_read: Constant<Bits<32>>,
@@ -257,15 +229,7 @@ pub struct UartPeriph<const A: usize> {
     s_rts_level: Constant<Bits<32>>,
     s_lead: Constant<Bits<32>>,
     s_lag: Constant<Bits<32>>,
-    lost_max: Constant<Bits<8>>,
     // Single-bit field masks (from the register map).
-    mk_irq_rx_watermark: Constant<Bits<32>>,
-    mk_irq_tx_watermark: Constant<Bits<32>>,
-    mk_irq_rx_timeout: Constant<Bits<32>>,
-    mk_irq_line_error: Constant<Bits<32>>,
-    mk_irq_overflow: Constant<Bits<32>>,
-    mk_irq_cts_changed: Constant<Bits<32>>,
-    mk_irq_tx_done: Constant<Bits<32>>,
     mk_rx_avail: Constant<Bits<32>>,
     mk_rx_full: Constant<Bits<32>>,
     mk_tx_empty: Constant<Bits<32>>,
@@ -278,12 +242,6 @@ pub struct UartPeriph<const A: usize> {
     mk_txdata_full: Constant<Bits<32>>,
     mk_tx_dropped: Constant<Bits<32>>,
     mk_rx_overflow: Constant<Bits<32>>,
-    ev_rx_watermark: Signal<Local, Bit>,
-    ev_tx_watermark: Signal<Local, Bit>,
-    ev_rx_timeout: Signal<Local, Bit>,
-    ev_line_error: Signal<Local, Bit>,
-    ev_cts_changed: Signal<Local, Bit>,
-    ev_tx_done: Signal<Local, Bit>,
     increment_field: Signal<Local, Bits<CFG_INCREMENT_BITS>>,
     lane0: Constant<Bits<32>>,
     lane1: Constant<Bits<32>>,
@@ -417,33 +375,16 @@ impl<const A: usize> UartPeriph<A> {
             rx_timeout: RegWord::new(writable(&regs::RX_TIMEOUT), r_rx_timeout),
             rts_threshold: RegWord::new(writable(&regs::RTS_THRESHOLD), r_rts),
             rs485: RegWord::new(writable(&regs::RS485), r_rs485),
-            pending: Default::default(),
-            rx_lost: Default::default(),
-            rx_overflow: Default::default(),
-            tx_dropped: Default::default(),
+            timeout: RxTimeout::new(options.rx_timeout),
+            sequencer: TxSequencer::new(options.rs485),
+            flow: FlowControl::new(options.rts_cts),
+            interrupts: Interrupts::new(options),
+            overflow: OverflowFlags::new(options.lost_counter),
             read_data: Default::default(),
-            irq_out: Default::default(),
-            cts_first: Default::default(),
-            cts_sync: Default::default(),
-            cts_before: Default::default(),
-            rts_out: Default::default(),
-            rx_above_before: DFFWithInit::new(true),
-            tx_below_before: DFFWithInit::new(true),
-            tx_idle_before: DFFWithInit::new(true),
-            timeout_bits: Default::default(),
-            timeout_chars: Default::default(),
-            timeout_fired: Default::default(),
-            timeout_due: Default::default(),
-            char_last_bit: Default::default(),
-            seq: Default::default(),
-            seq_bits: Default::default(),
-            driver_on: Default::default(),
-            timer_restart_again: Default::default(),
-            timer_restart_now: Default::default(),
+            line_error: Default::default(),
             lanes: Default::default(),
             wmask: Default::default(),
             clear_bits: Default::default(),
-            events: Default::default(),
             status_word: Default::default(),
             rx_entry: Default::default(),
             rx_break: Default::default(),
@@ -452,27 +393,10 @@ impl<const A: usize> UartPeriph<A> {
             tx_level: Default::default(),
             pop_rx: Default::default(),
             rx_byte: Default::default(),
-            rx_above: Default::default(),
-            tx_below: Default::default(),
             tx_idle: Default::default(),
             can_send: Default::default(),
-            cts_ok: Default::default(),
-            overflow_event: Default::default(),
-            lead_done: Default::default(),
-            lag_done: Default::default(),
-            rs485_on: Default::default(),
-            frame_last_bit: Default::default(),
             rx_avail: Default::default(),
-            cts_asserted: Default::default(),
-            rts_asserted: Default::default(),
             read_word: Default::default(),
-            mk_irq_rx_watermark: k32(regs::IRQ_RX_WATERMARK.mask()),
-            mk_irq_tx_watermark: k32(regs::IRQ_TX_WATERMARK.mask()),
-            mk_irq_rx_timeout: k32(regs::IRQ_RX_TIMEOUT.mask()),
-            mk_irq_line_error: k32(regs::IRQ_LINE_ERROR.mask()),
-            mk_irq_overflow: k32(regs::IRQ_OVERFLOW.mask()),
-            mk_irq_cts_changed: k32(regs::IRQ_CTS_CHANGED.mask()),
-            mk_irq_tx_done: k32(regs::IRQ_TX_DONE.mask()),
             mk_rx_avail: k32(regs::STATUS_RX_AVAIL.mask()),
             mk_rx_full: k32(regs::STATUS_RX_FULL.mask()),
             mk_tx_empty: k32(regs::STATUS_TX_EMPTY.mask()),
@@ -485,12 +409,6 @@ impl<const A: usize> UartPeriph<A> {
             mk_txdata_full: k32(regs::TXDATA_FULL.mask()),
             mk_tx_dropped: k32(regs::OVERFLOW_TX_DROPPED.mask()),
             mk_rx_overflow: k32(regs::OVERFLOW_RX_OVERFLOW.mask()),
-            ev_rx_watermark: Default::default(),
-            ev_tx_watermark: Default::default(),
-            ev_rx_timeout: Default::default(),
-            ev_line_error: Default::default(),
-            ev_cts_changed: Default::default(),
-            ev_tx_done: Default::default(),
             increment_field: Default::default(),
             lane0: k32(0x0000_00FF),
             lane1: k32(0x0000_FF00),
@@ -513,7 +431,6 @@ impl<const A: usize> UartPeriph<A> {
             a_rts_threshold: k6(regs::RTS_THRESHOLD.offset),
             a_rs485: k6(regs::RS485.offset),
             a_features: k6(regs::FEATURES.offset),
-            m_irq: k32(writable(&regs::IRQ_ENABLE)),
             m_status_read: k32(readable(&regs::STATUS)),
             m_overflow_read: k32(readable(&regs::OVERFLOW)),
             break_on: Constant::new(options.break_),
@@ -547,7 +464,6 @@ impl<const A: usize> UartPeriph<A> {
             s_rts_level: bit(&regs::RTS_THRESHOLD_LEVEL),
             s_lead: bit(&regs::RS485_LEAD),
             s_lag: bit(&regs::RS485_LAG),
-            lost_max: Constant::new(255u64.to_bits()),
         })
     }
 }
@@ -555,32 +471,7 @@ impl<const A: usize> UartPeriph<A> {
 impl<const A: usize> Logic for UartPeriph<A> {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(
-            self,
-            clock,
-            pending,
-            rx_lost,
-            rx_overflow,
-            tx_dropped,
-            read_data,
-            irq_out,
-            cts_first,
-            cts_sync,
-            cts_before,
-            rts_out,
-            rx_above_before,
-            tx_below_before,
-            tx_idle_before,
-            timeout_bits,
-            timeout_chars,
-            timeout_fired,
-            timeout_due,
-            char_last_bit,
-            seq,
-            seq_bits,
-            driver_on,
-            timer_restart_again
-        );
+        dff_setup!(self, clock, read_data);
         clock!(
             self,
             clock,
@@ -596,7 +487,12 @@ impl<const A: usize> Logic for UartPeriph<A> {
             watermark,
             rx_timeout,
             rts_threshold,
-            rs485
+            rs485,
+            timeout,
+            sequencer,
+            flow,
+            interrupts,
+            overflow
         );
 
         // ---- Settings into the cores (latched between frames, or the build's constants).
@@ -687,17 +583,13 @@ impl<const A: usize> Logic for UartPeriph<A> {
         self.rs485.wstrb.next = self.reg_wstrb.val();
         self.rs485.wdata.next = self.reg_wdata.val();
 
-        // ---- Control bits.
-        self.rs485_on.next = self.ctrl.q.val().get_bit(self.b_rs485.val().index());
-        self.cts_ok.next =
-            !self.ctrl.q.val().get_bit(self.b_cts_flow.val().index()) | !self.cts_sync.q.val();
-
         // ---- Receive path: the core's output is taken every clock.
         self.receiver.reset.next =
             self.reset.val() | !self.ctrl.q.val().get_bit(self.b_rx_enable.val().index());
         self.receiver.ready.next = true;
         self.receiver.rx.next = self.rx.val();
-        if self.driver_on.q.val() & self.ctrl.q.val().get_bit(self.b_no_echo.val().index()) {
+        if self.sequencer.driver_on.val() & self.ctrl.q.val().get_bit(self.b_no_echo.val().index())
+        {
             self.receiver.rx.next = true;
         }
         if self.ctrl.q.val().get_bit(self.b_loopback.val().index()) {
@@ -727,24 +619,12 @@ impl<const A: usize> Logic for UartPeriph<A> {
                 & (self.reg_addr.val() == self.a_fifo_reset.val())
                 & self.wmask.val().get_bit(self.b_fifo_reset_rx.val().index()));
         self.rx_level.next = self.rx_fifo.level.val();
-        self.overflow_event.next = false;
-        if self.rx_byte.val() & self.rx_fifo.full.val() {
-            self.overflow_event.next = true;
-            self.rx_overflow.d.next = true;
-            if self.rx_lost.q.val() != self.lost_max.val() {
-                self.rx_lost.d.next = self.rx_lost.q.val() + 1;
-            }
-        }
 
-        // ---- Transmit path.
+        // ---- Transmit path: the sequencer lets frames start (RS-485 lead and lag).
         self.tx_fifo.write.next = self.reg_write.val()
             & (self.reg_addr.val() == self.a_txdata.val())
             & self.reg_wstrb.val().get_bit(0);
         self.tx_fifo.write_data.next = self.reg_wdata.val().get_bits::<DATA_BITS_MAX>(0);
-        if self.tx_fifo.write.val() & self.tx_fifo.full.val() {
-            self.overflow_event.next = true;
-            self.tx_dropped.d.next = true;
-        }
         self.tx_fifo.clear.next = self.reset.val()
             | (self.reg_write.val()
                 & (self.reg_addr.val() == self.a_fifo_reset.val())
@@ -752,201 +632,100 @@ impl<const A: usize> Logic for UartPeriph<A> {
         self.tx_level.next = self.tx_fifo.level.val();
         self.can_send.next = self.ctrl.q.val().get_bit(self.b_tx_enable.val().index())
             & !self.tx_fifo.empty.val()
-            & self.cts_ok.val();
+            & self.flow.cts_ok.val();
+        self.sequencer.reset.next = self.reset.val();
+        self.sequencer.can_send.next = self.can_send.val();
+        self.sequencer.break_line.next = self.ctrl.q.val().get_bit(self.b_break.val().index());
+        self.sequencer.busy.next = self.transmitter.busy.val();
+        self.sequencer.bit_tick.next = self.transmitter.bit_tick.val();
+        self.sequencer.rs485.next = self.ctrl.q.val().get_bit(self.b_rs485.val().index());
+        self.sequencer.lead.next = self.rs485.q.val().get_bits::<4>(self.s_lead.val().index());
+        self.sequencer.lag.next = self.rs485.q.val().get_bits::<4>(self.s_lag.val().index());
         self.transmitter.reset.next = self.reset.val();
         self.transmitter.data.next = self.tx_fifo.read_data.val();
-        self.transmitter.valid.next = self.can_send.val() & (self.seq.q.val() == TxSeq::Send);
-        self.transmitter.break_line.next = self.ctrl.q.val().get_bit(self.b_break.val().index())
-            & (self.seq.q.val() == TxSeq::Send);
+        self.transmitter.valid.next = self.can_send.val() & self.sequencer.send.val();
+        self.transmitter.break_line.next =
+            self.ctrl.q.val().get_bit(self.b_break.val().index()) & self.sequencer.send.val();
+        self.transmitter.timer_restart.next = self.sequencer.timer_restart.val();
         self.tx_fifo.read.next = self.transmitter.valid.val() & self.transmitter.ready.val();
         self.tx.next = self.transmitter.tx.val();
         if self.ctrl.q.val().get_bit(self.b_loopback.val().index()) {
             self.tx.next = true;
         }
-
-        // ---- Transmit sequencer: RS-485 lead before the first start bit, lag after the
-        // last stop bit. With RS-485 off the lead and lag are zero.
-        // The transmitter's timer, shared: restarted here only while the transmitter is
-        // idle with `valid` low (Idle -> Lead, Send -> Lag, and the clock after each: `valid`
-        // needs `Send`), held two clocks so the first tick is a whole bit time away.
-        self.timer_restart_now.next = false;
-        if self.transmitter.bit_tick.val() {
-            self.seq_bits.d.next = self.seq_bits.q.val() + 1;
-        }
-        self.lead_done.next = !self.rs485_on.val()
-            | (self.seq_bits.q.val()
-                == self.rs485.q.val().get_bits::<4>(self.s_lead.val().index()));
-        self.lag_done.next = !self.rs485_on.val()
-            | (self.seq_bits.q.val() == self.rs485.q.val().get_bits::<4>(self.s_lag.val().index()));
-        match self.seq.q.val() {
-            TxSeq::Idle => {
-                if self.can_send.val() | self.ctrl.q.val().get_bit(self.b_break.val().index()) {
-                    self.seq.d.next = TxSeq::Lead;
-                    self.timer_restart_now.next = true;
-                    self.seq_bits.d.next = 0.into();
-                }
-            }
-            TxSeq::Lead => {
-                if self.lead_done.val() {
-                    self.seq.d.next = TxSeq::Send;
-                }
-            }
-            TxSeq::Send => {
-                if !self.can_send.val()
-                    & !self.transmitter.busy.val()
-                    & !self.ctrl.q.val().get_bit(self.b_break.val().index())
-                {
-                    self.seq.d.next = TxSeq::Lag;
-                    self.timer_restart_now.next = true;
-                    self.seq_bits.d.next = 0.into();
-                }
-            }
-            TxSeq::Lag => {
-                if self.can_send.val() | self.ctrl.q.val().get_bit(self.b_break.val().index()) {
-                    self.seq.d.next = TxSeq::Send;
-                } else if self.lag_done.val() {
-                    self.seq.d.next = TxSeq::Idle;
-                }
-            }
-            _ => {
-                self.seq.d.next = TxSeq::Idle;
-            }
-        }
-        self.timer_restart_again.d.next = self.timer_restart_now.val();
-        self.transmitter.timer_restart.next =
-            self.timer_restart_now.val() | self.timer_restart_again.q.val();
-        self.driver_on.d.next = self.rs485_on.val() & (self.seq.q.val() != TxSeq::Idle);
-        self.tx_enable.next = self.driver_on.q.val();
-        self.tx_idle.next = (self.seq.q.val() == TxSeq::Idle) & self.tx_fifo.empty.val();
+        self.tx_enable.next = self.sequencer.driver_on.val();
+        self.tx_idle.next = self.sequencer.idle.val() & self.tx_fifo.empty.val();
 
         // ---- Flow control pins.
-        self.cts_first.d.next = self.cts.val();
-        self.cts_sync.d.next = self.cts_first.q.val();
-        self.cts_before.d.next = self.cts_sync.q.val();
-        self.rts_out.d.next = self.ctrl.q.val().get_bit(self.b_rts_flow.val().index())
-            & (self.rx_level.val()
-                >= self
-                    .rts_threshold
-                    .q
-                    .val()
-                    .get_bits::<16>(self.s_rts_level.val().index()));
-        self.rts.next = self.rts_out.q.val();
+        self.flow.reset.next = self.reset.val();
+        self.flow.cts.next = self.cts.val();
+        self.flow.cts_flow.next = self.ctrl.q.val().get_bit(self.b_cts_flow.val().index());
+        self.flow.rts_flow.next = self.ctrl.q.val().get_bit(self.b_rts_flow.val().index());
+        self.flow.rx_level.next = self.rx_level.val();
+        self.flow.threshold.next = self
+            .rts_threshold
+            .q
+            .val()
+            .get_bits::<16>(self.s_rts_level.val().index());
+        self.rts.next = self.flow.rts.val();
 
         // ---- RX timeout: counts bit times while bytes wait; restarted by a byte or a read.
-        // The character's last bit index: start + data + parity + stop bits - 1.
-        self.frame_last_bit.next = self.settings.last_data_bit.val() + 2;
-        if self.settings.parity_enabled.val() {
-            self.frame_last_bit.next = self.settings.last_data_bit.val() + 3;
-        }
-        if self.settings.two_stop.val() {
-            self.frame_last_bit.next = self.frame_last_bit.val() + 1;
-        }
-        self.char_last_bit.d.next = self.frame_last_bit.val();
-        if self.transmitter.bit_tick.val() & !self.timeout_fired.q.val() {
-            self.timeout_bits.d.next = self.timeout_bits.q.val() + 1;
-            if self.timeout_bits.q.val() == self.char_last_bit.q.val() {
-                self.timeout_bits.d.next = 0.into();
-                self.timeout_chars.d.next = self.timeout_chars.q.val() + 1;
-            }
-        }
-        self.timeout_due.d.next = (self.timeout_chars.q.val()
-            == self
-                .rx_timeout
-                .q
-                .val()
-                .get_bits::<8>(self.s_timeout_chars.val().index()))
-            & self
-                .rx_timeout
-                .q
-                .val()
-                .get_bits::<8>(self.s_timeout_chars.val().index())
-                .any();
-        if self.timeout_due.q.val() & !self.timeout_fired.q.val() {
-            self.timeout_fired.d.next = true;
-        }
-        if self.rx_byte.val() | self.pop_rx.val() | self.rx_fifo.empty.val() {
-            self.timeout_bits.d.next = 0.into();
-            self.timeout_chars.d.next = 0.into();
-            self.timeout_fired.d.next = false;
-            self.timeout_due.d.next = false;
-        }
+        self.timeout.reset.next = self.reset.val();
+        self.timeout.bit_tick.next = self.transmitter.bit_tick.val();
+        self.timeout.last_data_bit.next = self.settings.last_data_bit.val();
+        self.timeout.parity_enabled.next = self.settings.parity_enabled.val();
+        self.timeout.two_stop.next = self.settings.two_stop.val();
+        self.timeout.chars.next = self
+            .rx_timeout
+            .q
+            .val()
+            .get_bits::<8>(self.s_timeout_chars.val().index());
+        self.timeout.restart.next =
+            self.rx_byte.val() | self.pop_rx.val() | self.rx_fifo.empty.val();
 
-        // ---- Interrupt events and pending bits.
-        self.rx_above.next = self.rx_level.val()
-            >= self
-                .watermark
-                .q
-                .val()
-                .get_bits::<16>(self.s_watermark_rx.val().index());
-        self.tx_below.next = self.tx_level.val()
-            <= self
-                .watermark
-                .q
-                .val()
-                .get_bits::<16>(self.s_watermark_tx.val().index());
-        self.rx_above_before.d.next = self.rx_above.val();
-        self.tx_below_before.d.next = self.tx_below.val();
-        self.tx_idle_before.d.next = self.tx_idle.val();
-        // Event and status words are built by OR-ing 32-bit masks under 1-bit conditions:
-        // a 1-bit value shifted or inverted inside a 32-bit Verilog expression is widened
-        // first (`~x` would set the upper bits), so no such expression is written.
-        self.ev_rx_watermark.next = self.rx_above.val() & !self.rx_above_before.q.val();
-        self.ev_tx_watermark.next = self.tx_below.val() & !self.tx_below_before.q.val();
-        self.ev_rx_timeout.next = self.timeout_due.q.val() & !self.timeout_fired.q.val();
-        self.ev_line_error.next = self.rx_byte.val()
+        // ---- Overflow flags: set by a lost byte or a dropped write, write 1 to clear.
+        self.overflow.reset.next = self.reset.val();
+        self.overflow.rx_lost_byte.next = self.rx_byte.val() & self.rx_fifo.full.val();
+        self.overflow.tx_dropped_write.next = self.tx_fifo.write.val() & self.tx_fifo.full.val();
+        self.overflow.write.next =
+            self.reg_write.val() & (self.reg_addr.val() == self.a_overflow.val());
+        self.overflow.clear_rx.next = self.wmask.val().get_bit(self.b_rx_overflow.val().index());
+        self.overflow.clear_tx.next = self.wmask.val().get_bit(self.b_tx_dropped.val().index());
+
+        // ---- Interrupts: events, pending bits (write 1 to clear), enable, `irq`.
+        self.line_error.next = self.rx_byte.val()
             & (self.receiver.framing_error.val()
                 | self.receiver.parity_error.val()
                 | self.receiver.break_detected.val());
-        self.ev_cts_changed.next = self.cts_sync.q.val() ^ self.cts_before.q.val();
-        self.ev_tx_done.next = self.tx_idle.val() & !self.tx_idle_before.q.val();
-        self.events.next = 0.into();
-        if self.ev_rx_watermark.val() {
-            self.events.next = self.events.val() | self.mk_irq_rx_watermark.val();
-        }
-        if self.ev_tx_watermark.val() {
-            self.events.next = self.events.val() | self.mk_irq_tx_watermark.val();
-        }
-        if self.ev_rx_timeout.val() {
-            self.events.next = self.events.val() | self.mk_irq_rx_timeout.val();
-        }
-        if self.ev_line_error.val() {
-            self.events.next = self.events.val() | self.mk_irq_line_error.val();
-        }
-        if self.overflow_event.val() {
-            self.events.next = self.events.val() | self.mk_irq_overflow.val();
-        }
-        if self.ev_cts_changed.val() {
-            self.events.next = self.events.val() | self.mk_irq_cts_changed.val();
-        }
-        if self.ev_tx_done.val() {
-            self.events.next = self.events.val() | self.mk_irq_tx_done.val();
-        }
         self.clear_bits.next = 0.into();
         if self.reg_write.val() & (self.reg_addr.val() == self.a_irq_pending.val()) {
             self.clear_bits.next = self.wmask.val();
         }
-        self.pending.d.next = ((self.pending.q.val() & !self.clear_bits.val()) | self.events.val())
-            & self.m_irq.val();
-        self.irq_out.d.next = (self.pending.q.val() & self.irq_enable.q.val()).any();
-        self.irq.next = self.irq_out.q.val();
-
-        // ---- Overflow flags: write 1 to clear.
-        if self.reg_write.val() & (self.reg_addr.val() == self.a_overflow.val()) {
-            if self.wmask.val().get_bit(self.b_rx_overflow.val().index()) {
-                self.rx_overflow.d.next = false;
-                self.rx_lost.d.next = 0.into();
-            }
-            if self.wmask.val().get_bit(self.b_tx_dropped.val().index()) {
-                self.tx_dropped.d.next = false;
-            }
-        }
+        self.interrupts.reset.next = self.reset.val();
+        self.interrupts.rx_level.next = self.rx_level.val();
+        self.interrupts.tx_level.next = self.tx_level.val();
+        self.interrupts.rx_watermark.next = self
+            .watermark
+            .q
+            .val()
+            .get_bits::<16>(self.s_watermark_rx.val().index());
+        self.interrupts.tx_watermark.next = self
+            .watermark
+            .q
+            .val()
+            .get_bits::<16>(self.s_watermark_tx.val().index());
+        self.interrupts.tx_idle.next = self.tx_idle.val();
+        self.interrupts.rx_timeout.next = self.timeout.timed_out.val();
+        self.interrupts.line_error.next = self.line_error.val();
+        self.interrupts.overflow.next = self.overflow.lost_or_dropped.val();
+        self.interrupts.cts_changed.next = self.flow.cts_changed.val();
+        self.interrupts.clear.next = self.clear_bits.val();
+        self.interrupts.enable.next = self.irq_enable.q.val();
+        self.irq.next = self.interrupts.irq.val();
 
         // ---- Read data, registered: valid the clock after the strobe.
         // Inverted flags go through 1-bit signals: in Verilog a `~` inside the 32-bit
         // expression would be widened before inverting (ones in the upper bits).
         self.rx_avail.next = !self.rx_fifo.empty.val();
-        self.cts_asserted.next = !self.cts_sync.q.val();
-        self.rts_asserted.next = !self.rts_out.q.val();
         self.status_word.next = 0.into();
         if self.rx_avail.val() {
             self.status_word.next = self.status_word.val() | self.mk_rx_avail.val();
@@ -963,13 +742,13 @@ impl<const A: usize> Logic for UartPeriph<A> {
         if self.tx_idle.val() {
             self.status_word.next = self.status_word.val() | self.mk_tx_idle.val();
         }
-        if self.cts_asserted.val() {
+        if self.flow.cts_asserted.val() {
             self.status_word.next = self.status_word.val() | self.mk_cts.val();
         }
-        if self.rts_asserted.val() {
+        if self.flow.rts_asserted.val() {
             self.status_word.next = self.status_word.val() | self.mk_rts.val();
         }
-        if self.driver_on.q.val() {
+        if self.sequencer.driver_on.val() {
             self.status_word.next = self.status_word.val() | self.mk_tx_enable_pin.val();
         }
         // The read mux is an OR of words, each gated by its address: the offsets are
@@ -1007,20 +786,20 @@ impl<const A: usize> Logic for UartPeriph<A> {
         }
         if self.reg_addr.val() == self.a_overflow.val() {
             self.read_word.next = self.read_word.val()
-                | ((bit_cast::<32, 8>(self.rx_lost.q.val()) << self.s_rx_lost.val())
+                | ((bit_cast::<32, 8>(self.overflow.rx_lost.val()) << self.s_rx_lost.val())
                     & self.m_overflow_read.val());
         }
-        if (self.reg_addr.val() == self.a_overflow.val()) & self.tx_dropped.q.val() {
+        if (self.reg_addr.val() == self.a_overflow.val()) & self.overflow.tx_dropped.val() {
             self.read_word.next = self.read_word.val() | self.mk_tx_dropped.val();
         }
-        if (self.reg_addr.val() == self.a_overflow.val()) & self.rx_overflow.q.val() {
+        if (self.reg_addr.val() == self.a_overflow.val()) & self.overflow.rx_overflow.val() {
             self.read_word.next = self.read_word.val() | self.mk_rx_overflow.val();
         }
         if self.reg_addr.val() == self.a_irq_enable.val() {
             self.read_word.next = self.read_word.val() | self.irq_enable.q.val();
         }
         if self.reg_addr.val() == self.a_irq_pending.val() {
-            self.read_word.next = self.read_word.val() | self.pending.q.val();
+            self.read_word.next = self.read_word.val() | self.interrupts.pending.val();
         }
         if self.reg_addr.val() == self.a_watermark.val() {
             self.read_word.next = self.read_word.val() | self.watermark.q.val();
@@ -1041,22 +820,5 @@ impl<const A: usize> Logic for UartPeriph<A> {
             self.read_data.d.next = self.read_word.val();
         }
         self.reg_rdata.next = self.read_data.q.val();
-
-        // ---- Reset: every register to its reset value.
-        if self.reset.val() {
-            self.pending.d.next = 0.into();
-            self.rx_lost.d.next = 0.into();
-            self.rx_overflow.d.next = false;
-            self.tx_dropped.d.next = false;
-            self.irq_out.d.next = false;
-            self.rts_out.d.next = false;
-            self.seq.d.next = TxSeq::Idle;
-            self.driver_on.d.next = false;
-            self.timeout_fired.d.next = false;
-            self.timeout_due.d.next = false;
-            self.rx_above_before.d.next = true;
-            self.tx_below_before.d.next = true;
-            self.tx_idle_before.d.next = true;
-        }
     }
 }
