@@ -8,7 +8,9 @@
 //! - [`uart_periph`]: the peripheral behind the register port.
 //! - [`core_settings`]: the settings its cores run with (latched registers, or the
 //!   build's constants when it has no run-time baud or format).
-//! - [`fifo`]: the FIFOs (block RAM, first-word fall-through).
+//! - [`fifo`]: the FIFOs of 4 and more entries (block RAM, first-word fall-through).
+//! - [`small_fifo`]: the FIFOs of 1 or 2 entries (flip-flops, same contract).
+//! - [`sized_fifo`]: picks one of the two for a depth.
 //! - [`wishbone`], [`axil`]: the bus adapters (bus → register port).
 //! - [`top`]: adapter + peripheral, the `uart_wb` and `uart_axil` exports.
 //!
@@ -22,6 +24,8 @@ pub mod fifo;
 pub mod options;
 pub mod reg_word;
 pub mod regs;
+pub mod sized_fifo;
+pub mod small_fifo;
 pub mod top;
 pub mod uart_periph;
 pub mod wishbone;
