@@ -418,8 +418,8 @@ pub fn design_verilog_rust_hdl(
 
 /// The Verilog of a peripheral export (`design` is [`Design::Wishbone`] or
 /// [`Design::AxiLite`], which sets the bus) built with `options`, header comment
-/// included. Both FIFOs must have one depth, 4 to 512 entries (the FIFO's range); any
-/// other build is an error naming the switch.
+/// included. Each FIFO has its own depth, 1 to 512 entries; a build
+/// [`PeripheralOptions::validate`] refuses is an error naming the switch.
 pub fn peripheral_verilog(
     config: &UartConfig,
     options: &PeripheralOptions,
@@ -447,25 +447,21 @@ pub fn peripheral_verilog_rust_hdl(
     };
     let options = options.with_bus(bus);
     options.validate()?;
-    if options.rx_depth_log2 != options.tx_depth_log2 {
-        bail!(
-            "peripheral options rx_depth = {} and tx_depth = {}: this version builds both FIFOs \
-             with one depth; give both the same depth",
-            1u32 << options.rx_depth_log2,
-            1u32 << options.tx_depth_log2
-        );
-    }
-    // The FIFO is generic over its depth: one instance per supported depth.
+    // One instance per larger depth (2^2 at least, the block RAM FIFO's smallest type),
+    // not per pair of depths: each FIFO's own depth is a constant of the build
+    // (see `UartPeriph`), so 8 instances per bus cover all 100 pairs.
     macro_rules! with_depth {
         ($($n:literal)*) => {
-            match options.rx_depth_log2 {
+            match options.rx_depth_log2.max(options.tx_depth_log2).max(2) {
                 $($n => match bus {
                     Bus::Wishbone => block_verilog_rust_hdl(&mut UartWishbone::<$n>::with_options(config, &options)?, module)?,
                     Bus::Axil => block_verilog_rust_hdl(&mut UartAxiLite::<$n>::with_options(config, &options)?, module)?,
                 },)*
+                // `validate` has refused it already; kept so that a new depth cannot
+                // be forgotten silently.
                 other => bail!(
-                    "peripheral options rx_depth/tx_depth = {}: this version builds FIFOs of 4 \
-                     to 512 entries; use a depth of at least 4",
+                    "peripheral options rx_depth/tx_depth = {}: the FIFOs hold 1 to 512 \
+                     entries; use a depth of at most 512",
                     1u32 << other
                 ),
             }

@@ -85,10 +85,10 @@ struct PeripheralArgs {
     /// Peripheral preset: full (every feature) or minimal [default: full]
     #[arg(long, value_name = "PRESET")]
     peripheral: Option<String>,
-    /// RX FIFO entries, a power of two from 4 to 512 [preset: 16]
+    /// RX FIFO entries, a power of two from 1 to 512 (1 and 2 in flip-flops, more in block RAM) [preset: 16]
     #[arg(long, value_name = "ENTRIES", value_parser = whole_number::<u32>)]
     rx_depth: Option<u32>,
-    /// TX FIFO entries, a power of two from 4 to 512 [preset: 16]
+    /// TX FIFO entries, a power of two from 1 to 512 (1 and 2 in flip-flops, more in block RAM) [preset: 16]
     #[arg(long, value_name = "ENTRIES", value_parser = whole_number::<u32>)]
     tx_depth: Option<u32>,
     /// FRAME writable at run time: on or off

@@ -463,3 +463,83 @@ fn cli_boards_and_board_choices() {
         "{stderr}"
     );
 }
+
+/// Issue #18: each FIFO its own depth, 1 to 512 entries, from flags and from the
+/// `[peripheral]` table; the header and the build comment say which. What stays refused
+/// (not a power of two, above 512, RTS/CTS with a 1-entry RX FIFO) names the switch and
+/// the fix, and nothing is written.
+#[test]
+fn cli_fifo_depths_per_direction() {
+    let dir = scratch("fifo-depths");
+    let ok = fake_yosys(&dir, "exit 0");
+    let args = [
+        "verilog",
+        "--peripheral",
+        "minimal",
+        "--rx-depth",
+        "1",
+        "--tx-depth",
+        "64",
+        "--bus",
+        "wishbone",
+        "--out",
+        "one",
+    ];
+    let out = cli(&dir, &args, Some(&ok));
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    let verilog = std::fs::read_to_string(dir.join("one/uart_wb.v")).unwrap();
+    assert!(
+        verilog.contains("RX FIFO 1 / TX FIFO 64 entries"),
+        "build comment"
+    );
+    // Watermarks as wide as their FIFO's level: 0..=1 is 1 bit, 0..=64 is 7 bits.
+    let header = std::fs::read_to_string(dir.join("one/uart_regs.h")).unwrap();
+    assert!(
+        header.contains("#define UART_WATERMARK_RX_MASK 0x00000001u\n"),
+        "{header}"
+    );
+    assert!(
+        header.contains("#define UART_WATERMARK_TX_MASK 0x007F0000u\n"),
+        "{header}"
+    );
+
+    std::fs::write(
+        dir.join("p.toml"),
+        "[peripheral]\npreset = \"minimal\"\nrx_depth = 2\ntx_depth = 512\n",
+    )
+    .unwrap();
+    let args = [
+        "verilog", "--config", "p.toml", "--bus", "axil", "--out", "two",
+    ];
+    let out = cli(&dir, &args, Some(&ok));
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    let verilog = std::fs::read_to_string(dir.join("two/uart_axil.v")).unwrap();
+    assert!(verilog.contains("RX FIFO 2 / TX FIFO 512 entries"));
+
+    for (flags, words) in [
+        (
+            vec!["--rx-depth", "3"],
+            vec!["rx_depth = 3", "power of two", "use 4"],
+        ),
+        (vec!["--tx-depth", "1024"], vec!["tx_depth = 1024", "512"]),
+        (
+            vec!["--rx-depth", "1"],
+            vec!["rts_cts", "rx_depth", "turn rts_cts off"],
+        ),
+    ] {
+        let mut args = vec!["verilog", "--out", "refused"];
+        args.extend(&flags);
+        let out = cli(&dir, &args, Some(&ok));
+        let (_, stderr) = text(&out);
+        assert!(!out.status.success(), "{flags:?} was accepted");
+        for w in words {
+            assert!(stderr.contains(w), "{flags:?}: no {w:?} in {stderr}");
+        }
+        assert!(
+            !dir.join("refused").exists(),
+            "{flags:?}: something was written"
+        );
+    }
+}

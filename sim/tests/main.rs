@@ -28,6 +28,7 @@ mod one_build;
 mod periph;
 #[cfg(feature = "external-tools")]
 mod periph_cosim;
+mod periph_depths;
 #[cfg(feature = "external-tools")]
 mod periph_formal;
 mod properties;

@@ -95,7 +95,7 @@ mod regs {
 
 /// A single-thread bench around the peripheral's register port, with the line model on
 /// `rx` and a decoder on `tx`.
-mod bench {
+pub(crate) mod bench {
     use rust_hdl::prelude::*;
     use rust_hdl_uart::periph::options::PeripheralOptions;
     use rust_hdl_uart::periph::regs::{self, Register};
@@ -117,8 +117,14 @@ mod bench {
     pub const FRAME_T: u64 = 10 * BIT;
     pub const DEPTH: usize = 16;
 
+    /// The peripheral type the bench builds: the largest FIFO type, so any build's depths
+    /// fit (each FIFO's own depth is its build's; the 16-entry default is masked within
+    /// 9-bit pointers, which the export's own-size type is proven to match by cells in
+    /// `fifo::sized_fifo_storage_and_cost_follow_the_depth`).
+    pub type Periph = UartPeriph<9>;
+
     pub struct Bench {
-        pub dut: UartPeriph<4>,
+        pub dut: Periph,
         pub cycle: u64,
         pub driver: SerialDriver,
         pub monitor: LineMonitor,
@@ -143,7 +149,7 @@ mod bench {
             Self::build(driver, &PeripheralOptions::full())
         }
 
-        /// The bench around the build `options` (16-entry FIFOs).
+        /// The bench around the build `options` (its FIFO depths).
         pub fn build(driver: SerialDriver, options: &PeripheralOptions) -> Self {
             Self::build_for(driver, options, &config())
         }
@@ -154,7 +160,7 @@ mod bench {
             options: &PeripheralOptions,
             config: &UartConfig,
         ) -> Self {
-            let mut dut = UartPeriph::<4>::with_options(config, options).unwrap();
+            let mut dut = Periph::with_options(config, options).unwrap();
             dut.connect_all();
             let monitor = LineMonitor::new(line_format(config), 1.0);
             Bench {
@@ -1058,10 +1064,14 @@ mod options {
             .err()
             .unwrap();
         assert!(e.to_string().contains("axil"), "{e}");
-        let e = UartWishbone::<5>::with_options(&c, &PeripheralOptions::full())
+        // A type built for at most 8 entries refuses 16 (the default build).
+        let e = UartWishbone::<3>::with_options(&c, &PeripheralOptions::full())
             .err()
             .unwrap();
-        assert!(e.to_string().contains("2^4"), "{e}");
+        assert!(e.to_string().contains("at most 2^3"), "{e}");
+        // One built for more takes any smaller depths, each FIFO its own.
+        let unequal = PeripheralOptions::full().with_depths(2, 4);
+        assert!(UartWishbone::<5>::with_options(&c, &unequal).is_ok());
     }
 }
 
@@ -1090,12 +1100,16 @@ pub mod builds {
         }
     }
 
-    /// `count` random valid builds with 16-entry FIFOs (seeded).
+    /// `count` random valid builds (seeded), each FIFO 1 to 16 entries: tiny and unequal
+    /// depths are in the sample, 512 in the tests of their own (`periph_depths`), since
+    /// the formal checks of sampled builds turn the FIFOs' memories into flip-flops.
     pub fn sample(seed: u64, count: usize) -> Vec<PeripheralOptions> {
         let mut rng = Lcg(seed);
         let mut out = Vec::new();
         while out.len() < count {
             let mut o = PeripheralOptions::full();
+            o.rx_depth_log2 = (rng.next() % 5) as u32;
+            o.tx_depth_log2 = (rng.next() % 5) as u32;
             o.runtime_format = rng.bit();
             o.runtime_baud = rng.bit();
             o.rx_timeout = rng.bit();
@@ -1205,6 +1219,13 @@ pub mod builds {
     #[test]
     fn all_ones_read_back_the_documented_mask_in_every_sampled_build() {
         let mut builds = vec![PeripheralOptions::full(), PeripheralOptions::minimal()];
+        // Unequal, tiny and the largest depths (the sample has 1 to 16 entries).
+        builds.push(PeripheralOptions::minimal().with_depths(0, 9));
+        builds.push(PeripheralOptions::full().with_depths(1, 3));
+        let mut one = PeripheralOptions::full().with_depths(0, 0);
+        one.rts_cts = false;
+        one.irqs &= !(1 << 5); // cts_changed needs rts_cts
+        builds.push(one);
         builds.extend(sample(18, 40));
         for options in &builds {
             check_all_ones(options);

@@ -1,8 +1,8 @@
 //! Synchronous first-word-fall-through FIFO with its storage in block RAM.
 //!
 //! Guarantees
-//! - Depth 2^A entries of W bits (A from 2 to 12), all of them usable: `full` means 2^A
-//!   entries are held.
+//! - Depth 2^A entries of W bits (A from 2 to 12), or 2^k for any 1 <= k <= A
+//!   ([`Fifo::with_depth`]), all of them usable: `full` means that many entries are held.
 //! - A write is taken when `write` is high and `full` is low; a write while full is
 //!   ignored — the FIFO never overwrites an entry (the peripheral counts such a write as an
 //!   overflow). A read pops the head when `read` is high and `empty` is low; a read while
@@ -26,10 +26,21 @@
 //! clocks in which the RAM reads the address it writes, and its output is not used in
 //! the clock after them: so the RAM tells yosys that such collisions need no emulation
 //! (`no_rw_check`), which saves yosys's old-data emulation (a delayed write and a
-//! forwarding path, about 40 logic cells with W = 11).
+//! forwarding path, about 40 logic cells with W = 11). It also asks for block RAM
+//! (`ram_style = "block"`): yosys 0.23 maps a memory of 4 words to flip-flops on its
+//! own (`minimal` with 4-entry FIFOs: 489 logic cells and no block RAM, against about
+//! 360 cells and two block RAMs with the attribute).
 //!
 //! `level` is `is_full` above the A-bit count: the count wraps to zero exactly when the
 //! FIFO becomes full, so no multiplexer is needed.
+//!
+//! A depth 2^k below 2^A (the peripheral's smaller FIFO, when its two FIFOs differ): the
+//! pointers and the count stay A bits wide but every sum is masked to k bits, so the
+//! bits above k are flip-flops loaded with a constant 0 from a power-up 0, which yosys
+//! removes (measured: `minimal` with 16/16 entries built as `UartPeriph<4>` and as
+//! `UartPeriph<9>` has the same cell count); the RAM has 2^k words and is addressed
+//! by the pointers' low k bits. One Rust type thus serves every depth up to 2^A, so the
+//! peripheral needs one instance per larger depth, not one per pair of depths.
 
 use anyhow::{ensure, Result};
 use rust_hdl::core::timing::TimingInfo;
@@ -43,6 +54,9 @@ use rust_hdl::prelude::*;
 /// `no_rw_check`: on the FPGA the word read in a clock that also writes the same address
 /// is undefined, and the simulators' old value is only one possible outcome. [`Fifo`]
 /// never uses such a word. The memory's power-up contents are undefined (no `initial`).
+///
+/// The memory holds 2^A words by default, 2^k ([`FifoRam::with_depth`]) when it is
+/// smaller: it is then addressed by the addresses' low k bits (the others are unused).
 #[derive(LogicBlock)]
 pub struct FifoRam<const W: usize, const A: usize> {
     /// The RAM's clock (both ports).
@@ -62,6 +76,13 @@ pub struct FifoRam<const W: usize, const A: usize> {
 
 impl<const W: usize, const A: usize> Default for FifoRam<W, A> {
     fn default() -> Self {
+        Self::with_depth(A)
+    }
+}
+
+impl<const W: usize, const A: usize> FifoRam<W, A> {
+    /// A RAM of 2^`depth_log2` words (at most 2^A; a larger value is taken as A).
+    pub fn with_depth(depth_log2: usize) -> Self {
         Self {
             clock: Default::default(),
             read_address: Default::default(),
@@ -69,7 +90,7 @@ impl<const W: usize, const A: usize> Default for FifoRam<W, A> {
             write_address: Default::default(),
             write_data: Default::default(),
             write_enable: Default::default(),
-            _words: vec![Bits::<W>::default(); 1 << A],
+            _words: vec![Bits::<W>::default(); 1 << depth_log2.min(A)],
         }
     }
 }
@@ -90,20 +111,32 @@ impl<const W: usize, const A: usize> Logic for FifoRam<W, A> {
     }
 
     fn hdl(&self) -> Verilog {
+        let words = self._words.len();
+        // The address bits that select a word: all A of them, or the low k of a smaller
+        // RAM (A-bit indices into a smaller array are a width mismatch to linters).
+        let (read_address, write_address) = if words == 1 << A {
+            ("read_address".to_string(), "write_address".to_string())
+        } else {
+            let msb = words.trailing_zeros().max(1) - 1;
+            (
+                format!("read_address[{msb}:0]"),
+                format!("write_address[{msb}:0]"),
+            )
+        };
         Verilog::Custom(format!(
             "\
-(* no_rw_check *)
+(* no_rw_check, ram_style = \"block\" *)
 reg [{msb}:0] mem [0:{last}];
 
 always @(posedge clock) begin
-    read_data <= mem[read_address];
+    read_data <= mem[{read_address}];
     if (write_enable) begin
-        mem[write_address] <= write_data;
+        mem[{write_address}] <= write_data;
     end
 end
 ",
             msb = W - 1,
-            last = (1usize << A) - 1
+            last = words - 1
         ))
     }
 
@@ -163,16 +196,31 @@ pub struct Fifo<const W: usize, const A: usize> {
     head_written: Signal<Local, Bit>,
     count_one: Constant<Bits<A>>,
     count_top: Constant<Bits<A>>,
+    // The pointer and count bits in use (depth - 1).
+    mask: Constant<Bits<A>>,
     full_level: Constant<Bits<16>>,
 }
 
 impl<const W: usize, const A: usize> Fifo<W, A> {
     /// A FIFO of 2^A entries of W bits. Errors unless 2 <= A <= 12 and 1 <= W <= 32.
     pub fn new() -> Result<Self> {
+        Self::with_depth(A)
+    }
+
+    /// A FIFO of 2^`depth_log2` entries of W bits, 1 <= `depth_log2` <= A (see the
+    /// module header: the pointer bits above `depth_log2` are constants). Errors
+    /// unless 2 <= A <= 12, 1 <= `depth_log2` <= A and 1 <= W <= 32. (One entry is the
+    /// flip-flop FIFO's, [`crate::periph::small_fifo::SmallFifo`].)
+    pub fn with_depth(depth_log2: usize) -> Result<Self> {
         ensure!(
             (2..=12).contains(&A),
             "FIFO address width A = {A}: must be 2 to 12 (4 to 4096 entries)"
         );
+        ensure!(
+            (1..=A).contains(&depth_log2),
+            "FIFO depth 2^{depth_log2}: this block RAM FIFO holds 2 to 2^{A} entries"
+        );
+        let depth = 1u64 << depth_log2;
         ensure!(
             (1..=32).contains(&W),
             "FIFO entry width W = {W}: must be 1 to 32 bits"
@@ -187,7 +235,7 @@ impl<const W: usize, const A: usize> Fifo<W, A> {
             read_data: Default::default(),
             empty: Default::default(),
             level: Default::default(),
-            ram: Default::default(),
+            ram: FifoRam::with_depth(depth_log2),
             wptr: Default::default(),
             rptr: Default::default(),
             count: Default::default(),
@@ -200,12 +248,13 @@ impl<const W: usize, const A: usize> Fifo<W, A> {
             raddr: Default::default(),
             head_written: Default::default(),
             count_one: Constant::new(1u64.to_bits()),
-            count_top: Constant::new(((1u64 << A) - 1).to_bits()),
-            full_level: Constant::new((1u64 << A).to_bits()),
+            count_top: Constant::new((depth - 1).to_bits()),
+            mask: Constant::new((depth - 1).to_bits()),
+            full_level: Constant::new(depth.to_bits()),
         })
     }
 
-    /// The number of entries, 2^A.
+    /// The number of entries of [`Fifo::new`], 2^A.
     pub const DEPTH: usize = 1 << A;
 }
 
@@ -231,7 +280,7 @@ impl<const W: usize, const A: usize> Logic for Fifo<W, A> {
         // The RAM is read where the head is after this clock.
         self.raddr.next = self.rptr.q.val();
         if self.pop.val() {
-            self.raddr.next = self.rptr.q.val() + 1;
+            self.raddr.next = (self.rptr.q.val() + 1) & self.mask.val();
         }
         self.ram.read_address.next = self.raddr.val();
         self.ram.write_address.next = self.wptr.q.val();
@@ -253,16 +302,16 @@ impl<const W: usize, const A: usize> Logic for Fifo<W, A> {
         }
 
         if self.push.val() {
-            self.wptr.d.next = self.wptr.q.val() + 1;
+            self.wptr.d.next = (self.wptr.q.val() + 1) & self.mask.val();
         }
         self.rptr.d.next = self.raddr.val();
         if self.push.val() & !self.pop.val() {
-            self.count.d.next = self.count.q.val() + 1;
+            self.count.d.next = (self.count.q.val() + 1) & self.mask.val();
             self.not_empty.d.next = true;
             self.is_full.d.next = self.count.q.val() == self.count_top.val();
         }
         if self.pop.val() & !self.push.val() {
-            self.count.d.next = self.count.q.val() - 1;
+            self.count.d.next = (self.count.q.val() - 1) & self.mask.val();
             self.is_full.d.next = false;
             self.not_empty.d.next =
                 self.is_full.q.val() | (self.count.q.val() != self.count_one.val());

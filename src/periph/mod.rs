@@ -14,7 +14,9 @@
 //!   [`flow_control`] (RTS/CTS), [`interrupts`], [`overflow`] (flags and the lost-byte
 //!   counter).
 //! - [`reg_word`]: one software-written register.
-//! - [`fifo`]: the FIFOs (block RAM, first-word fall-through).
+//! - [`fifo`]: the FIFOs of 4 and more entries (block RAM, first-word fall-through).
+//! - [`small_fifo`]: the FIFOs of 1 or 2 entries (flip-flops, same contract).
+//! - [`sized_fifo`]: picks one of the two for a depth.
 //! - [`wishbone`], [`axil`]: the bus adapters (bus → register port).
 //! - [`top`]: adapter + peripheral, the `uart_wb` and `uart_axil` exports.
 //!
@@ -32,6 +34,8 @@ pub mod overflow;
 pub mod reg_word;
 pub mod regs;
 pub mod rx_timeout;
+pub mod sized_fifo;
+pub mod small_fifo;
 pub mod top;
 pub mod tx_sequencer;
 pub mod uart_periph;

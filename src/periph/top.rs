@@ -7,7 +7,8 @@
 //! Both are exactly adapter + peripheral wired through the register port, so every
 //! guarantee of [`crate::periph::uart_periph`] (registers, FIFOs, interrupts, flow control,
 //! RS-485) and of the adapter (one strobe per accepted request, no speculative reads)
-//! holds at the bus. `A` is log2 of the FIFO depth (4: 16 entries). The register map is
+//! holds at the bus. `A` is log2 of the larger FIFO depth (4: 16 entries; each FIFO's own
+//! depth is in the options, see [`UartPeriph`]). The register map is
 //! [`crate::periph::regs`]; the byte address window is 256 bytes (`adr[7:2]`).
 
 use crate::config::UartConfig;

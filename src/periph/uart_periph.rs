@@ -68,7 +68,6 @@
 
 use crate::config::{cfg_increment, UartConfig, CFG_INCREMENT_BITS};
 use crate::periph::core_settings::CoreSettings;
-use crate::periph::fifo::Fifo;
 use crate::periph::flow_control::FlowControl;
 use crate::periph::interrupts::Interrupts;
 use crate::periph::options::PeripheralOptions;
@@ -77,6 +76,7 @@ use crate::periph::reg_word::RegWord;
 use crate::periph::regs::{self, Field, Register};
 use crate::periph::rx_timeout::RxTimeout;
 use crate::periph::tx_sequencer::TxSequencer;
+use crate::periph::sized_fifo::SizedFifo;
 use crate::rx::RxCore;
 use crate::tx::TxCore;
 use anyhow::{ensure, Result};
@@ -101,7 +101,11 @@ fn bit(field: &Field) -> Constant<Bits<32>> {
 }
 
 /// The peripheral: register port on one side, UART pins on the other. `A` is log2 of the
-/// FIFO depth (both FIFOs), 2 to 12; the default build uses 4 (16 entries).
+/// larger FIFO's depth or more, 2 to 12 (the default build uses 4: 16 entries); each
+/// FIFO's own depth comes from the options (2^0 to 2^A). Why not one type per pair of
+/// depths: the export would compile a whole peripheral per pair (100 per bus); with `A`
+/// the larger depth it compiles one per depth, and the smaller FIFO's pointer bits above
+/// its own depth are constant zeros that synthesis removes ([`crate::periph::fifo`]).
 #[derive(LogicBlock)]
 pub struct UartPeriph<const A: usize> {
     /// The clock of everything.
@@ -137,8 +141,8 @@ pub struct UartPeriph<const A: usize> {
     settings: CoreSettings,
     receiver: RxCore<DATA_BITS_MAX>,
     transmitter: TxCore<DATA_BITS_MAX>,
-    rx_fifo: Fifo<RX_ENTRY_BITS, A>,
-    tx_fifo: Fifo<DATA_BITS_MAX, A>,
+    rx_fifo: SizedFifo<RX_ENTRY_BITS, A>,
+    tx_fifo: SizedFifo<DATA_BITS_MAX, A>,
 
     // Software-written registers, each held in the shape of its register word.
     ctrl: RegWord,
@@ -250,7 +254,8 @@ pub struct UartPeriph<const A: usize> {
 }
 
 impl<const A: usize> UartPeriph<A> {
-    /// Log2 of the FIFO depth.
+    /// Log2 of the largest FIFO depth this type builds (and of both depths of
+    /// [`UartPeriph::new`]).
     pub const DEPTH_LOG2: usize = A;
 
     /// The peripheral with `config`'s oversample rate fixed in hardware and its baud and
@@ -266,13 +271,13 @@ impl<const A: usize> UartPeriph<A> {
 
     /// The peripheral as [`UartPeriph::new`], built with `options` (which `FEATURES`
     /// reports). An `Err` also when `options` is refused
-    /// ([`PeripheralOptions::validate`]) or its FIFO depths differ from `A`.
+    /// ([`PeripheralOptions::validate`]) or a FIFO depth is above 2^`A`.
     pub fn with_options(config: &UartConfig, options: &PeripheralOptions) -> Result<Self> {
         options.validate()?;
         ensure!(
-            options.rx_depth_log2 as usize == A && options.tx_depth_log2 as usize == A,
+            options.rx_depth_log2 as usize <= A && options.tx_depth_log2 as usize <= A,
             "UartPeriph<{A}>: the options ask for FIFO depths 2^{} (RX) and 2^{} (TX); \
-             this block is built for 2^{A} both ways",
+             this block is built for at most 2^{A}",
             options.rx_depth_log2,
             options.tx_depth_log2
         );
@@ -300,7 +305,7 @@ impl<const A: usize> UartPeriph<A> {
             "UartPeriph: RXDATA's layout does not fit the {RX_ENTRY_BITS}-bit FIFO entry"
         );
         let increment = cfg_increment(config.clock_hz, config.baud, config.oversample)?;
-        let depth = 1u32 << A;
+        let rx_depth = 1u32 << options.rx_depth_log2;
         // This build's map: writable masks, reset words and readable bits all come from
         // it, so a feature left out has no writable bit (its flip-flops are constants that
         // synthesis removes) and its read-only fields are masked to 0.
@@ -325,7 +330,7 @@ impl<const A: usize> UartPeriph<A> {
         );
         let r_rts = config_reset(
             &regs::RTS_THRESHOLD,
-            &[(regs::RTS_THRESHOLD_LEVEL, depth * 3 / 4)],
+            &[(regs::RTS_THRESHOLD_LEVEL, rx_depth * 3 / 4)],
         );
         let r_ctrl_word = config_reset(&regs::CTRL, &[]);
         let r_watermark = config_reset(&regs::WATERMARK, &[]);
@@ -337,7 +342,10 @@ impl<const A: usize> UartPeriph<A> {
                 (regs::RS485_LAG, options.rs485_lag),
             ],
         );
-        let id = config_reset(&regs::ID, &[(regs::ID_FIFO_DEPTH_LOG2, A as u32)]);
+        let id = config_reset(
+            &regs::ID,
+            &[(regs::ID_FIFO_DEPTH_LOG2, options.rx_depth_log2)],
+        );
         Ok(Self {
             clock: Default::default(),
             reset: Default::default(),
@@ -365,8 +373,8 @@ impl<const A: usize> UartPeriph<A> {
             } else {
                 TxCore::new(&timing, options.runtime_baud)?
             },
-            rx_fifo: Fifo::new()?,
-            tx_fifo: Fifo::new()?,
+            rx_fifo: SizedFifo::new(options.rx_depth_log2 as usize)?,
+            tx_fifo: SizedFifo::new(options.tx_depth_log2 as usize)?,
             ctrl: RegWord::new(writable(&regs::CTRL), r_ctrl_word),
             baud: RegWord::new(writable(&regs::BAUD), r_baud),
             frame: RegWord::new(writable(&regs::FRAME), r_frame),
