@@ -197,7 +197,13 @@ impl<const D: usize> RxCore<D> {
             sync_first: Default::default(),
             sync_line: Default::default(),
             line_before: Default::default(),
-            sampler: Default::default(),
+            // Run-time increments are not constant to synthesis: a split timer keeps
+            // their carry chain short (see `baud`); it restarts to the increment.
+            sampler: if run_time_restart {
+                BaudTick::split(31 - CFG_INCREMENT_FRACTION_BITS)
+            } else {
+                BaudTick::default()
+            },
             state: Default::default(),
             sample_in_bit: Default::default(),
             next_sample: Default::default(),
