@@ -13,11 +13,12 @@
 //! zero (a constant increment rounded by `config`, or the `*_cfg` exports' narrower port
 //! shifted into place), so those phase bits stay zero and synthesis removes them.
 //!
-//! Split timers ([`BaudTick::split`], the run-time cores'): the same phase, clock for
-//! clock, and therefore the same ticks — only the addition is cut in two. A run-time
+//! Split timers ([`BaudTick::split`], the run-time transmitter's): the same phase, clock
+//! for clock, and therefore the same ticks — only the addition is cut in two. A run-time
 //! increment is not constant to synthesis, so the whole phase is one carry chain (24 bits
 //! in the transmitter of a 16x core) that nextpnr may also break into two columns; it was
-//! the peripheral's critical path. A split timer adds the low part and the high part of
+//! the critical path of `uart_cfg` and of the peripheral (the receiver's 21-bit chain was
+//! not, and stays whole: `bench/periph-size.md`). A split timer adds the low part and the high part of
 //! the phase in separate chains. The carry from the low part into the high part is taken
 //! from a register (`low_carry`) that holds the carry this clock's low addition produces,
 //! computed a clock ahead from the low phase and twice the low increment:

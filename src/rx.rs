@@ -197,13 +197,10 @@ impl<const D: usize> RxCore<D> {
             sync_first: Default::default(),
             sync_line: Default::default(),
             line_before: Default::default(),
-            // Run-time increments are not constant to synthesis: a split timer keeps
-            // their carry chain short (see `baud`); it restarts to the increment.
-            sampler: if run_time_restart {
-                BaudTick::split(31 - CFG_INCREMENT_FRACTION_BITS)
-            } else {
-                BaudTick::default()
-            },
+            // Unsplit also at run time: a split sampler (`BaudTick::split`) cost 7 cells
+            // in `uart_cfg` and moved no critical path (its 21-bit chain is shorter than
+            // the transmitter's; `bench/periph-size.md`, step 3b).
+            sampler: Default::default(),
             state: Default::default(),
             sample_in_bit: Default::default(),
             next_sample: Default::default(),
