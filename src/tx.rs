@@ -152,7 +152,16 @@ impl<const D: usize> TxCore<D> {
             busy: Default::default(),
             timer_restart: Default::default(),
             bit_tick: Default::default(),
-            bit_timer: Default::default(),
+            // Run-time increments are not constant to synthesis: a split timer keeps
+            // their carry chain short (see `baud`). Its lowest bit: the `*_cfg`
+            // increment's, shifted down by the oversample rate.
+            bit_timer: if run_time_restart {
+                BaudTick::split(
+                    31 - CFG_INCREMENT_FRACTION_BITS - timing.config.oversample.trailing_zeros(),
+                )
+            } else {
+                BaudTick::default()
+            },
             state: Default::default(),
             frame: Default::default(),
             bits_left: Default::default(),
