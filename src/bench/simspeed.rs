@@ -218,7 +218,10 @@ fn verilator(dir: &Path, case: &Case, text: &str, clocks: u64) -> Result<(f64, V
     args.push("-DN=1000000000".into());
     args.extend(["tb.v".into(), "dut.v".into(), "harness.cpp".into()]);
     run(dir, "verilator", &args, "verilator.log")?;
-    let program = dir.join("obj").join("Vtb");
+    // Absolute: the run's working folder is `dir`, so a relative `--results` folder
+    // would name the program relative to itself.
+    let program = std::path::absolute(dir.join("obj").join("Vtb"))
+        .with_context(|| format!("bench simspeed: no absolute path for {}", dir.display()))?;
     measure(
         dir,
         &format!("Verilator {}", dir.display()),
