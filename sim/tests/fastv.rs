@@ -51,47 +51,8 @@ pub fn scratch(name: &str) -> PathBuf {
 ///   when every pair agrees for `DEPTH - 1` clocks it agrees on the next, for any inputs;
 ///   `equiv_status -assert` fails on any pair left unproven.
 fn equiv_script(top: &str, defines: &str, memories: &[String], folded: &[String]) -> String {
-    const DEPTH: u32 = 2;
-    let blackboxes: String = memories.iter().map(|m| format!("blackbox {m}\n")).collect();
-    let cuts: String = memories
-        .iter()
-        .map(|m| format!("expose -evert {top}/t:{m}\n"))
-        .collect();
-    let hide: String = folded
-        .iter()
-        .map(|m| format!("rename -hide {m}/w:*$q\n"))
-        .collect();
-    let read = |file: &str, name: &str, defines: &str, hide: &str| {
-        format!(
-            "read_verilog {defines} {file}\n\
-             {blackboxes}\
-             hierarchy -check -top {top}\n\
-             {hide}\
-             setattr -set keep 1 w:*$q\n\
-             proc; opt_clean; memory_map; opt_clean; flatten; opt_clean\n\
-             {cuts}\
-             rename {top} {name}\n\
-             design -stash {name}\n"
-        )
-    };
-    format!(
-        "{}{}\
-         design -copy-from gold -as gold gold\n\
-         design -copy-from gate -as gate gate\n\
-         design -save pair\n\
-         expose gold/w:*$q gate/w:*$q\n\
-         miter -equiv -flatten -make_assert -ignore_gold_x gold gate miter\n\
-         hierarchy -top miter\n\
-         sat -verify -enable_undef -prove-asserts -seq {DEPTH} miter\n\
-         design -load pair\n\
-         equiv_make gold gate equiv\n\
-         hierarchy -top equiv\n\
-         equiv_simple -seq {DEPTH}\n\
-         equiv_induct -seq {DEPTH}\n\
-         equiv_status -assert\n",
-        read("gold.v", "gold", "", &hide),
-        read("gate.v", "gate", defines, ""),
-    )
+    // The memories are the only boxes, and every instance of one is cut.
+    module_equiv_script(top, defines, memories, folded, memories, false)
 }
 
 /// The modules of hand-written Verilog in rust-hdl's text other than its flip-flops (the
