@@ -9,6 +9,11 @@
 //!   the next `restart` (a byte arrived, a byte was read, or the FIFO is empty).
 //! - The event comes two clocks after the tick that completes the last character: the
 //!   count is compared in a register (`due`), and fires once (`fired`).
+//! - `restart` acts one clock late (it is registered), exactly as if the byte or the
+//!   read had come one clock later. Why: its cone (a bus read's decode, the FIFO's
+//!   flags) then ends at one flip-flop instead of fanning out to every counter bit's
+//!   enable (that path was critical in `full`); against a wait of character times one
+//!   clock is invisible.
 //! - `reset` (synchronous) clears `due` and `fired`; the counts restart with the FIFO,
 //!   which the same reset empties.
 //! - Left out of a build ([`RxTimeout::new`] with `enabled` false): `timed_out` is a constant
@@ -43,6 +48,8 @@ pub struct RxTimeout {
     counted: DFF<Bits<8>>,
     due: DFF<Bit>,
     fired: DFF<Bit>,
+    // `restart`, a clock late.
+    restart_late: DFF<Bit>,
     // The character's last bit index (start + data + parity + stop bits - 1), registered.
     char_last_bit: DFF<Bits<4>>,
     frame_last_bit: Signal<Local, Bits<4>>,
@@ -66,6 +73,7 @@ impl RxTimeout {
             counted: Default::default(),
             due: Default::default(),
             fired: Default::default(),
+            restart_late: Default::default(),
             char_last_bit: Default::default(),
             frame_last_bit: Default::default(),
             enabled: Constant::new(enabled),
@@ -76,7 +84,16 @@ impl RxTimeout {
 impl Logic for RxTimeout {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, bits, counted, due, fired, char_last_bit);
+        dff_setup!(
+            self,
+            clock,
+            bits,
+            counted,
+            due,
+            fired,
+            restart_late,
+            char_last_bit
+        );
         self.frame_last_bit.next = self.last_data_bit.val() + 2;
         if self.parity_enabled.val() {
             self.frame_last_bit.next = self.last_data_bit.val() + 3;
@@ -96,7 +113,8 @@ impl Logic for RxTimeout {
         if self.due.q.val() & !self.fired.q.val() {
             self.fired.d.next = true;
         }
-        if self.restart.val() {
+        self.restart_late.d.next = self.restart.val();
+        if self.restart_late.q.val() {
             self.bits.d.next = 0.into();
             self.counted.d.next = 0.into();
             self.fired.d.next = false;

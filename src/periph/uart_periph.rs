@@ -21,6 +21,13 @@
 //! - CTS (active low) passes a 2-flip-flop synchroniser and gates only the start of a
 //!   frame: a frame on the line always finishes. RTS (active low) is registered
 //!   ([`FlowControl`]).
+//! - The start of a frame is decided from registers: the TX FIFO's head is offered to
+//!   the transmitter by a registered `can_send` (one clock after the FIFO, `CTRL` and
+//!   the synchronised CTS say so) and popped in the clock after the transmitter takes
+//!   it; so the transmitter's bit tick and `ready` never reach the FIFO's pointers, and
+//!   the FIFO's flags, CTS and `CTRL` reach the transmitter only through that
+//!   register. Software sees the TX level fall, and a first frame start,
+//!   one clock later than without; frames queued back to back still follow with no gap.
 //! - RS-485: with `CTRL.RS485`, `tx_enable` (registered) rises `LEAD` bit times (plus at
 //!   most three clocks) before the start bit and falls `LAG` bit times (plus at most three
 //!   clocks) after the end of the last stop bit on the line; never while a frame is on the
@@ -161,6 +168,10 @@ pub struct UartPeriph<const A: usize> {
     interrupts: Interrupts,
     overflow: OverflowFlags,
     read_data: DFF<Bits<32>>,
+    // The transmitter took the TX FIFO's head in the last clock: it is popped now.
+    tx_taken: DFF<Bit>,
+    // A frame may start from the TX FIFO's head (registered: see `update`).
+    can_send: DFF<Bit>,
 
     // Decode of this clock's register access.
     lanes: Signal<Local, Bits<32>>,
@@ -175,7 +186,9 @@ pub struct UartPeriph<const A: usize> {
     pop_rx: Signal<Local, Bit>,
     rx_byte: Signal<Local, Bit>,
     tx_idle: Signal<Local, Bit>,
-    can_send: Signal<Local, Bit>,
+    tx_clear: Signal<Local, Bit>,
+    // The transmitter takes the TX FIFO's head in this clock.
+    tx_take: Signal<Local, Bit>,
     rx_avail: Signal<Local, Bit>,
     line_error: Signal<Local, Bit>,
     read_word: Signal<Local, Bits<32>>,
@@ -390,6 +403,8 @@ impl<const A: usize> UartPeriph<A> {
             interrupts: Interrupts::new(options),
             overflow: OverflowFlags::new(options.lost_counter),
             read_data: Default::default(),
+            tx_taken: Default::default(),
+            can_send: Default::default(),
             line_error: Default::default(),
             lanes: Default::default(),
             wmask: Default::default(),
@@ -403,7 +418,8 @@ impl<const A: usize> UartPeriph<A> {
             pop_rx: Default::default(),
             rx_byte: Default::default(),
             tx_idle: Default::default(),
-            can_send: Default::default(),
+            tx_clear: Default::default(),
+            tx_take: Default::default(),
             rx_avail: Default::default(),
             read_word: Default::default(),
             mk_rx_avail: k32(regs::STATUS_RX_AVAIL.mask()),
@@ -480,7 +496,7 @@ impl<const A: usize> UartPeriph<A> {
 impl<const A: usize> Logic for UartPeriph<A> {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, read_data);
+        dff_setup!(self, clock, read_data, tx_taken, can_send);
         clock!(
             self,
             clock,
@@ -634,16 +650,28 @@ impl<const A: usize> Logic for UartPeriph<A> {
             & (self.reg_addr.val() == self.a_txdata.val())
             & self.reg_wstrb.val().get_bit(0);
         self.tx_fifo.write_data.next = self.reg_wdata.val().get_bits::<DATA_BITS_MAX>(0);
-        self.tx_fifo.clear.next = self.reset.val()
+        self.tx_clear.next = self.reset.val()
             | (self.reg_write.val()
                 & (self.reg_addr.val() == self.a_fifo_reset.val())
                 & self.wmask.val().get_bit(self.b_fifo_reset_tx.val().index()));
+        self.tx_fifo.clear.next = self.tx_clear.val();
         self.tx_level.next = self.tx_fifo.level.val();
-        self.can_send.next = self.ctrl.q.val().get_bit(self.b_tx_enable.val().index())
-            & !self.tx_fifo.empty.val()
-            & self.flow.cts_ok.val();
+        // The start of a frame is decided from flip-flops only, so that neither the
+        // transmitter's `ready` (its bit tick, its state) nor the FIFO's flags, CTS or
+        // CTRL sit in one cone with the other's registers:
+        // - the head the transmitter took is popped in the next clock (`tx_taken`), so
+        //   `ready` drives one flip-flop, not the FIFO's pointers, count and flags;
+        // - `can_send` (the FIFO holds a head not yet taken, sending is enabled, CTS
+        //   lets it) is registered: it is low in the clock after a take and after a
+        //   clear, and in the clock of the pop, so a head is never offered twice nor
+        //   from an emptied FIFO; it follows the FIFO with one clock of delay, CTS
+        //   (asynchronous, synchronised anyway) and `CTRL` with one more clock.
+        // Software sees the level fall one clock later, and the first frame out of an
+        // idle transmitter start one clock later; a frame takes hundreds of clocks, so
+        // back-to-back frames still follow with no gap (the next head is offered again
+        // three clocks after a take).
         self.sequencer.reset.next = self.reset.val();
-        self.sequencer.can_send.next = self.can_send.val();
+        self.sequencer.can_send.next = self.can_send.q.val();
         self.sequencer.break_line.next = self.ctrl.q.val().get_bit(self.b_break.val().index());
         self.sequencer.busy.next = self.transmitter.busy.val();
         self.sequencer.bit_tick.next = self.transmitter.bit_tick.val();
@@ -652,11 +680,19 @@ impl<const A: usize> Logic for UartPeriph<A> {
         self.sequencer.lag.next = self.rs485.q.val().get_bits::<4>(self.s_lag.val().index());
         self.transmitter.reset.next = self.reset.val();
         self.transmitter.data.next = self.tx_fifo.read_data.val();
-        self.transmitter.valid.next = self.can_send.val() & self.sequencer.send.val();
+        self.transmitter.valid.next = self.can_send.q.val() & self.sequencer.send.val();
         self.transmitter.break_line.next =
             self.ctrl.q.val().get_bit(self.b_break.val().index()) & self.sequencer.send.val();
         self.transmitter.timer_restart.next = self.sequencer.timer_restart.val();
-        self.tx_fifo.read.next = self.transmitter.valid.val() & self.transmitter.ready.val();
+        self.tx_take.next = self.transmitter.valid.val() & self.transmitter.ready.val();
+        self.can_send.d.next = self.ctrl.q.val().get_bit(self.b_tx_enable.val().index())
+            & !self.tx_fifo.empty.val()
+            & !self.tx_taken.q.val()
+            & !self.tx_take.val()
+            & !self.tx_clear.val()
+            & self.flow.cts_ok.val();
+        self.tx_taken.d.next = self.tx_take.val();
+        self.tx_fifo.read.next = self.tx_taken.q.val();
         self.tx.next = self.transmitter.tx.val();
         if self.ctrl.q.val().get_bit(self.b_loopback.val().index()) {
             self.tx.next = true;
