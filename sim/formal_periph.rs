@@ -1,6 +1,6 @@
-//! Formal checks and synthesis figures of the peripheral's building blocks: the FIFO,
-//! the Wishbone and AXI4-Lite adapters, and (once they exist) the whole exported
-//! peripherals `uart_wb` / `uart_axil`.
+//! Formal checks and synthesis figures of the peripheral's building blocks: the FIFOs
+//! (block RAM and flip-flops, alone and as each peripheral build has them), the Wishbone
+//! and AXI4-Lite adapters, and the whole exported peripherals `uart_wb` / `uart_axil`.
 //!
 //! Each property group is a SystemVerilog wrapper in `sim/formal/` that instantiates the
 //! block's exported Verilog (the text [`crate::sim::cosim::verilog_for`] gives, the same
@@ -10,6 +10,13 @@
 //! wrapper is connected to an internal net (`connect -set`), as the cores' runner does.
 //! The FIFO's memory is mapped to flip-flops first (`memory_map`) so its words can be
 //! probed.
+//!
+//! Per build ([`PGroup::BuildFifo`]): a build's FIFO is proven as that build exports it —
+//! its `SizedFifo` module and children are cut out of the build's shipped `uart_wb`
+//! Verilog ([`fifo_modules`]) and renamed, so the proof is about the very text the build
+//! ships (the chosen storage, its pointer widths inside a larger type, the idle other
+//! storage), not about a stand-alone instance of the same Rust type. The properties are
+//! about the FIFO's own ports, so they hold whatever the peripheral around it does.
 //!
 //! The flow is the cores' (see [`crate::sim::formal`], whose process runner, tool lookup
 //! and hang guard this module uses): `read_verilog -formal` → `prep` → `async2sync;
@@ -28,6 +35,9 @@ use crate::export::{design_verilog, peripheral_verilog, Design};
 use crate::periph::axil::AxiLiteAdapter;
 use crate::periph::fifo::Fifo;
 use crate::periph::options::PeripheralOptions;
+use crate::periph::sized_fifo::FLIP_FLOP_DEPTH_LOG2_MAX;
+use crate::periph::small_fifo::SmallFifo;
+use crate::periph::uart_periph::{DATA_BITS_MAX, RX_ENTRY_BITS};
 use crate::periph::wishbone::WishboneAdapter;
 use crate::sim::cosim::verilog_for;
 use crate::sim::formal::{
@@ -153,6 +163,14 @@ pub enum PGroup {
     /// from the level, order and no loss (two consecutive tracked entries), `clear`.
     /// Supported shapes: (8, 2), (8, 4), (11, 4).
     Fifo { width: usize, abits: usize },
+    /// `fifo_props.sv` (with `FLOPS`) on a `SmallFifo<width>` of `depth` (1 or 2)
+    /// entries: the same properties, the count and the entries probed. Widths 8 and 11.
+    SmallFifo { width: usize, depth: usize },
+    /// `fifo_props.sv` on the RX (`rx`) or TX FIFO of the check's build
+    /// ([`PCheck::with_build`]), cut out of the build's `uart_wb` export
+    /// ([`fifo_modules`]): whichever storage the build's depth chose. Depths up to 16
+    /// (the RAM's words are probed one by one).
+    BuildFifo { rx: bool },
     /// `wb_props.sv` on the Wishbone adapter: B4 pipelined slave rules, one strobe per
     /// accepted request with its payload.
     Wishbone,
@@ -171,6 +189,9 @@ impl PGroup {
     pub fn name(self) -> String {
         match self {
             PGroup::Fifo { width, abits } => format!("fifo{width}x{}", 1 << abits),
+            PGroup::SmallFifo { width, depth } => format!("small_fifo{width}x{depth}"),
+            PGroup::BuildFifo { rx: true } => "rx_fifo".into(),
+            PGroup::BuildFifo { rx: false } => "tx_fifo".into(),
             PGroup::Wishbone => "wb".into(),
             PGroup::AxiLite => "axil".into(),
             PGroup::UartWb => "uart_wb".into(),
@@ -181,7 +202,9 @@ impl PGroup {
     /// The wrapper's top module (and file stem).
     pub fn wrapper_module(self) -> &'static str {
         match self {
-            PGroup::Fifo { .. } => "fifo_props",
+            PGroup::Fifo { .. } | PGroup::SmallFifo { .. } | PGroup::BuildFifo { .. } => {
+                "fifo_props"
+            }
             PGroup::Wishbone | PGroup::UartWb => "wb_props",
             PGroup::AxiLite | PGroup::UartAxil => "axil_props",
         }
@@ -190,7 +213,9 @@ impl PGroup {
     /// The wrapper's SystemVerilog (compiled in).
     pub fn wrapper_source(self) -> &'static str {
         match self {
-            PGroup::Fifo { .. } => include_str!("formal/fifo_props.sv"),
+            PGroup::Fifo { .. } | PGroup::SmallFifo { .. } | PGroup::BuildFifo { .. } => {
+                include_str!("formal/fifo_props.sv")
+            }
             PGroup::Wishbone | PGroup::UartWb => include_str!("formal/wb_props.sv"),
             PGroup::AxiLite | PGroup::UartAxil => include_str!("formal/axil_props.sv"),
         }
@@ -199,7 +224,7 @@ impl PGroup {
     /// The module name the wrapper instantiates.
     pub fn dut_module(self) -> &'static str {
         match self {
-            PGroup::Fifo { .. } => "fifo_dut",
+            PGroup::Fifo { .. } | PGroup::SmallFifo { .. } | PGroup::BuildFifo { .. } => "fifo_dut",
             PGroup::Wishbone => "wb_dut",
             PGroup::AxiLite => "axil_dut",
             PGroup::UartWb => "uart_wb",
@@ -217,6 +242,12 @@ impl PGroup {
                 (11, 4) => verilog_for(&mut Fifo::<11, 4>::new()?, top),
                 _ => bail!("no formal FIFO shape {width} x 2^{abits}: use (8, 2), (8, 4), (11, 4)"),
             },
+            PGroup::SmallFifo { width, depth } => match width {
+                8 => verilog_for(&mut SmallFifo::<8>::new(depth)?, top),
+                11 => verilog_for(&mut SmallFifo::<11>::new(depth)?, top),
+                _ => bail!("no formal flip-flop FIFO width {width}: use 8 or 11"),
+            },
+            PGroup::BuildFifo { .. } => self.design_verilog_for(&PeripheralOptions::full()),
             PGroup::Wishbone => verilog_for(&mut WishboneAdapter::new()?, top),
             PGroup::AxiLite => verilog_for(&mut AxiLiteAdapter::new()?, top),
             PGroup::UartWb => design_verilog(&UartConfig::default(), Design::Wishbone, top),
@@ -225,11 +256,18 @@ impl PGroup {
     }
 
     /// The design's Verilog with the whole exports (`UartWb`, `UartAxil`) built with
-    /// `build` (its bus is the group's); the other groups do not depend on the
-    /// peripheral's switches and give [`PGroup::design_verilog`].
+    /// `build` (its bus is the group's) and a build's FIFO (`BuildFifo`) cut out of its
+    /// export; the other groups do not depend on the peripheral's switches and give
+    /// [`PGroup::design_verilog`].
     pub fn design_verilog_for(self, build: &PeripheralOptions) -> Result<String> {
         let top = self.dut_module();
         match self {
+            PGroup::BuildFifo { rx } => {
+                fifo_shape(self, build)?; // a depth the wrapper cannot probe: say so first
+                let text =
+                    peripheral_verilog(&UartConfig::default(), build, Design::Wishbone, "uart_wb")?;
+                fifo_modules(&text, "uart_wb", rx, top)
+            }
             PGroup::UartWb => {
                 peripheral_verilog(&UartConfig::default(), build, Design::Wishbone, top)
             }
@@ -240,35 +278,48 @@ impl PGroup {
         }
     }
 
-    /// Wrapper parameters.
-    pub fn parameters(self) -> Vec<(String, i64)> {
-        match self {
-            PGroup::Fifo { width, abits } => {
-                vec![("W".into(), width as i64), ("A".into(), abits as i64)]
-            }
-            _ => Vec::new(),
-        }
+    /// Wrapper parameters (`build`: the build of a `BuildFifo`).
+    pub fn parameters(self, build: &PeripheralOptions) -> Result<Vec<(String, i64)>> {
+        Ok(match fifo_shape(self, build)? {
+            Some(f) => vec![
+                ("W".into(), f.width as i64),
+                ("A".into(), f.depth_log2 as i64),
+                ("AT".into(), f.type_log2 as i64),
+            ],
+            None => Vec::new(),
+        })
     }
 
     /// Internal nets the wrapper reads, as (wrapper wire, net of the flattened design).
     /// Only what induction needs to relate the wrapper's counters to the design's state.
-    pub fn probes(self) -> Vec<(String, String)> {
-        match self {
-            PGroup::Fifo { abits, .. } => {
-                let mut p: Vec<(String, String)> = vec![
-                    ("p_wptr".into(), "dut.wptr$q".into()),
-                    ("p_rptr".into(), "dut.rptr$q".into()),
-                    ("p_bypass".into(), "dut.bypass$q".into()),
-                    ("p_bypass_data".into(), "dut.bypass_data$q".into()),
-                    ("p_ram_out".into(), "dut.ram.read_data".into()),
-                ];
-                for i in 0..1usize << abits {
-                    // Renamed from `dut.ram.mem[i]` first (see `yosys_script`).
+    pub fn probes(self, build: &PeripheralOptions) -> Result<Vec<(String, String)>> {
+        if let Some(f) = fifo_shape(self, build)? {
+            let at = f.prefix;
+            let mut p: Vec<(String, String)> = Vec::new();
+            if f.flops {
+                p.push(("p_count".into(), format!("{at}count$q")));
+                p.push(("p_head".into(), format!("{at}head$q")));
+                if f.depth_log2 == 1 {
+                    p.push(("p_tail".into(), format!("{at}tail$q")));
+                }
+            } else {
+                for (wire, net) in [
+                    ("p_wptr", "wptr$q"),
+                    ("p_rptr", "rptr$q"),
+                    ("p_bypass", "bypass$q"),
+                    ("p_bypass_data", "bypass_data$q"),
+                    ("p_ram_out", "ram.read_data"),
+                ] {
+                    p.push((wire.into(), format!("{at}{net}")));
+                }
+                for i in 0..1usize << f.depth_log2 {
+                    // Renamed from the RAM's `mem[i]` first (see `yosys_script`).
                     p.push((format!("p_mem{i}"), format!("f_memword_{i}")));
                 }
-                p
             }
-            PGroup::Wishbone => Vec::new(),
+            return Ok(p);
+        }
+        Ok(match self {
             PGroup::AxiLite => vec![
                 ("p_read_capture".into(), "dut.read_capture$q".into()),
                 ("p_read_busy".into(), "dut.read_busy$q".into()),
@@ -291,15 +342,111 @@ impl PGroup {
                 }
                 p
             }
-        }
+            _ => Vec::new(),
+        })
     }
+}
 
-    fn words(self) -> usize {
-        match self {
-            PGroup::Fifo { abits, .. } => 1 << abits,
-            _ => 0,
+/// What the FIFO wrapper needs to know of a FIFO group's design.
+#[derive(Clone, Copy, Debug)]
+struct FifoShape {
+    /// Entry width.
+    width: usize,
+    /// log2 of the depth.
+    depth_log2: usize,
+    /// The block RAM FIFO's pointer width (its Rust type's `A`).
+    type_log2: usize,
+    /// Stored in flip-flops (`SmallFifo`), else in block RAM.
+    flops: bool,
+    /// The hierarchical prefix of the storage's nets after flattening.
+    prefix: &'static str,
+}
+
+/// The largest FIFO depth (log2) whose RAM words the wrapper probes.
+pub const PROBED_DEPTH_LOG2_MAX: u32 = 4;
+
+/// The shape of a FIFO group (`None` for the other groups); an error for a build whose
+/// FIFO the wrapper cannot probe.
+fn fifo_shape(group: PGroup, build: &PeripheralOptions) -> Result<Option<FifoShape>> {
+    Ok(Some(match group {
+        PGroup::Fifo { width, abits } => FifoShape {
+            width,
+            depth_log2: abits,
+            type_log2: abits,
+            flops: false,
+            prefix: "dut.",
+        },
+        PGroup::SmallFifo { width, depth } => {
+            if !(1..=2).contains(&depth) {
+                bail!("no formal flip-flop FIFO of {depth} entries: use 1 or 2");
+            }
+            FifoShape {
+                width,
+                depth_log2: depth.trailing_zeros() as usize,
+                type_log2: depth.trailing_zeros() as usize,
+                flops: true,
+                prefix: "dut.",
+            }
+        }
+        PGroup::BuildFifo { rx } => {
+            let (mine, other) = if rx {
+                (build.rx_depth_log2, build.tx_depth_log2)
+            } else {
+                (build.tx_depth_log2, build.rx_depth_log2)
+            };
+            if mine > PROBED_DEPTH_LOG2_MAX {
+                bail!(
+                    "the formal check of a build's {} FIFO probes its RAM word by word, up \
+                     to {} entries; this build has {}: check a build with a smaller FIFO",
+                    if rx { "RX" } else { "TX" },
+                    1 << PROBED_DEPTH_LOG2_MAX,
+                    1u32 << mine
+                );
+            }
+            let depth_log2 = mine as usize;
+            let flops = depth_log2 <= FLIP_FLOP_DEPTH_LOG2_MAX;
+            FifoShape {
+                width: if rx { RX_ENTRY_BITS } else { DATA_BITS_MAX },
+                depth_log2,
+                // As `peripheral_verilog` picks the peripheral's type.
+                type_log2: mine.max(other).max(2) as usize,
+                flops,
+                prefix: if flops { "dut.flops." } else { "dut.ram." },
+            }
+        }
+        _ => return Ok(None),
+    }))
+}
+
+/// The modules of the RX (`rx`) or TX FIFO in the Verilog of a whole peripheral export
+/// whose top module is `top` (`TOP$periph$rx_fifo` and its children), renamed from that
+/// name to `name` (`name$ram`, ...), so a build's FIFO can be checked as it ships.
+/// Errors when the export has no such module.
+pub fn fifo_modules(text: &str, top: &str, rx: bool, name: &str) -> Result<String> {
+    let fifo = format!("{top}$periph${}_fifo", if rx { "rx" } else { "tx" });
+    let child = format!("{fifo}$");
+    let mut out = String::new();
+    let mut inside = false;
+    let mut found = false;
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("module ") {
+            let module = rest.split('(').next().unwrap_or("").trim();
+            inside = module == fifo || module.starts_with(&child);
+            found |= module == fifo;
+        }
+        if inside {
+            out.push_str(&line.replace(&fifo, name));
+            out.push('\n');
+            if line.starts_with("endmodule") {
+                inside = false;
+                out.push('\n');
+            }
         }
     }
+    if !found {
+        bail!("no module {fifo} in the export (has the peripheral's hierarchy changed?)");
+    }
+    Ok(out)
 }
 
 /// What to prove.
@@ -481,18 +628,29 @@ impl fmt::Display for POutcome {
     }
 }
 
-fn yosys_script(check: &PCheck, design_file: &str) -> String {
+fn yosys_script(check: &PCheck, design_file: &str) -> Result<String> {
     let top = check.group.wrapper_module();
+    let shape = fifo_shape(check.group, &check.build)?;
     let mut defines: String = check.defines.iter().map(|d| format!(" -D{d}")).collect();
-    if check.group.words() == 16 {
-        defines.push_str(" -DFIFO16");
+    if let Some(f) = shape {
+        if f.flops {
+            defines.push_str(" -DFLOPS");
+            if f.depth_log2 == 1 {
+                defines.push_str(" -DFLOPS2");
+            }
+        }
+        match (f.flops, f.depth_log2) {
+            (false, 3) => defines.push_str(" -DFIFO8"),
+            (false, 4) => defines.push_str(" -DFIFO16"),
+            _ => {}
+        }
     }
     if matches!(check.group, PGroup::UartWb | PGroup::UartAxil) {
         defines.push_str(" -DUART_TOP");
     }
     let sets: String = check
         .group
-        .parameters()
+        .parameters(&check.build)?
         .iter()
         .map(|(k, v)| format!(" -set {k} {v}"))
         .collect();
@@ -504,21 +662,22 @@ fn yosys_script(check: &PCheck, design_file: &str) -> String {
         s.push_str(&format!("chparam{sets} {top}\n"));
     }
     s.push_str(&format!("hierarchy -check -top {top}\nproc\nflatten\n"));
-    let words = check.group.words();
-    if words > 0 {
-        // The FIFO's memory as flip-flops, one word per wire, so the wrapper can probe
-        // the words that hold its tracked entries.
-        // (`rename` looks names up in the current module, hence the `cd`.)
+    if let Some(f) = shape {
+        // The FIFO's memories as flip-flops (a build's idle block RAM FIFO's too), one
+        // word per wire, so the wrapper can probe the words that hold its tracked
+        // entries. (`rename` looks names up in the current module, hence the `cd`.)
         s.push_str(&format!("memory -nomap\nmemory_map\nopt_clean\ncd {top}\n"));
-        for i in 0..words {
-            s.push_str(&format!("rename dut.ram.mem[{i}] f_memword_{i}\n"));
+        if !f.flops {
+            for i in 0..1usize << f.depth_log2 {
+                s.push_str(&format!("rename {}ram.mem[{i}] f_memword_{i}\n", f.prefix));
+            }
         }
         s.push_str("cd ..\n");
     }
     // (After `opt_clean`: `proc` leaves aliases of a probe wire, e.g. an `if` on it,
     // which `connect -set` would otherwise leave undriven.)
     s.push_str("opt_clean\n");
-    for (wire, net) in check.group.probes() {
+    for (wire, net) in check.group.probes(&check.build)? {
         s.push_str(&format!("connect -set {wire} {net}\n"));
     }
     s.push_str("check -assert\n");
@@ -528,7 +687,7 @@ fn yosys_script(check: &PCheck, design_file: &str) -> String {
          dffunmap\n\
          write_smt2 -wires model.smt2\n"
     ));
-    s
+    Ok(s)
 }
 
 /// Runs a check. `Err` only when it could not be run (tool missing, yosys rejected the
@@ -556,7 +715,7 @@ pub fn run(check: &PCheck) -> Result<POutcome> {
     std::fs::write(dir.join(&design_file), verilog)?;
     let top = check.group.wrapper_module();
     std::fs::write(dir.join(format!("{top}.sv")), check.group.wrapper_source())?;
-    std::fs::write(dir.join("model.ys"), yosys_script(check, &design_file))?;
+    std::fs::write(dir.join("model.ys"), yosys_script(check, &design_file)?)?;
 
     let ylog = dir.join("yosys.log");
     let ran = run_bounded(
