@@ -127,3 +127,71 @@ fn litex_harness_catches_a_stuck_fifo() {
         "a stuck RX FIFO went unnoticed: got {got}, bad {bad}"
     );
 }
+
+/// A wbuart32 folder the user names is checked before anything is measured: one missing a
+/// file is refused naming the file and the variable to fix; a git checkout at another
+/// commit is refused naming both commits; a plain folder is taken but marked NOT verified,
+/// with each file's git blob hash (the file's own content, as `git hash-object` gives it).
+#[test]
+fn wbuart32_source_is_checked() {
+    let dir = scratch("wbuart32-source");
+    let work = dir.join("work");
+    let tree = dir.join("tree");
+    std::fs::create_dir_all(tree.join("rtl")).unwrap();
+    let files = ["rxuart", "txuart", "rxuartlite", "txuartlite", "wbuart"];
+    for f in files {
+        std::fs::write(
+            tree.join(format!("rtl/{f}.v")),
+            format!("module {f}; endmodule\n"),
+        )
+        .unwrap();
+    }
+    let err = format!(
+        "{:#}",
+        peers::wbuart32_source_at(Some(&tree), &work).unwrap_err()
+    );
+    assert!(
+        err.contains("rtl/ufifo.v") && err.contains(peers::WBUART32_ENV),
+        "{err}"
+    );
+
+    std::fs::write(tree.join("rtl/ufifo.v"), "module ufifo; endmodule\n").unwrap();
+    let (provenance, _) = peers::wbuart32_source_at(Some(&tree), &work).unwrap();
+    assert!(provenance.contains("NOT verified"), "{provenance}");
+    // The git blob hash of "module ufifo; endmodule\n": SHA-1 of "blob 24\0" and the text,
+    // computed outside the project (Python's hashlib).
+    let want = "79b1c413fb1ad755d571e584bbd875c742e22c7e";
+    assert!(
+        provenance.contains(&format!("rtl/ufifo.v {want}")),
+        "{provenance}"
+    );
+    assert!(
+        !provenance.contains("$ cd"),
+        "the runner's log header leaked: {provenance}"
+    );
+
+    for args in [
+        vec!["init", "--quiet"],
+        vec!["add", "."],
+        vec![
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "--quiet",
+            "-m",
+            "t",
+        ],
+    ] {
+        run_tool(&tree, "git", &args, "../git.log").unwrap();
+    }
+    let err = format!(
+        "{:#}",
+        peers::wbuart32_source_at(Some(&tree), &work).unwrap_err()
+    );
+    assert!(
+        err.contains(peers::WBUART32_COMMIT) && err.contains("is at commit"),
+        "{err}"
+    );
+}

@@ -76,8 +76,18 @@ fn tool_output(dir: &Path, tool: &str, args: &[&str], log: &str) -> Result<Strin
 /// The wbuart32 sources: the checkout named by [`WBUART32_ENV`], or a clone at the pinned
 /// commit in `work`.
 fn wbuart32_source(work: &Path) -> Result<Source> {
-    let (dir, cloned) = match std::env::var_os(WBUART32_ENV) {
-        Some(dir) => (PathBuf::from(dir), false),
+    let named = std::env::var_os(WBUART32_ENV).map(PathBuf::from);
+    let (provenance, dir) = wbuart32_source_at(named.as_deref(), work)?;
+    Ok(Source { dir, provenance })
+}
+
+/// [`wbuart32_source`] with the checkout given (`None`: clone into `work`): returns where
+/// the sources came from (for the report) and their folder. A git checkout must be at
+/// [`WBUART32_COMMIT`]; a plain folder is accepted as *not verified*, with each file's git
+/// blob hash in the returned text.
+pub fn wbuart32_source_at(named: Option<&Path>, work: &Path) -> Result<(String, PathBuf)> {
+    let (dir, cloned) = match named {
+        Some(dir) => (dir.to_path_buf(), false),
         None => {
             let dir = work.join("wbuart32");
             std::fs::create_dir_all(work)?;
@@ -136,10 +146,10 @@ fn wbuart32_source(work: &Path) -> Result<Source> {
             );
         }
         let how = if cloned { "cloned from" } else { "checkout of" };
-        return Ok(Source {
-            provenance: format!("{how} {WBUART32_URL} at {WBUART32_COMMIT} (verified by git)"),
+        return Ok((
+            format!("{how} {WBUART32_URL} at {WBUART32_COMMIT} (verified by git)"),
             dir,
-        });
+        ));
     }
     // A plain folder: measured, but said loudly to be unverified, with what it held.
     let mut hashes = Vec::new();
@@ -159,7 +169,7 @@ fn wbuart32_source(work: &Path) -> Result<Source> {
         hashes.join(", ")
     );
     eprintln!("bench simspeed: WARNING: wbuart32 from {provenance}");
-    Ok(Source { dir, provenance })
+    Ok((provenance, dir))
 }
 
 /// The venv's Python, or why there is none.
