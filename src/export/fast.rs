@@ -1063,7 +1063,6 @@ fn clocked_next_values(block: &[String], module: &[String], flops: &[Flop]) -> O
         skip: holds,
     };
     let sunk = sink(&nodes, module, flops, &moved, &assigned);
-    let mut lines = lines;
     for &top in sunk.placements.values().flatten() {
         let (from, to) = span(&nodes[top]);
         lines.extend(from..to);
