@@ -55,7 +55,7 @@
 //!   clock from zero (never seen: it is computed before every read), and the process is
 //!   marked for Verilator's lint as holding blocking assignments on purpose
 //!   (`lint_off BLKSEQ`). Measured with callgrind on
-//!   `uart_wb`: 1 357 → 1 182 instructions per clock (see `bench/simspeed.md`).
+//!   `uart_wb`: 1 357 → 1 179 instructions per clock (see `bench/simspeed.md`).
 //!   Event-driven simulators keep rust-hdl's block: the preprocessed text they read is
 //!   unchanged, and their speed with it.
 //! - **Registers with a power-up value.** rust-hdl's `DFFWithInit` is a module around a
