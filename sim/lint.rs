@@ -351,9 +351,14 @@ fn tag_modular(warnings: &mut [LintWarning], file_name: &str, verilog: &str) {
                 w.code.starts_with("WIDTH") && w.file == file_name && w.line == line
             })
         };
-        // "Operator ASSIGN expects M bits on the Assign RHS": the target's width.
+        // "Operator ASSIGN expects M bits on the Assign RHS": the target's width
+        // (ASSIGNDLY for a nonblocking `<=`, which the shipped text's Verilator branch
+        // uses for next values computed in the clock process).
         let target = on_line().find_map(|w| {
-            let rest = w.message.strip_prefix("Operator ASSIGN expects ")?;
+            let rest = w
+                .message
+                .strip_prefix("Operator ASSIGN expects ")
+                .or_else(|| w.message.strip_prefix("Operator ASSIGNDLY expects "))?;
             rest.split(' ').next()?.parse::<u32>().ok()
         });
         // "... LHS's VARREF 'x' generates K bits": a widened operand's own width.
@@ -383,10 +388,13 @@ fn tag_modular(warnings: &mut [LintWarning], file_name: &str, verilog: &str) {
     }
 }
 
-/// `target = expression;` using only operators whose low result bits depend only on the
-/// low bits of their operands: binary `+ - * & | ^ <<`, unary `- ~`.
+/// `target = expression;` (or `target <= expression;`) using only operators whose low
+/// result bits depend only on the low bits of their operands: binary `+ - * & | ^ <<`,
+/// unary `- ~`.
 fn is_modular_statement(line: &str) -> bool {
-    let Some((target, expression)) = line.trim().split_once(" = ") else {
+    let line = line.trim();
+    let Some((target, expression)) = line.split_once(" = ").or_else(|| line.split_once(" <= "))
+    else {
         return false;
     };
     let Some(expression) = expression.strip_suffix(';') else {
@@ -725,6 +733,8 @@ mod tests {
     #[test]
     fn modular_statements() {
         assert!(is_modular_statement("nxt = cnt$q + 32'h1;"));
+        assert!(is_modular_statement("cnt$q <= cnt$q + 32'h1;"));
+        assert!(!is_modular_statement("cnt$q <= cnt$q >> 32'h1;"));
         assert!(is_modular_statement(
             "ram_read_address = (((read_address$q + 32'h1) & fifo_address_mask) & 4'hf);"
         ));

@@ -50,9 +50,55 @@ pub fn scratch(name: &str) -> PathBuf {
 /// - step: `equiv_make` pairs the signals, `equiv_simple` and `equiv_induct` prove that
 ///   when every pair agrees for `DEPTH - 1` clocks it agrees on the next, for any inputs;
 ///   `equiv_status -assert` fails on any pair left unproven.
-fn equiv_script(top: &str, defines: &str, memories: &[String], folded: &[String]) -> String {
+fn equiv_script(
+    top: &str,
+    defines: &str,
+    memories: &[String],
+    folded: &[String],
+    clocked: &[(String, String)],
+) -> String {
     // The memories are the only boxes, and every instance of one is cut.
-    module_equiv_script(top, defines, memories, folded, memories, false)
+    module_equiv_script(top, defines, memories, folded, memories, clocked, false)
+}
+
+/// The shipped text's Verilator branch computes some local signals of a combinational
+/// block inside the clock process, only in the branch that uses them (see
+/// `src/export/fast.rs`), zero on the clocks that do not use them, so they are not
+/// rust-hdl's signal of the same name and must not be paired with it. Returns them
+/// (module, name): every name a blocking assignment (`name = ...;`) writes inside an
+/// `always @(posedge` process. The proof then pairs the flip-flops, the ports and the
+/// sub-module connections, which is what equivalence means.
+fn clocked_locals(gate: &str) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    let mut module = String::new();
+    let mut in_clock_process = false;
+    for line in gate.lines() {
+        if let Some(rest) = line.strip_prefix("module ") {
+            module = rest
+                .split('(')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_string();
+        } else if line.starts_with("    always @(posedge ") {
+            in_clock_process = true;
+        } else if line == "    end" {
+            in_clock_process = false;
+        } else if in_clock_process {
+            let name = line
+                .trim_start()
+                .split_once(" = ")
+                .map(|(lhs, _)| lhs)
+                .filter(|lhs| !lhs.is_empty() && !lhs.contains([' ', '[', '<']));
+            if let Some(name) = name {
+                let pair = (module.clone(), name.to_string());
+                if !found.contains(&pair) {
+                    found.push(pair);
+                }
+            }
+        }
+    }
+    found
 }
 
 /// The modules of hand-written Verilog in rust-hdl's text other than its flip-flops (the
@@ -104,13 +150,14 @@ pub fn prove_equivalent(name: &str, gold: &str, gate: &str, top: &str) -> Result
     std::fs::write(dir.join("gate.v"), gate)?;
     let memories = memories_of(gold, gate)?;
     let folded = missing_modules(gold, gate);
+    let clocked = clocked_locals(gate);
     let tools = Toolchain::from_env();
     let started = Instant::now();
     for (branch, defines) in [("event", ""), ("verilator", "-DVERILATOR")] {
         let script = format!("equiv-{branch}.ys");
         std::fs::write(
             dir.join(&script),
-            equiv_script(top, defines, &memories, &folded),
+            equiv_script(top, defines, &memories, &folded, &clocked),
         )?;
         let log = dir.join(format!("equiv-{branch}.log"));
         let step = Step::new(
@@ -210,6 +257,7 @@ fn module_equiv_script(
     boxes: &[String],
     folded: &[String],
     instantiated: &[String],
+    clocked: &[(String, String)],
     short: bool,
 ) -> String {
     const DEPTH: u32 = 2;
@@ -223,6 +271,26 @@ fn module_equiv_script(
         .iter()
         .map(|m| format!("rename -hide {m}/w:*$q\n"))
         .collect();
+    // The Verilator branch's clocked locals (see [`clocked_locals`]) of the modules
+    // that are not boxes are hidden on the gate side.
+    let gate_hide: String = if defines.contains("VERILATOR") {
+        clocked
+            .iter()
+            .filter(|(m, _)| !boxes.contains(m))
+            .map(|(m, n)| format!("rename -hide {m}/w:{n}\n"))
+            .collect()
+    } else {
+        String::new()
+    };
+    // Verilator is a two-state simulator: the branch it reads never sees an undefined
+    // input, so its base case is proven for defined inputs only. (With undefined inputs
+    // allowed, a condition on an `x` input in the base case makes the shipped process
+    // mix its hold value into bits that rust-hdl's mux chain leaves defined.)
+    let defined_inputs = if defines.contains("VERILATOR") {
+        "-set-def-inputs "
+    } else {
+        ""
+    };
     let read = |file: &str, name: &str, defines: &str, hide: &str| {
         format!(
             "read_verilog {defines} {file}\n\
@@ -244,7 +312,7 @@ fn module_equiv_script(
          expose gold/w:*$q gate/w:*$q\n\
          miter -equiv -flatten -make_assert -ignore_gold_x gold gate miter\n\
          hierarchy -top miter\n\
-         sat -verify -enable_undef -prove-asserts -seq {DEPTH} miter\n\
+         sat -verify {defined_inputs}-enable_undef -prove-asserts -seq {DEPTH} miter\n\
          design -load pair\n\
          equiv_make gold gate equiv\n\
          hierarchy -top equiv\n\
@@ -252,7 +320,7 @@ fn module_equiv_script(
          equiv_induct -seq {DEPTH}\n\
          equiv_status -assert\n",
         read("gold.v", "gold", "", &hide),
-        read("gate.v", "gate", defines, ""),
+        read("gate.v", "gate", defines, &gate_hide),
     )
 }
 
@@ -358,6 +426,7 @@ pub fn prove_modular(name: &str, gold: &str, gate: &str) -> Result<(usize, Durat
         jobs.push((module.name.clone(), under, types));
     }
     let boxes: Vec<String> = kept.clone();
+    let clocked = clocked_locals(gate);
     let tools = Toolchain::from_env();
     let started = Instant::now();
     // The two branches in parallel: each proof is one yosys process on one core.
@@ -369,7 +438,7 @@ pub fn prove_modular(name: &str, gold: &str, gate: &str) -> Result<(usize, Durat
                 let script = format!("module{k}-{branch}-{recipe}.ys");
                 std::fs::write(
                     dir.join(&script),
-                    module_equiv_script(module, defines, &others, under, types, short),
+                    module_equiv_script(module, defines, &others, under, types, &clocked, short),
                 )?;
                 let log = dir.join(format!("module{k}-{branch}-{recipe}.log"));
                 let step = Step::new(
