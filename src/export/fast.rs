@@ -51,7 +51,7 @@
 //!   register on every clock, is needed only when a bus read is accepted) moves with
 //!   them: its statements, unchanged, go to the start of the innermost branch of the
 //!   clock process that holds all its reads, so Verilator computes it only on the
-//!   clocks that use it ([`sink`] has the exact conditions); such a local starts each
+//!   clocks that use it (`sink` has the exact conditions); such a local starts each
 //!   clock from zero (never seen: it is computed before every read), and the process is
 //!   marked for Verilator's lint as holding blocking assignments on purpose
 //!   (`lint_off BLKSEQ`). Measured with callgrind on
