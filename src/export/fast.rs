@@ -906,6 +906,25 @@ fn parse_node(lines: &[&str], at: &mut usize) -> Option<Node> {
     })
 }
 
+/// Where the run of letters, digits and `_` starting at `i` ends (a number, or the rest of a
+/// sized literal).
+fn end_of_word(bytes: &[u8], mut i: usize) -> usize {
+    while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+        i += 1;
+    }
+    i
+}
+
+/// Where the identifier starting at `i` ends (rust-hdl's names hold `$`).
+fn end_of_identifier(bytes: &[u8], mut i: usize) -> usize {
+    while i < bytes.len()
+        && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'$')
+    {
+        i += 1;
+    }
+    i
+}
+
 /// The identifiers an expression reads.
 fn identifiers(text: &str) -> Vec<String> {
     let mut names = Vec::new();
@@ -914,23 +933,12 @@ fn identifiers(text: &str) -> Vec<String> {
     while i < bytes.len() {
         let c = bytes[i] as char;
         if c == '\'' || c.is_ascii_digit() {
-            i += 1;
-            while i < bytes.len()
-                && ((bytes[i] as char).is_ascii_alphanumeric() || bytes[i] == b'_')
-            {
-                i += 1;
-            }
+            i = end_of_word(bytes, i + 1);
             continue;
         }
         if c.is_ascii_alphabetic() || c == '_' {
             let start = i;
-            while i < bytes.len()
-                && ((bytes[i] as char).is_ascii_alphanumeric()
-                    || bytes[i] == b'_'
-                    || bytes[i] == b'$')
-            {
-                i += 1;
-            }
+            i = end_of_identifier(bytes, i);
             names.push(text[start..i].to_string());
             continue;
         }
@@ -1560,23 +1568,13 @@ fn rename_token(line: &str, from: &str, to: &str) -> String {
         }
         if c.is_ascii_digit() {
             let start = i;
-            while i < bytes.len()
-                && ((bytes[i] as char).is_ascii_alphanumeric() || bytes[i] == b'_')
-            {
-                i += 1;
-            }
+            i = end_of_word(bytes, i);
             out.push_str(&line[start..i]);
             continue;
         }
         if c.is_ascii_alphabetic() || c == '_' {
             let start = i;
-            while i < bytes.len()
-                && ((bytes[i] as char).is_ascii_alphanumeric()
-                    || bytes[i] == b'_'
-                    || bytes[i] == b'$')
-            {
-                i += 1;
-            }
+            i = end_of_identifier(bytes, i);
             let token = &line[start..i];
             out.push_str(if token == from { to } else { token });
             continue;
